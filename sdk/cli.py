@@ -1,0 +1,53 @@
+"""``hopscope schema`` and ``hopscope lint``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, BinaryIO
+
+
+def register(sub: Any) -> None:
+    schema = sub.add_parser(
+        "schema",
+        help="print the record schema (JSON Schema) every line must follow",
+        description="Print the JSON Schema file shipped in the SDK, exactly as shipped.",
+    )
+    schema.set_defaults(run=_run_schema)
+
+    lint = sub.add_parser(
+        "lint",
+        help="check JSON lines against the record schema",
+        description=(
+            "Check each line of FILE (or standard input for '-') against the record schema. "
+            "Each bad line is reported as FILE:LINE: reason. Exit status 1 if any line is bad."
+        ),
+    )
+    lint.add_argument("file", metavar="FILE|-", help="file of JSON lines, or - for stdin")
+    lint.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    lint.set_defaults(run=_run_lint)
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from sdk.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    from sdk.lint import lint_lines
+
+    name = "<stdin>" if args.file == "-" else args.file
+    try:
+        stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        print(f"hopscope lint: cannot read {name}: {exc.strerror}", file=sys.stderr)
+        return 2
+    with stream:
+        report = lint_lines(stream)
+        for number, reason in report.problems:
+            if not args.quiet:
+                print(f"{name}:{number}: {reason}")
+    print(f"{name}: {report.checked} line(s) checked, {len(report.problems)} bad", file=sys.stderr)
+    return 1 if report.problems else 0
