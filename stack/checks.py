@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n==> {name}", flush=True)
         started = time.monotonic()
         code = subprocess.run(command, check=False).returncode
-        print(f"==> {name}: {'ok' if code == 0 else f'FAILED ({code})'} "
-              f"in {time.monotonic() - started:.0f}s", flush=True)
+        print(
+            f"==> {name}: {'ok' if code == 0 else f'FAILED ({code})'} "
+            f"in {time.monotonic() - started:.0f}s",
+            flush=True,
+        )
         if code != 0:
             failed.append(name)
     if failed:

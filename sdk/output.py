@@ -1,0 +1,83 @@
+"""Writing lines to stdout so that a closed stdout or a broken pipe never stops the service."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any, BinaryIO
+
+
+class LineWriter:
+    """Writes one line per call, flushed at once, so collectors see it immediately.
+
+    On a closed or broken stream it stops writing, says so once on stderr, and the service
+    goes on. Construct with ``stream=None`` to follow ``sys.stdout`` as it is replaced.
+    """
+
+    def __init__(self, stream: BinaryIO | None = None) -> None:
+        self._stream = stream
+        self._broken = False
+        self._lock = threading.Lock()
+
+    def _target(self) -> BinaryIO:
+        if self._stream is not None:
+            return self._stream
+        out = sys.stdout
+        buffer: BinaryIO | None = getattr(out, "buffer", None)
+        if buffer is None:
+            raise ValueError("sys.stdout has no binary buffer")
+        return buffer
+
+    def write(self, line: bytes) -> None:
+        if self._broken:
+            return
+        try:
+            stream = self._target()
+            with self._lock:
+                stream.write(line)
+                stream.flush()
+        except (BrokenPipeError, ValueError, OSError) as exc:
+            self._give_up(exc)
+
+    def _give_up(self, exc: BaseException) -> None:
+        self._broken = True
+        if isinstance(exc, BrokenPipeError):
+            # Point stdout at devnull so the interpreter's own flush at exit stays quiet.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+        try:
+            sys.stderr.write(
+                f"hopscope: stdout is unusable ({exc!r}); log lines are dropped from now on\n"
+            )
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    @property
+    def broken(self) -> bool:
+        return self._broken
+
+
+class StructlogLineLogger:
+    """structlog's wrapped logger: every method writes the rendered bytes as one line."""
+
+    def __init__(self, writer: LineWriter) -> None:
+        self._writer = writer
+
+    def msg(self, message: bytes) -> None:
+        self._writer.write(message)
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
+class StructlogLineLoggerFactory:
+    def __init__(self, writer: LineWriter) -> None:
+        self._logger = StructlogLineLogger(writer)
+
+    def __call__(self, *args: Any) -> StructlogLineLogger:
+        return self._logger

@@ -1,0 +1,123 @@
+"""Secrets never reach a log line: keys that name secrets, URL userinfo, signed-URL query
+values and bearer tokens in free text are replaced before anything is rendered."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED: Final = "[REDACTED]"
+
+#: key patterns redacted by default, matched anywhere in the key, case-insensitively.
+DEFAULT_KEYS: Final = (
+    "authorization",
+    "cookie",  # also set-cookie
+    "password",
+    "passwd",
+    "secret",  # also client_secret
+    "token",  # also access_token, refresh_token, x-auth-token
+    "api_key",
+    "api-key",
+    "apikey",
+    "credential",
+    "session",
+    "signature",
+    "private_key",
+)
+#: query parameters of signed URLs (S3, GCS, Azure SAS) besides the key patterns above.
+SIGNED_URL_PARAMS: Final = frozenset(
+    {
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-signature",
+        "x-goog-credential",
+        "sig",
+        "se",
+        "sp",
+        "sv",
+        "key",
+        "code",
+    }
+)
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
+_MAX_DEPTH: Final = 32
+
+
+class Redactor:
+    """Replaces secret values; one instance per configuration, its key lookups cached."""
+
+    def __init__(self, extra_keys: Iterable[str] = ()) -> None:
+        patterns = [*DEFAULT_KEYS, *(k.lower() for k in extra_keys)]
+        self._key_pattern = re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE)
+        self.is_secret_key = lru_cache(maxsize=4096)(self._is_secret_key)
+
+    def _is_secret_key(self, key: str) -> bool:
+        return self._key_pattern.search(key.replace("-", "_")) is not None or (
+            self._key_pattern.search(key) is not None
+        )
+
+    def text(self, value: str) -> str:
+        """Scrub credentials that stand inside free text (URLs, bearer tokens, JWTs)."""
+        if "://" in value and ("@" in value or "?" in value):
+            value = _URL_IN_TEXT.sub(lambda m: self.url(m.group(0)), value)
+        if "earer" in value or "asic " in value or "eyJ" in value:
+            value = _JWT.sub(REDACTED, _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", value))
+        return value
+
+    def url(self, url: str) -> str:
+        """Drop the password of URL userinfo and the values of secret query parameters."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return REDACTED
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, host = netloc.rpartition("@")
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:{REDACTED}@{host}" if ":" in userinfo else f"{REDACTED}@{host}"
+        query = self.query(parts.query) if parts.query else parts.query
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+    def query(self, query: str) -> str:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if not any(self._secret_param(k) for k, _ in pairs):
+            return query
+        cleaned = [(k, REDACTED if self._secret_param(k) else v) for k, v in pairs]
+        return urlencode(cleaned, safe="[]")
+
+    def _secret_param(self, name: str) -> bool:
+        return name.lower() in SIGNED_URL_PARAMS or self.is_secret_key(name)
+
+    def value(self, value: Any, depth: int = 0) -> Any:
+        """Redact at any depth of mappings and sequences; other objects pass unchanged."""
+        if isinstance(value, str):
+            return self.text(value)
+        if depth > _MAX_DEPTH:
+            return "[too deep]"
+        if isinstance(value, Mapping):
+            return {
+                k: (
+                    REDACTED
+                    if isinstance(k, str) and self.is_secret_key(k)
+                    else self.value(v, depth + 1)
+                )
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.value(v, depth + 1) for v in value]
+        return value
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """Header pairs as a dict of lower-case names, secrets replaced."""
+        return {
+            name.lower(): REDACTED if self.is_secret_key(name) else self.text(value)
+            for name, value in headers
+        }
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
