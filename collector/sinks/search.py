@@ -1,0 +1,315 @@
+"""Elasticsearch / OpenSearch sink: ``_bulk`` ``create`` requests into dated indices.
+
+Addresses (the credentials in the userinfo, or else in ``HOPSCOPE_SEARCH_USERNAME`` and
+``HOPSCOPE_SEARCH_PASSWORD``, or ``HOPSCOPE_SEARCH_API_KEY``)::
+
+    http(s)://host:9200                 asks the server what it is (GET /)
+    elasticsearch+http(s)://host:9200   the elasticsearch client
+    opensearch+http(s)://host:9200      the opensearch-py client
+
+Query options: ``target=dated`` (default; ``hopscope-records-YYYY.MM.DD``) or
+``target=stream`` (data stream ``hopscope-records-stream``, where the server has them),
+``template=false`` (do not install the index template), ``verify=false``,
+``ca=/path/ca.pem``, ``timeout=30`` (seconds), ``max_body=8388608`` (bytes per request).
+
+What each answer means:
+
+- created, or 409 on ``create`` (the id is already stored): stored;
+- 429 or 5xx for an item or for the whole request: sent again, only the failed items,
+  after a jittered exponential pause; still failing after the last attempt: the batch is
+  unavailable (the collector spools and comes back, and the stored items answer 409);
+- 413 for the request: the batch is halved until it fits; a single record too large for
+  the server is rejected with that reason;
+- 400 for an item (mapping conflict and other refusals of the document): rejected with the
+  server's reason, which the collector puts in the dead-letter table;
+- 403 / ``cluster_block_exception`` (read-only index, disk watermark, missing privilege),
+  and any other 4xx for the whole request (credentials, wrong path): warned about and
+  unavailable, so nothing is dead-lettered for a state the operator fixes;
+- no answer: unavailable.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import orjson
+
+from collector.index_template import DATA_STREAM, TEMPLATE_NAME, index_template
+from collector.record import Record
+from collector.sinks.base import Sink, SinkUnavailable, WriteResult
+from collector.sinks.search_bulk import (
+    DEFAULT_MAX_BODY_BYTES,
+    Outcome,
+    chunks,
+    dated_index,
+    encode_item,
+    error_reason,
+    fixed_index,
+    item_outcome,
+    items,
+)
+from collector.sinks.search_client import (
+    ElasticsearchClient,
+    Endpoint,
+    OpenSearchClient,
+    SearchClient,
+    SearchResponse,
+    SearchUnreachable,
+    detect_client,
+    major_version,
+    short_error,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEMES: Final = {
+    "http": "auto",
+    "https": "auto",
+    "elasticsearch+http": "elasticsearch",
+    "elasticsearch+https": "elasticsearch",
+    "opensearch+http": "opensearch",
+    "opensearch+https": "opensearch",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often, and after which pauses, overloaded items are sent again."""
+
+    attempts: int = 6  # first try included
+    base_s: float = 0.2
+    cap_s: float = 10.0
+
+    def pause(self, attempt: int) -> float:
+        """Full jitter (uniform up to the exponential bound), so many collectors that were
+        throttled together do not come back together."""
+        return random.uniform(0, min(self.cap_s, self.base_s * (2 ** (attempt - 1))))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    flavour: str = "auto"  # auto | elasticsearch | opensearch
+    data_stream: bool = False
+    install_template: bool = True
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class SearchSink(Sink):
+    """Writes records to Elasticsearch or OpenSearch, idempotently (``create`` by id)."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        options: SearchOptions | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint
+        self.options = options or SearchOptions()
+        self.name = f"search {endpoint.display}"
+        self._sleep = sleep
+        self._client: SearchClient | None = None
+        self._template_ready = not self.options.install_template
+        self._target: Callable[[Mapping[str, Any]], str] = (
+            fixed_index(DATA_STREAM) if self.options.data_stream else dated_index
+        )
+
+    @classmethod
+    def from_url(cls, url: str) -> SearchSink:
+        parts = urlsplit(url)
+        flavour = SCHEMES.get(parts.scheme)
+        if flavour is None:
+            raise ValueError(
+                f"search sink address must start with one of {', '.join(sorted(SCHEMES))}://"
+            )
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        unknown = set(query) - {"target", "template", "verify", "ca", "timeout", "max_body"}
+        if unknown:
+            raise ValueError(f"unknown search sink option(s): {', '.join(sorted(unknown))}")
+        target = query.get("target", "dated")
+        if target not in ("dated", "stream"):
+            raise ValueError("target must be 'dated' or 'stream'")
+        http_url = urlunsplit((parts.scheme.split("+")[-1], parts.netloc, parts.path, "", ""))
+        endpoint = Endpoint.parse(
+            http_url,
+            verify_certs=_flag(query.get("verify", "true")),
+            ca_certs=query.get("ca"),
+            timeout_s=float(query.get("timeout", "30")),
+        )
+        options = SearchOptions(
+            flavour=flavour,
+            data_stream=target == "stream",
+            install_template=_flag(query.get("template", "true")),
+            max_body_bytes=int(query.get("max_body", str(DEFAULT_MAX_BODY_BYTES))),
+        )
+        return cls(endpoint, options)
+
+    # -- connection ---------------------------------------------------------------------
+
+    def _connected(self) -> SearchClient:
+        try:
+            if self._client is None:
+                self._client = self._connect()
+            if not self._template_ready:
+                self._install_template(self._client)
+                self._template_ready = True
+        except SearchUnreachable as exc:
+            raise SinkUnavailable(f"{self.name}: {exc}") from None
+        return self._client
+
+    def _connect(self) -> SearchClient:
+        flavour = self.options.flavour
+        if flavour == "opensearch":
+            return OpenSearchClient(self.endpoint)
+        if flavour == "elasticsearch":
+            client = ElasticsearchClient(self.endpoint)
+            answer = client.request("GET", "/")
+            if answer.status >= 300:
+                client.close()
+                raise SearchUnreachable(f"GET / answered {answer.status}")
+            version = answer.body.get("version", {}) if isinstance(answer.body, dict) else {}
+            client.compatible_with = min(major_version(version.get("number")), 9)
+            return client
+        return detect_client(self.endpoint)
+
+    def _install_template(self, client: SearchClient) -> None:
+        body = orjson.dumps(index_template(data_stream=self.options.data_stream))
+        answer = client.request("PUT", f"/_index_template/{TEMPLATE_NAME}", body)
+        if answer.status < 300:
+            return
+        if answer.status in (404, 405) or (answer.status == 400 and not self.options.data_stream):
+            # Servers without composable templates (Elasticsearch < 7.8) take the legacy form.
+            legacy = index_template()
+            legacy_body = {
+                "index_patterns": legacy["index_patterns"],
+                "order": 1,
+                **legacy["template"],
+            }
+            answer = client.request("PUT", f"/_template/{TEMPLATE_NAME}", orjson.dumps(legacy_body))
+            if answer.status < 300:
+                return
+        raise SearchUnreachable(
+            f"index template not installed: {answer.status} {short_error(answer.body)}"
+        )
+
+    # -- writing ------------------------------------------------------------------------
+
+    def write(self, records: Sequence[Record]) -> WriteResult:
+        result = WriteResult()
+        if not records:
+            return result
+        client = self._connected()
+        for chunk in chunks(records, self._target, self.options.max_body_bytes):
+            self._send(client, chunk.records, chunk.body, result)
+        return result
+
+    def _send(
+        self, client: SearchClient, records: list[Record], body: bytes, result: WriteResult
+    ) -> None:
+        """Send one body; retry what failed for a while, halve what is too large."""
+        pending, pending_body = records, body
+        for attempt in range(1, self.options.retry.attempts + 1):
+            answer = self._bulk(client, pending_body)
+            if answer.status == 413:
+                self._split(client, pending, answer, result)
+                return
+            if answer.status == 429 or answer.status >= 500:
+                retry = pending  # the whole request failed
+                reason = f"{answer.status} {short_error(answer.body)}"
+            elif answer.status >= 300:
+                self._refuse(answer)
+            else:
+                retry, reason = self._settle(pending, answer.body, result)
+            if not retry:
+                return
+            if attempt == self.options.retry.attempts:
+                raise SinkUnavailable(
+                    f"{self.name}: {len(retry)} record(s) still refused after {attempt} "
+                    f"attempts ({reason}); will try again later"
+                )
+            result.retried += len(retry)
+            self._sleep(self.options.retry.pause(attempt))
+            pending = retry
+            pending_body = b"".join(encode_item(r, self._target(r.doc)) for r in retry)
+
+    def _bulk(self, client: SearchClient, body: bytes) -> SearchResponse:
+        try:
+            return client.request("POST", "/_bulk", body, ndjson=True)
+        except SearchUnreachable as exc:
+            raise SinkUnavailable(f"{self.name}: {exc}") from None
+
+    def _split(
+        self,
+        client: SearchClient,
+        records: list[Record],
+        answer: SearchResponse,
+        result: WriteResult,
+    ) -> None:
+        if len(records) == 1:
+            reason = f"{answer.status} {short_error(answer.body)}"
+            if answer.status == 413:
+                reason = f"413 request entity too large: the server refuses this record ({reason})"
+            result.rejected.append((records[0], reason))
+            return
+        half = len(records) // 2
+        for part in (records[:half], records[half:]):
+            body = b"".join(encode_item(r, self._target(r.doc)) for r in part)
+            self._send(client, part, body, result)
+
+    def _refuse(self, answer: SearchResponse) -> None:
+        """A request-level 4xx other than 413 / 429: credentials, privileges, a read-only
+        cluster, a wrong path prefix or media type. The operator fixes it and the records
+        must still be there, so none is dead-lettered for it."""
+        reason = f"{answer.status} {short_error(answer.body)}"
+        log.warning("%s refuses writes: %s; pausing", self.name, reason)
+        raise SinkUnavailable(f"{self.name}: {reason}")
+
+    def _settle(
+        self, records: list[Record], response: Any, result: WriteResult
+    ) -> tuple[list[Record], str]:
+        """Count a ``_bulk`` answer; return the records to send again and why."""
+        if not isinstance(response, Mapping):
+            return records, "unreadable bulk answer"
+        if response.get("errors") is False:
+            result.stored += len(records)
+            return [], ""
+        answers = items(response)
+        if len(answers) != len(records):
+            return records, f"bulk answer has {len(answers)} items for {len(records)} records"
+        retry: list[Record] = []
+        reason = ""
+        for record, (status, error) in zip(records, answers, strict=True):
+            outcome = item_outcome(status, error)
+            if outcome is Outcome.STORED:
+                result.stored += 1
+            elif outcome is Outcome.RETRY:
+                retry.append(record)
+                reason = error_reason(status, error)
+            elif outcome is Outcome.REJECTED:
+                result.rejected.append((record, error_reason(status, error)))
+            else:
+                blocked = error_reason(status, error)
+                log.warning("%s refuses writes: %s; pausing", self.name, blocked)
+                raise SinkUnavailable(f"{self.name}: {blocked}")
+        return retry, reason
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
