@@ -1,0 +1,125 @@
+"""Graylog sink: records as GELF 1.1 messages over HTTP (default), TCP or UDP.
+
+Addresses::
+
+    gelf://host:12201                   HTTP (the default: only HTTP confirms delivery)
+    gelf+http(s)://host:12201[/gelf]    HTTP, path /gelf unless given; ?gzip=true compresses
+    gelf+tcp://host:12201               TCP, null-byte framed
+    gelf+udp://host:12201               UDP; ?compress=zlib|gzip|none, ?chunk=1420 bytes
+
+HTTP credentials come from the URL userinfo (basic auth), or else from
+``HOPSCOPE_GELF_USERNAME`` / ``HOPSCOPE_GELF_PASSWORD``, or ``HOPSCOPE_GELF_AUTHORIZATION``
+(a whole ``Authorization`` header value, for a Graylog input with a header check).
+
+The field mapping lives in :mod:`collector.sinks.gelf_fields`. GELF has no idempotent
+write, so a batch sent again after an outage can duplicate messages in Graylog; each
+carries ``_hopscope_record_id`` to find them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Final
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+import httpx
+import orjson
+
+from collector.record import Record
+from collector.sinks.base import Sink, SinkUnavailable, WriteResult
+from collector.sinks.gelf_fields import gelf_message
+from collector.sinks.gelf_transport import (
+    DEFAULT_CHUNK_SIZE,
+    GelfTransport,
+    HttpTransport,
+    TcpTransport,
+    TransportDown,
+    UdpTransport,
+)
+
+ENV_USERNAME: Final = "HOPSCOPE_GELF_USERNAME"
+ENV_PASSWORD: Final = "HOPSCOPE_GELF_PASSWORD"  # noqa: S105 - a variable name
+ENV_AUTHORIZATION: Final = "HOPSCOPE_GELF_AUTHORIZATION"
+DEFAULT_PATH: Final = "/gelf"
+
+_OPTIONS: Final = {
+    "udp": {"compress", "chunk"},
+    "tcp": {"timeout"},
+    "http": {"gzip", "timeout", "verify"},
+    "https": {"gzip", "timeout", "verify"},
+}
+
+
+def encode(record: Record) -> bytes:
+    return orjson.dumps(gelf_message(record))
+
+
+class GelfSink(Sink):
+    def __init__(self, transport: GelfTransport) -> None:
+        self.transport = transport
+        self.name = f"gelf {transport.name}"
+
+    @classmethod
+    def from_url(cls, url: str) -> GelfSink:
+        return cls(transport_from_url(url))
+
+    def write(self, records: Sequence[Record]) -> WriteResult:
+        result = WriteResult()
+        if not records:
+            return result
+        try:
+            deliveries = self.transport.send([encode(r) for r in records])
+        except TransportDown as exc:
+            raise SinkUnavailable(str(exc)) from None
+        for record, delivery in zip(records, deliveries, strict=True):
+            if delivery.refused is None:
+                result.stored += 1
+            else:
+                result.rejected.append((record, delivery.refused))
+        return result
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def transport_from_url(url: str) -> GelfTransport:
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    kind = "http" if scheme == "gelf" else scheme.removeprefix("gelf+")
+    if not scheme.startswith("gelf") or kind not in _OPTIONS:
+        raise ValueError(
+            "GELF address must be gelf://, gelf+http(s)://, gelf+tcp:// or gelf+udp://host:port"
+        )
+    if not parts.hostname or parts.port is None:
+        raise ValueError("GELF address needs a host and a port, e.g. gelf+udp://graylog:12201")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    unknown = set(query) - _OPTIONS[kind]
+    if unknown:
+        raise ValueError(f"unknown option(s) for GELF {kind}: {', '.join(sorted(unknown))}")
+    host, port = parts.hostname, parts.port
+    if kind == "udp":
+        return UdpTransport(
+            host,
+            port,
+            compression=query.get("compress", "zlib"),
+            chunk_size=int(query.get("chunk", str(DEFAULT_CHUNK_SIZE))),
+        )
+    if kind == "tcp":
+        return TcpTransport(host, port, timeout_s=float(query.get("timeout", "10")))
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    path = parts.path if parts.path not in ("", "/") else DEFAULT_PATH
+    target = urlunsplit((kind, netloc, path, "", ""))
+    username = unquote(parts.username) if parts.username else os.environ.get(ENV_USERNAME)
+    password = unquote(parts.password) if parts.password else os.environ.get(ENV_PASSWORD)
+    auth = httpx.BasicAuth(username, password or "") if username else None
+    header = os.environ.get(ENV_AUTHORIZATION)
+    headers = {"authorization": header} if header and auth is None else None
+    return HttpTransport(
+        target,
+        auth=auth,
+        headers=headers,
+        gzip_body=query.get("gzip", "false").lower() in ("1", "true", "yes", "on"),
+        timeout_s=float(query.get("timeout", "10")),
+        verify=query.get("verify", "true").lower() not in ("0", "false", "no", "off"),
+    )

@@ -1,0 +1,351 @@
+"""The GELF sink against receivers on loopback: UDP (chunk reassembly per the GELF spec),
+TCP (null-byte frames) and HTTP (a uvicorn server answering 202 like Graylog)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import random
+import socket
+import socketserver
+import threading
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from collector.record import Record, record_id
+from collector.sinks.base import SinkUnavailable
+from collector.sinks.gelf import GelfSink
+from collector.sinks.gelf_transport import MAX_CHUNKS, UdpTransport
+
+
+def decode_payload(payload: bytes) -> dict[str, Any]:
+    """A complete GELF payload, whichever compression the sender chose."""
+    if payload[:2] == b"\x1f\x8b":
+        payload = gzip.decompress(payload)
+    elif payload[:1] == b"\x78":
+        payload = zlib.decompress(payload)
+    decoded: dict[str, Any] = json.loads(payload)
+    return decoded
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self._cond = threading.Condition()
+
+    def add(self, message: dict[str, Any]) -> None:
+        with self._cond:
+            self.messages.append(message)
+            self._cond.notify_all()
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        with self._cond:
+            self._cond.wait_for(lambda: len(self.messages) >= n, timeout)
+            return list(self.messages)
+
+
+class UdpReceiver(Inbox):
+    """Reassembles chunked messages: any order, keyed by message id, per the spec."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.partial: dict[bytes, dict[int, bytes]] = {}
+        self.datagrams = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                gram = self.sock.recv(65535)
+            except OSError:
+                return
+            self.datagrams += 1
+            if gram[:2] != b"\x1e\x0f":
+                self.add(decode_payload(gram))
+                continue
+            message_id, seq, count = gram[2:10], gram[10], gram[11]
+            assert count <= 128
+            parts = self.partial.setdefault(message_id, {})
+            parts[seq] = gram[12:]
+            if len(parts) == count:
+                del self.partial[message_id]
+                self.add(decode_payload(b"".join(parts[i] for i in range(count))))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class TcpReceiver(Inbox):
+    def __init__(self) -> None:
+        super().__init__()
+        inbox = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                buffer = b""
+                while chunk := self.request.recv(65536):
+                    buffer += chunk
+                    *frames, buffer = buffer.split(b"\0")
+                    for frame in frames:
+                        inbox.add(json.loads(frame))
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class HttpReceiver(Inbox):
+    """Graylog's GELF HTTP input in miniature: ``POST /gelf`` -> 202, empty body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status_for: Callable[[dict[str, Any]], int] = lambda message: 202
+        self.headers: list[dict[str, str]] = []
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", interface="asgi3")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    async def app(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        body = b""
+        while True:
+            event = await receive()
+            body += event.get("body", b"")
+            if not event.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.headers.append(headers)
+        if headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        status = 404
+        if scope["path"] == "/gelf" and scope["method"] == "POST":
+            message = json.loads(body)
+            status = self.status_for(message)
+            if status == 202:
+                self.add(message)
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"" if status == 202 else b"nope"})
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def udp() -> Iterator[UdpReceiver]:
+    receiver = UdpReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def tcp() -> Iterator[TcpReceiver]:
+    receiver = TcpReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def http() -> Iterator[HttpReceiver]:
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.close()
+
+
+def make_record(n: int, **extra: Any) -> Record:
+    doc = {
+        "@timestamp": f"2026-11-25T14:41:{n % 60:02d}.250000Z",
+        "log.level": "warning",
+        "message": f"slow call {n}",
+        "service.name": "checkout",
+        "hopscope.schema_version": "1",
+        "trace.id": f"{n:032x}",
+        "http.response.status_code": 200 + n,
+        "hopscope.truncated": True,
+        **extra,
+    }
+    return Record(id=record_id("checkout.log", n * 100), doc=doc, source="checkout.log",
+                  offset=n * 100)
+
+
+def expected(n: int, **extra: Any) -> dict[str, Any]:
+    """The GELF message Graylog should receive for ``make_record(n)``, spelled out."""
+    return {
+        "version": "1.1",
+        "host": "checkout",
+        "short_message": f"slow call {n}",
+        "timestamp": 1795617660 + n % 60 + 0.25,
+        "level": 4,
+        "_service_name": "checkout",
+        "_hopscope_schema_version": "1",
+        "_trace_id": f"{n:032x}",
+        "_http_response_status_code": 200 + n,
+        "_hopscope_truncated": "true",
+        "_hopscope_record_id": record_id("checkout.log", n * 100),
+        **extra,
+    }
+
+
+def by_message(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(messages, key=lambda m: str(m["short_message"]))
+
+
+def test_http_delivers_and_confirms(http: HttpReceiver) -> None:
+    sink = GelfSink.from_url(f"gelf+http://127.0.0.1:{http.port}")
+    result = sink.write([make_record(n) for n in range(5)])
+    assert (result.stored, result.rejected) == (5, [])
+    assert http.messages == [expected(n) for n in range(5)]
+    sink.close()
+
+
+def test_http_is_the_default_and_sends_credentials(
+    http: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = GelfSink.from_url(f"gelf://shipper:t0ps3cret@127.0.0.1:{http.port}")
+    assert "t0ps3cret" not in sink.name
+    assert sink.name == f"gelf http://127.0.0.1:{http.port}/gelf"
+    assert sink.write([make_record(1)]).stored == 1
+    # base64("shipper:t0ps3cret")
+    assert http.headers[-1]["authorization"] == "Basic c2hpcHBlcjp0MHBzM2NyZXQ="
+
+    monkeypatch.setenv("HOPSCOPE_GELF_AUTHORIZATION", "Token abc")
+    from_env = GelfSink.from_url(f"gelf+http://127.0.0.1:{http.port}/gelf?gzip=true")
+    assert from_env.write([make_record(2)]).stored == 1
+    assert http.headers[-1]["authorization"] == "Token abc"
+    assert http.headers[-1]["content-encoding"] == "gzip"
+    assert http.messages == [expected(1), expected(2)]
+
+
+def test_http_refusal_is_rejected_and_outage_is_unavailable(http: HttpReceiver) -> None:
+    http.status_for = lambda m: 400 if m["short_message"] == "slow call 1" else 202
+    sink = GelfSink.from_url(f"gelf+http://127.0.0.1:{http.port}")
+    result = sink.write([make_record(n) for n in range(3)])
+    assert result.stored == 2
+    assert [(r.doc["message"], why) for r, why in result.rejected] == [("slow call 1", "400 nope")]
+
+    http.status_for = lambda m: 503
+    with pytest.raises(SinkUnavailable, match="answered 503"):
+        sink.write([make_record(4)])
+
+
+def test_http_unreachable_is_unavailable() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = GelfSink.from_url(f"gelf+http://user:pw-secret@127.0.0.1:{port}")
+    with pytest.raises(SinkUnavailable) as raised:
+        sink.write([make_record(1)])
+    assert "pw-secret" not in str(raised.value)
+
+
+def test_tcp_null_byte_frames(tcp: TcpReceiver) -> None:
+    sink = GelfSink.from_url(f"gelf+tcp://127.0.0.1:{tcp.port}")
+    records = [make_record(n, message=f"slow call {n}\nsecond line") for n in range(30)]
+    result = sink.write(records)
+    assert result.stored == 30
+    got = tcp.wait_for(30)
+    assert got == [expected(n, short_message=f"slow call {n}\nsecond line") for n in range(30)]
+    sink.close()
+
+
+def test_tcp_unreachable_is_unavailable(tcp: TcpReceiver) -> None:
+    port = tcp.port
+    tcp.close()
+    sink = GelfSink.from_url(f"gelf+tcp://127.0.0.1:{port}")
+    with pytest.raises(SinkUnavailable, match="gelf\\+tcp"):
+        sink.write([make_record(1)])
+
+
+@pytest.mark.parametrize("compression", ["zlib", "gzip", "none"])
+def test_udp_messages_and_chunks(udp: UdpReceiver, compression: str) -> None:
+    sink = GelfSink.from_url(
+        f"gelf+udp://127.0.0.1:{udp.port}?compress={compression}&chunk=300"
+    )
+    big_text = random.Random(7).randbytes(3000).hex()  # compresses to about half
+    records = [make_record(n) for n in range(10)]
+    records.append(make_record(10, **{"error.stack_trace": big_text}))
+    result = sink.write(records)
+    assert (result.stored, result.rejected) == (11, [])
+    got = by_message(udp.wait_for(11))
+    assert got == by_message(
+        [expected(n) for n in range(10)] + [expected(10, full_message=big_text)]
+    )
+    assert udp.datagrams > 11  # the big one travelled in chunks
+
+
+def test_udp_refuses_a_message_beyond_128_chunks(udp: UdpReceiver) -> None:
+    sink = GelfSink.from_url(f"gelf+udp://127.0.0.1:{udp.port}?chunk=200")
+    huge = random.Random(3).randbytes(40_000).hex()
+    records = [make_record(0), make_record(1, **{"error.stack_trace": huge}), make_record(2)]
+    result = sink.write(records)
+    assert result.stored == 2
+    assert len(result.rejected) == 1
+    refused, reason = result.rejected[0]
+    assert refused is records[1]
+    assert reason.startswith("message too large for GELF UDP")
+    assert f"at most {MAX_CHUNKS} allowed" in reason
+    assert by_message(udp.wait_for(2)) == [expected(0), expected(2)]
+
+
+def test_udp_chunks_reassemble_out_of_order(udp: UdpReceiver) -> None:
+    transport = UdpTransport("127.0.0.1", udp.port, chunk_size=100)
+    text = random.Random(11).randbytes(1500).hex()
+    message = {"version": "1.1", "host": "h", "short_message": text}
+    grams = transport.datagrams(json.dumps(message).encode())
+    assert 2 < len(grams) <= MAX_CHUNKS
+    assert {g[11] for g in grams} == {len(grams)}
+    assert sorted(g[10] for g in grams) == list(range(len(grams)))
+    random.Random(5).shuffle(grams)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for gram in grams:
+            sender.sendto(gram, ("127.0.0.1", udp.port))
+    assert udp.wait_for(1) == [message]
+    assert udp.partial == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("gelf+sctp://h:12201", "GELF address must be"),
+        ("syslog://h:514", "GELF address must be"),
+        ("gelf+udp://h", "needs a host and a port"),
+        ("gelf+udp://h:12201?gzip=true", "unknown option"),
+        ("gelf+udp://h:12201?compress=brotli", "compression must be one of"),
+    ],
+)
+def test_bad_addresses(url: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        GelfSink.from_url(url)
+
+
+async def test_sink_is_usable_from_a_worker_thread(http: HttpReceiver) -> None:
+    # The collector runs sinks off the event loop; a blocking write must work there.
+    sink = GelfSink.from_url(f"gelf+http://127.0.0.1:{http.port}")
+    result = await asyncio.to_thread(sink.write, [make_record(9)])
+    assert result.stored == 1
+    assert http.messages == [expected(9)]
