@@ -1,0 +1,88 @@
+"""The tree as plain nested objects (``hopscope trace --json``, the dashboard's tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboards import records as f
+from dashboards.chain.model import Hop, TraceTree
+from dashboards.chain.summary import summarize
+from dashboards.records import format_ns
+
+
+def _ms(ns: int | None) -> float | None:
+    return None if ns is None else round(ns / 1e6, 3)
+
+
+def hop_to_dict(hop: Hop) -> dict[str, Any]:
+    """One node without its children (``children`` is an empty list to fill)."""
+    return {
+        "service": hop.service,
+        "operation": hop.operation,
+        "kind": hop.kind,
+        "span_id": hop.span_id,
+        "parent_id": hop.parent_id,
+        "start": format_ns(hop.start_ns),
+        "duration_ms": _ms(hop.duration_ns),
+        "self_ms": _ms(hop.self_ns),
+        "gap_ms": _ms(hop.gap_ns),
+        "status_code": hop.status_code,
+        "error": hop.failed,
+        "error_type": hop.error_type,
+        "error_message": hop.error_message,
+        "attempt": hop.attempt,
+        "target": hop.target,
+        "orphan": hop.orphan,
+        "likely_caller": hop.likely_caller,
+        "reentrant": hop.reentrant,
+        "duplicates": hop.duplicates,
+        "skew_ms": _ms(hop.skew_ns),
+        "adjusted_start": format_ns(hop.adj_start_ns),
+        "critical": hop.critical,
+        "logs": [
+            {
+                "@timestamp": line.get(f.TIMESTAMP),
+                "log.level": line.get(f.LEVEL),
+                "message": line.get(f.MESSAGE),
+            }
+            for line in hop.logs
+        ],
+        "children": [],
+    }
+
+
+def tree_to_dict(tree: TraceTree) -> dict[str, Any]:
+    """``{"trace_id", "summary", "roots": [nested nodes], ...}``; built without recursion
+    so a 10,000-deep chain converts too."""
+    out_roots: list[dict[str, Any]] = []
+    stack: list[tuple[Hop, list[dict[str, Any]]]] = [(r, out_roots) for r in reversed(tree.roots)]
+    while stack:
+        hop, siblings = stack.pop()
+        node = hop_to_dict(hop)
+        siblings.append(node)
+        stack.extend((c, node["children"]) for c in reversed(hop.children))
+    summary = summarize(tree)
+    failure = tree.first_failure
+    return {
+        "trace_id": tree.trace_id,
+        "summary": {
+            "root_service": summary.root_service,
+            "root_route": summary.root_route,
+            "start": format_ns(summary.start_ns),
+            "duration_ms": _ms(summary.duration_ns),
+            "hop_count": summary.hop_count,
+            "services": list(summary.services),
+            "error": summary.error,
+            "path": list(summary.path),
+            "signature": summary.signature,
+        },
+        "skew_adjusted": tree.skew_adjusted,
+        "duplicates": tree.duplicates,
+        "first_failure": None if failure is None else failure.span_id,
+        "critical_path": [
+            {"span_id": s.hop.span_id, "service": s.hop.service, "ms": _ms(s.end_ns - s.start_ns)}
+            for s in tree.critical_path
+        ],
+        "roots": out_roots,
+        "unattached_logs": len(tree.unattached_logs),
+    }

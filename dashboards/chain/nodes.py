@@ -1,0 +1,96 @@
+"""Hop records -> :class:`Hop` nodes (times parsed, names picked), and log lines apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from dashboards import records as f
+from dashboards.chain.model import Hop, NodeKind
+from dashboards.records import Record, is_failure, parse_ns
+
+_KINDS: frozenset[str] = frozenset({"server", "client", "internal"})
+
+
+def split_records(records: Iterable[Record]) -> tuple[list[Record], list[Record]]:
+    """(hop records, every other record)."""
+    hops: list[Record] = []
+    logs: list[Record] = []
+    for record in records:
+        (hops if record.get(f.HOP_KIND) in _KINDS else logs).append(record)
+    return hops, logs
+
+
+def hop_times(record: Record) -> tuple[int, int]:
+    """(start, end) in Unix ns: ``event.start``/``event.end``, else derived from
+    ``event.duration`` and ``@timestamp`` (the line is written when the hop ends)."""
+    start_text = record.get(f.START)
+    end_text = record.get(f.END) or (None if start_text else record.get(f.TIMESTAMP))
+    duration = record.get(f.DURATION)
+    start = parse_ns(start_text) if isinstance(start_text, str) else None
+    end = parse_ns(end_text) if isinstance(end_text, str) else None
+    if start is None and end is None:
+        end = parse_ns(str(record.get(f.TIMESTAMP, "1970-01-01T00:00:00Z")))
+    if start is None:
+        assert end is not None
+        start = end - duration if isinstance(duration, int) else end
+    if end is None:
+        end = start + duration if isinstance(duration, int) else start
+    return start, max(end, start)
+
+
+def client_target(record: Record) -> str | None:
+    target = record.get(f.TARGET)
+    if isinstance(target, str) and target:
+        return target
+    url = record.get(f.URL_FULL)
+    if isinstance(url, str) and url:
+        return urlsplit(url).hostname or None
+    return None
+
+
+def operation(record: Record, kind: str) -> str:
+    method = record.get(f.METHOD)
+    prefix = f"{method} " if method else ""
+    if kind == "server":
+        return prefix + str(record.get(f.ROUTE) or record.get(f.URL_PATH) or "")
+    if kind == "client":
+        route = record.get(f.ROUTE)
+        url = record.get(f.URL_FULL)
+        path = route or (urlsplit(url).path if isinstance(url, str) else "") or ""
+        return prefix + str(path)
+    return str(record.get(f.MESSAGE) or "")
+
+
+def make_hop(record: Record) -> Hop:
+    kind = str(record[f.HOP_KIND])
+    start, end = hop_times(record)
+    status = record.get(f.STATUS)
+    attempt = record.get(f.ATTEMPT)
+    node_kind: NodeKind = "internal"
+    if kind in ("server", "client"):
+        node_kind = "server" if kind == "server" else "client"
+    service = str(record.get(f.SERVICE) or "?")
+    return Hop(
+        kind=node_kind,
+        span_id=_text(record.get(f.SPAN_ID)),
+        parent_id=_text(record.get(f.PARENT_ID)),
+        service=service,
+        operation=operation(record, kind),
+        start_ns=start,
+        end_ns=end,
+        record=record,
+        status_code=status if isinstance(status, int) else None,
+        failed=is_failure(record),
+        error_type=_text(record.get(f.ERROR_TYPE)),
+        error_message=_text(record.get(f.ERROR_MESSAGE)),
+        attempt=attempt if isinstance(attempt, int) else None,
+        target=client_target(record) if kind == "client" else None,
+        host=str(record.get(f.HOST) or record.get(f.NODE) or service),
+        adj_start_ns=start,
+        adj_end_ns=end,
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,36 @@
+"""The store query layer: one :class:`Store` interface, SQLite and Elasticsearch /
+OpenSearch behind it, chosen by URL with :func:`open_store`."""
+
+from dashboards.store.base import (
+    BadQuery,
+    DependencyGraph,
+    Edge,
+    LatencyStats,
+    Page,
+    RequestQuery,
+    RequestSummary,
+    StatsQuery,
+    Store,
+    StoreError,
+    TimeRange,
+    TraceRecords,
+)
+from dashboards.store.url import DEFAULT_STORE_URL, STORE_ENV, open_store
+
+__all__ = [
+    "DEFAULT_STORE_URL",
+    "STORE_ENV",
+    "BadQuery",
+    "DependencyGraph",
+    "Edge",
+    "LatencyStats",
+    "Page",
+    "RequestQuery",
+    "RequestSummary",
+    "StatsQuery",
+    "Store",
+    "StoreError",
+    "TimeRange",
+    "TraceRecords",
+    "open_store",
+]

@@ -1,0 +1,515 @@
+"""Elasticsearch / OpenSearch store: the collector's dated indices
+(:data:`collector.index_template.INDEX_PATTERN`), queried with the official clients
+through the collector's request interface (:mod:`collector.sinks.search_client`).
+
+The server cannot join a hop to its caller, so the request search walks the candidate
+root hops in sort order, in batches, and settles for each batch in two queries whether the
+caller's hop is stored and whether the trace-level filters hold. A page may therefore come
+back with fewer items than asked while ``next_cursor`` says there is more to scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+
+from collector.index_template import INDEX_PATTERN
+from collector.sinks.search_client import (
+    ElasticsearchClient,
+    Endpoint,
+    OpenSearchClient,
+    SearchClient,
+    SearchUnreachable,
+    detect_client,
+    major_version,
+    short_error,
+)
+from dashboards import records as f
+from dashboards.records import FAILURE_STATUS, from_ns, parse_ns, to_ns
+from dashboards.store import cursor as cursors
+from dashboards.store.base import (
+    ALL_TIME,
+    MAX_TRACE_RECORDS,
+    DependencyGraph,
+    Edge,
+    LatencyStats,
+    Page,
+    RequestQuery,
+    RequestSummary,
+    StatsQuery,
+    Store,
+    StoreError,
+    TimeRange,
+    TraceRecords,
+    check_query,
+    coerce_attribute,
+    text_words,
+)
+from dashboards.store.url import redact
+
+SCHEMES: Final = {
+    "http": "auto",
+    "https": "auto",
+    "opensearch+http": "opensearch",
+    "opensearch+https": "opensearch",
+    "elasticsearch+http": "elasticsearch",
+    "elasticsearch+https": "elasticsearch",
+}
+#: Candidate root hops examined per round trip, and rounds per page at most.
+BATCH: Final = 500
+MAX_ROUNDS: Final = 20
+#: Terms buckets asked for in one aggregation (services, routes, edges).
+MAX_BUCKETS: Final = 1000
+_PAGE: Final = 10_000
+_PERCENTS: Final = [50.0, 95.0, 99.0]
+_SORT_FIELD: Final = {"newest": f.TIMESTAMP, "oldest": f.TIMESTAMP, "slowest": f.DURATION}
+_SORT_DIR: Final = {"newest": "desc", "oldest": "asc", "slowest": "desc"}
+_ROOT_SOURCE: Final = [
+    f.TRACE_ID,
+    f.SPAN_ID,
+    f.PARENT_ID,
+    f.SERVICE,
+    f.ROUTE,
+    f.METHOD,
+    f.URL_PATH,
+    f.STATUS,
+    f.DURATION,
+    f.OUTCOME,
+    f.ERROR_TYPE,
+    f.START,
+    f.TIMESTAMP,
+]
+
+Query = dict[str, Any]
+
+
+def failed_query() -> Query:
+    """A failed hop, as :func:`dashboards.records.is_failure` defines it."""
+    return {
+        "bool": {
+            "should": [
+                {"exists": {"field": f.ERROR_TYPE}},
+                {"term": {f.OUTCOME: "failure"}},
+                {"range": {f.STATUS: {"gte": FAILURE_STATUS}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def time_query(time: TimeRange) -> list[Query]:
+    bounds: dict[str, Any] = {}
+    if time.start is not None:
+        bounds["gte"] = to_ns(time.start) // 1_000_000
+    if time.end is not None:
+        bounds["lt"] = to_ns(time.end) // 1_000_000
+    if not bounds:
+        return []
+    return [{"range": {f.TIMESTAMP: {**bounds, "format": "epoch_millis"}}}]
+
+
+class SearchStore(Store):
+    def __init__(self, client: SearchClient, url: str, index: str = INDEX_PATTERN) -> None:
+        self._client = client
+        self.url = redact(url)
+        self.index = index
+
+    @classmethod
+    def from_url(cls, url: str) -> SearchStore:
+        parts = urlsplit(url)
+        flavour = SCHEMES.get(parts.scheme.lower())
+        if flavour is None:
+            raise StoreError(f"not a search store URL: {redact(url)!r}")
+        http_url = urlunsplit((parts.scheme.split("+")[-1], parts.netloc, parts.path, "", ""))
+        try:
+            endpoint = Endpoint.parse(http_url)
+            client = _connect(endpoint, flavour)
+        except (ValueError, SearchUnreachable) as exc:
+            raise StoreError(f"search store {redact(url)}: {exc}") from None
+        return cls(client, url)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _search(self, body: Query, *, index: str | None = None) -> Any:
+        path = f"/{index or self.index}/_search?ignore_unavailable=true&allow_no_indices=true"
+        try:
+            answer = self._client.request("POST", path, orjson.dumps(body))
+        except SearchUnreachable as exc:
+            raise StoreError(f"search store {self.url}: {exc}") from None
+        if answer.status >= 300:
+            raise StoreError(f"search store {self.url}: {answer.status} {short_error(answer.body)}")
+        return answer.body
+
+    # -- requests -------------------------------------------------------------------
+
+    def find_requests(self, query: RequestQuery) -> Page[RequestSummary]:
+        check_query(query)
+        trace_filters = _trace_filters(query)
+        sort_field = _SORT_FIELD[query.order]
+        direction = _SORT_DIR[query.order]
+        after = cursors.decode(query.cursor, query.order) if query.cursor else None
+        body: Query = {
+            "size": BATCH,
+            "query": {"bool": {"filter": _root_filters(query)}},
+            "sort": [{sort_field: {"order": direction}}, {f.SPAN_ID: {"order": direction}}],
+            "_source": _ROOT_SOURCE,
+            "track_total_hits": False,
+        }
+        found: list[Mapping[str, Any]] = []
+        seen: set[str] = set()
+        next_cursor: str | None = None
+        for _ in range(MAX_ROUNDS):
+            if after is not None:
+                body["search_after"] = after
+            hits = self._search(body)["hits"]["hits"]
+            if not hits:
+                next_cursor = None
+                break
+            kept = self._roots_only(hits, trace_filters)
+            for position, hit in enumerate(hits):
+                source = hit["_source"]
+                if id(hit) not in kept or source[f.TRACE_ID] in seen:
+                    continue
+                seen.add(source[f.TRACE_ID])
+                found.append(source)
+                if len(found) == query.limit:
+                    more = position + 1 < len(hits) or len(hits) == BATCH
+                    next_cursor = cursors.encode(query.order, hit["sort"]) if more else None
+                    break
+            else:
+                after = hits[-1]["sort"]
+                next_cursor = cursors.encode(query.order, after) if len(hits) == BATCH else None
+                if len(hits) < BATCH:
+                    break
+                continue
+            break
+        shapes = self._trace_shapes([s[f.TRACE_ID] for s in found])
+        return Page([_summary(s, shapes.get(s[f.TRACE_ID])) for s in found], next_cursor)
+
+    def _roots_only(self, hits: list[Any], trace_filters: list[Query]) -> set[int]:
+        """Ids of the hits that are roots and whose traces pass the trace filters."""
+        sources = [h["_source"] for h in hits]
+        parents = {s[f.PARENT_ID] for s in sources if s.get(f.PARENT_ID)}
+        stored_parents: set[str] = set()
+        if parents:
+            stored_parents = self._values(
+                f.SPAN_ID,
+                [{"terms": {f.SPAN_ID: sorted(parents)}}, {"exists": {"field": f.HOP_KIND}}],
+            )
+        kept = {
+            id(h)
+            for h, s in zip(hits, sources, strict=True)
+            if s.get(f.PARENT_ID) not in stored_parents
+        }
+        trace_of = {id(h): str(s[f.TRACE_ID]) for h, s in zip(hits, sources, strict=True)}
+        for condition in trace_filters:
+            traces = sorted({trace_of[i] for i in kept})
+            if not traces:
+                break
+            passing = self._values(f.TRACE_ID, [{"terms": {f.TRACE_ID: traces}}, condition])
+            kept = {i for i in kept if trace_of[i] in passing}
+        return kept
+
+    def _values(self, field: str, filters: list[Query]) -> set[str]:
+        """Distinct values of *field* among records matching *filters*."""
+        body = {
+            "size": 0,
+            "query": {"bool": {"filter": filters}},
+            "aggs": {"v": {"terms": {"field": field, "size": _PAGE}}},
+        }
+        buckets = self._search(body)["aggregations"]["v"]["buckets"]
+        return {str(b["key"]) for b in buckets}
+
+    def _trace_shapes(self, trace_ids: list[str]) -> dict[str, tuple[int, tuple[str, ...], bool]]:
+        if not trace_ids:
+            return {}
+        body = {
+            "size": 0,
+            "query": {
+                "bool": {
+                    "filter": [
+                        {"terms": {f.TRACE_ID: trace_ids}},
+                        {"exists": {"field": f.HOP_KIND}},
+                    ]
+                }
+            },
+            "aggs": {
+                "t": {
+                    "terms": {"field": f.TRACE_ID, "size": len(trace_ids)},
+                    "aggs": {
+                        "s": {"terms": {"field": f.SERVICE, "size": MAX_BUCKETS}},
+                        "e": {"filter": failed_query()},
+                    },
+                }
+            },
+        }
+        out: dict[str, tuple[int, tuple[str, ...], bool]] = {}
+        for bucket in self._search(body)["aggregations"]["t"]["buckets"]:
+            services = tuple(sorted(str(s["key"]) for s in bucket["s"]["buckets"]))
+            out[str(bucket["key"])] = (bucket["doc_count"], services, bucket["e"]["doc_count"] > 0)
+        return out
+
+    # -- one trace --------------------------------------------------------------------
+
+    def fetch_trace(self, trace_id: str) -> TraceRecords:
+        body: Query = {
+            "size": _PAGE,
+            "query": {"bool": {"filter": [{"term": {f.TRACE_ID: trace_id}}]}},
+            "sort": [
+                {f.TIMESTAMP: {"order": "asc"}},
+                {f.RECORD_ID: {"order": "asc", "missing": "_last"}},
+            ],
+            "track_total_hits": False,
+        }
+        docs: list[Mapping[str, Any]] = []
+        while len(docs) <= MAX_TRACE_RECORDS:
+            hits = self._search(body)["hits"]["hits"]
+            docs.extend(h["_source"] for h in hits)
+            if len(hits) < _PAGE:
+                break
+            body["search_after"] = hits[-1]["sort"]
+        truncated = len(docs) > MAX_TRACE_RECORDS
+        return TraceRecords(trace_id, docs[:MAX_TRACE_RECORDS], truncated=truncated)
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def stats(self, query: StatsQuery) -> list[LatencyStats]:
+        filters: list[Query] = [{"term": {f.HOP_KIND: "server"}}, *time_query(query.time)]
+        if query.service is not None:
+            filters.append({"term": {f.SERVICE: query.service}})
+        leaf: Query = {
+            "p": {"percentiles": {"field": f.DURATION, "percents": _PERCENTS}},
+            "e": {"filter": failed_query()},
+        }
+        levels: list[tuple[str, Query]] = [
+            ("service", {"terms": {"field": f.SERVICE, "size": MAX_BUCKETS}})
+        ]
+        if query.by_route:
+            levels.append(("route", {"terms": {"field": f.ROUTE, "size": MAX_BUCKETS}}))
+        if query.bucket_seconds:
+            interval = f"{int(query.bucket_seconds)}s"
+            levels.append(
+                (
+                    "bucket",
+                    {
+                        "date_histogram": {
+                            "field": f.TIMESTAMP,
+                            "fixed_interval": interval,
+                            "min_doc_count": 1,
+                        }
+                    },
+                )
+            )
+        aggs = leaf
+        for name, agg in reversed(levels):
+            aggs = {name: {**agg, "aggs": aggs}}
+        body = {"size": 0, "query": {"bool": {"filter": filters}}, "aggs": aggs}
+        result = self._search(body)["aggregations"]
+        rows: list[LatencyStats] = []
+        for keys, bucket in _flatten(result, [n for n, _ in levels]):
+            p50, p95, p99 = _percentiles(bucket["p"])
+            bucket_ms = keys.get("bucket")
+            rows.append(
+                LatencyStats(
+                    service=str(keys["service"]),
+                    route=str(keys["route"]) if "route" in keys else None,
+                    bucket_start=None if bucket_ms is None else from_ns(int(bucket_ms) * 1_000_000),
+                    count=bucket["doc_count"],
+                    errors=bucket["e"]["doc_count"],
+                    p50_ms=p50,
+                    p95_ms=p95,
+                    p99_ms=p99,
+                )
+            )
+        rows.sort(key=lambda r: (r.service, r.route or "", r.bucket_start or from_ns(0)))
+        return rows
+
+    def dependencies(self, time: TimeRange = ALL_TIME) -> DependencyGraph:
+        leaf: Query = {
+            "p": {"percentiles": {"field": f.DURATION, "percents": _PERCENTS}},
+            "e": {"filter": failed_query()},
+        }
+        body = {
+            "size": 0,
+            "query": {"bool": {"filter": [{"term": {f.HOP_KIND: "client"}}, *time_query(time)]}},
+            "aggs": {
+                "caller": {
+                    "terms": {"field": f.SERVICE, "size": MAX_BUCKETS},
+                    "aggs": {
+                        "callee": {
+                            "terms": {"field": f.TARGET, "size": MAX_BUCKETS},
+                            "aggs": leaf,
+                        },
+                        "unnamed": {
+                            "filter": {"bool": {"must_not": [{"exists": {"field": f.TARGET}}]}},
+                            "aggs": {
+                                "url": {
+                                    "terms": {"field": f.URL_FULL, "size": MAX_BUCKETS},
+                                    "aggs": leaf,
+                                }
+                            },
+                        },
+                    },
+                }
+            },
+        }
+        edges: dict[tuple[str, str], Edge] = {}
+        for caller in self._search(body)["aggregations"]["caller"]["buckets"]:
+            named = ((str(b["key"]), b) for b in caller["callee"]["buckets"])
+            by_host = ((_host(str(b["key"])), b) for b in caller["unnamed"]["url"]["buckets"])
+            for callee, bucket in (*named, *by_host):
+                edge = _edge(str(caller["key"]), callee, bucket)
+                known = edges.get((edge.caller, edge.callee))
+                edges[(edge.caller, edge.callee)] = edge if known is None else _merge(known, edge)
+        ordered = tuple(edges[k] for k in sorted(edges))
+        nodes = sorted({e.caller for e in ordered} | {e.callee for e in ordered})
+        return DependencyGraph(tuple(nodes), ordered)
+
+    # -- lists for pickers ----------------------------------------------------------------
+
+    def services(self, time: TimeRange = ALL_TIME) -> list[str]:
+        return sorted(self._values(f.SERVICE, time_query(time)))
+
+    def routes(self, service: str | None = None, time: TimeRange = ALL_TIME) -> list[str]:
+        filters = [{"term": {f.HOP_KIND: "server"}}, *time_query(time)]
+        if service is not None:
+            filters.append({"term": {f.SERVICE: service}})
+        return sorted(self._values(f.ROUTE, filters))
+
+
+def _connect(endpoint: Endpoint, flavour: str) -> SearchClient:
+    if flavour == "opensearch":
+        client: SearchClient = OpenSearchClient(endpoint)
+    elif flavour == "elasticsearch":
+        elastic = ElasticsearchClient(endpoint)
+        answer = elastic.request("GET", "/")
+        if answer.status >= 300:
+            elastic.close()
+            raise SearchUnreachable(f"GET / answered {answer.status}")
+        version = answer.body.get("version", {}) if isinstance(answer.body, dict) else {}
+        elastic.compatible_with = min(major_version(version.get("number")), 9)
+        client = elastic
+    else:
+        return detect_client(endpoint)
+    answer = client.request("GET", "/")
+    if answer.status >= 300:
+        client.close()
+        raise SearchUnreachable(f"GET / answered {answer.status}: {short_error(answer.body)}")
+    return client
+
+
+def _root_filters(query: RequestQuery) -> list[Query]:
+    filters: list[Query] = [{"term": {f.HOP_KIND: "server"}}, *time_query(query.time)]
+    for field, value in (
+        (f.SERVICE, query.service),
+        (f.ROUTE, query.route),
+        (f.METHOD, query.method.upper() if query.method else None),
+        (f.TRACE_ID, query.trace_id),
+    ):
+        if value is not None:
+            filters.append({"term": {field: value}})
+    if query.status_class is not None:
+        low = query.status_class * 100
+        filters.append({"range": {f.STATUS: {"gte": low, "lt": low + 100}}})
+    duration: dict[str, int] = {}
+    if query.min_duration_ms is not None:
+        duration["gte"] = int(query.min_duration_ms * 1e6)
+    if query.max_duration_ms is not None:
+        duration["lte"] = int(query.max_duration_ms * 1e6)
+    if duration:
+        filters.append({"range": {f.DURATION: duration}})
+    return filters
+
+
+def _trace_filters(query: RequestQuery) -> list[Query]:
+    """Conditions some record of the trace must meet, checked per batch of candidates."""
+    conditions: list[Query] = []
+    if query.errors_only:
+        conditions.append(failed_query())
+    if query.text:
+        words = text_words(query.text)
+        if words:
+            conditions.append({"match": {f.MESSAGE: {"query": " ".join(words), "operator": "and"}}})
+    for name, raw in query.attributes.items():
+        conditions.append({"term": {name: coerce_attribute(name, raw)}})
+    return conditions
+
+
+def _summary(
+    source: Mapping[str, Any], shape: tuple[int, tuple[str, ...], bool] | None
+) -> RequestSummary:
+    status = source.get(f.STATUS)
+    duration = source.get(f.DURATION) or 0
+    start_text = source.get(f.START)
+    if isinstance(start_text, str):
+        start_ns = parse_ns(start_text)
+    else:
+        start_ns = parse_ns(str(source[f.TIMESTAMP])) - duration
+    failed = f.is_failure(source)
+    service = str(source.get(f.SERVICE) or "?")
+    hop_count, services, has_errors = shape or (1, (service,), failed)
+    return RequestSummary(
+        trace_id=str(source[f.TRACE_ID]),
+        span_id=source.get(f.SPAN_ID),
+        service=service,
+        route=source.get(f.ROUTE),
+        method=source.get(f.METHOD),
+        path=source.get(f.URL_PATH),
+        status_code=status if isinstance(status, int) else None,
+        start=from_ns(start_ns),
+        duration_ms=duration / 1e6,
+        failed=failed,
+        has_errors=has_errors or failed,
+        hop_count=hop_count,
+        services=services,
+    )
+
+
+def _flatten(
+    aggs: Mapping[str, Any], names: list[str], keys: dict[str, Any] | None = None
+) -> Iterable[tuple[dict[str, Any], Mapping[str, Any]]]:
+    """Nested bucket aggregations -> (keys per level, leaf bucket)."""
+    keys = keys or {}
+    name, rest = names[0], names[1:]
+    for bucket in aggs[name]["buckets"]:
+        level = {**keys, name: bucket["key"]}
+        if rest:
+            yield from _flatten(bucket, rest, level)
+        else:
+            yield level, bucket
+
+
+def _percentiles(agg: Mapping[str, Any]) -> tuple[float, float, float]:
+    values = agg.get("values", {})
+    if isinstance(values, list):  # keyed: false form
+        values = {str(v["key"]): v["value"] for v in values}
+    picked = [values.get(str(p)) or values.get(f"{p:g}") for p in _PERCENTS]
+    p50, p95, p99 = (float(v) / 1e6 if v is not None else 0.0 for v in picked)
+    return p50, p95, p99
+
+
+def _edge(caller: str, callee: str, bucket: Mapping[str, Any]) -> Edge:
+    p50, p95, p99 = _percentiles(bucket["p"])
+    return Edge(caller, callee, bucket["doc_count"], bucket["e"]["doc_count"], p50, p95, p99)
+
+
+def _merge(a: Edge, b: Edge) -> Edge:
+    """Two URL buckets of one unnamed callee: counts add; percentiles are the larger
+    (an upper bound: the server's per-URL digests cannot be merged exactly)."""
+    return Edge(
+        a.caller,
+        a.callee,
+        a.calls + b.calls,
+        a.errors + b.errors,
+        max(a.p50_ms, b.p50_ms),
+        max(a.p95_ms, b.p95_ms),
+        max(a.p99_ms, b.p99_ms),
+    )
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or "?"

@@ -1,0 +1,350 @@
+"""The embedded store: the collector's SQLite file (layout in
+:mod:`collector.sqlite_layout`), read through indexed columns; whole records come from the
+``doc`` column.
+
+SQL text here is assembled from constant fragments only; every value is a bound parameter
+(hence the S608 waivers).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import orjson
+
+from collector.sqlite_layout import COLUMNS, DDL
+from dashboards.records import FAILURE_STATUS, from_ns, parse_ns, to_ns
+from dashboards.store import cursor as cursors
+from dashboards.store.base import (
+    ALL_TIME,
+    MAX_TRACE_RECORDS,
+    DependencyGraph,
+    LatencyStats,
+    Page,
+    RequestQuery,
+    RequestSummary,
+    StatsQuery,
+    Store,
+    StoreError,
+    TimeRange,
+    TraceRecords,
+    check_query,
+    coerce_attribute,
+    text_words,
+)
+from dashboards.store.percentiles import edge_rows, latency_rows
+from dashboards.store.url import redact
+
+#: SQL for "this row is a failed hop" (same rule as :func:`dashboards.records.is_failure`).
+FAILED_SQL: Final = (
+    "({t}.error_type IS NOT NULL OR {t}.outcome = 'failure' OR {t}.status >= "
+    + str(FAILURE_STATUS)
+    + ")"
+)
+#: A server hop whose caller's hop is not stored is a request's root.
+ROOT_SQL: Final = (
+    "r.hop_kind = 'server' AND (r.parent_id IS NULL OR NOT EXISTS ("
+    "SELECT 1 FROM records p WHERE p.span_id = r.parent_id AND p.hop_kind IS NOT NULL"
+    " AND +p.trace_id = r.trace_id))"
+)
+_ORDER_SQL: Final = {
+    "newest": ("r.ts_ns", "DESC"),
+    "oldest": ("r.ts_ns", "ASC"),
+    "slowest": ("r.duration_ns", "DESC"),
+}
+_REQUEST_COLUMNS: Final = (
+    "r.rowid, r.ts_ns, r.trace_id, r.span_id, r.service, r.route, r.method, r.path,"
+    " r.status, r.duration_ns, r.outcome, r.error_type, json_extract(r.doc, '$.\"event.start\"')"
+)
+
+
+def query_indexes() -> list[str]:
+    """The layout's index statements, run on open so an older file gains new ones."""
+    return [
+        line.strip()
+        for line in DDL.splitlines()
+        if line.strip().upper().startswith("CREATE INDEX IF NOT EXISTS")
+    ]
+
+
+class SqliteStore(Store):
+    def __init__(self, path: Path, *, url: str | None = None) -> None:
+        self.path = path
+        self.url = url or f"sqlite:///{path}"
+        if not path.is_file():
+            raise StoreError(
+                f"no hopscope store at {path}: start the collector (hopscope collect) or "
+                "pass another --store"
+            )
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a hopscope SQLite store: {exc}") from exc
+        if "records" not in tables:
+            self._db.close()
+            raise StoreError(f"{path} has no records table: not a hopscope store")
+        self._lock = threading.Lock()
+        self._add_indexes()
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteStore:
+        parts = urlsplit(url)
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if parts.netloc:
+            raise StoreError(f"bad SQLite URL {redact(url)!r}: use sqlite:///relative/path.db")
+        if not path:
+            raise StoreError(f"bad SQLite URL {url!r}: no file path")
+        return cls(Path(path), url=url)
+
+    def _add_indexes(self) -> None:
+        try:
+            for statement in query_indexes():
+                self._db.execute(statement)
+        except sqlite3.OperationalError:
+            pass  # read-only file: queries still work, some more slowly
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            with self._lock:
+                return self._db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+
+    def _iter(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        yield from self._rows(sql, params)
+
+    # -- requests -------------------------------------------------------------------
+
+    def find_requests(self, query: RequestQuery) -> Page[RequestSummary]:
+        check_query(query)
+        where, params = _request_filters(query)
+        sort_column, direction = _ORDER_SQL[query.order]
+        if query.cursor is not None:
+            value, rowid = cursors.decode(query.cursor, query.order)
+            op = "<" if direction == "DESC" else ">"
+            where.append(f"({sort_column}, r.rowid) {op} (?, ?)")
+            params += [value, rowid]
+        sql = (
+            f"SELECT {_REQUEST_COLUMNS} FROM records r WHERE {' AND '.join(where)}"  # noqa: S608
+            f" ORDER BY {sort_column} {direction}, r.rowid {direction} LIMIT ?"
+        )
+        rows = self._rows(sql, [*params, query.limit + 1])
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        next_cursor = None
+        if more:
+            last = rows[-1]
+            value = last[1] if sort_column == "r.ts_ns" else last[9]
+            next_cursor = cursors.encode(query.order, [value, last[0]])
+        shapes = self._trace_shapes([r[2] for r in rows])
+        seen: set[str] = set()
+        items: list[RequestSummary] = []
+        for row in rows:
+            if row[2] in seen:
+                continue  # a second parentless server hop of the same trace
+            seen.add(row[2])
+            items.append(_summary(row, shapes.get(row[2])))
+        return Page(items, next_cursor)
+
+    def _trace_shapes(self, trace_ids: list[str]) -> dict[str, tuple[int, tuple[str, ...], bool]]:
+        if not trace_ids:
+            return {}
+        marks = ",".join("?" * len(trace_ids))
+        sql = (
+            "SELECT trace_id, COUNT(*), group_concat(DISTINCT service),"  # noqa: S608
+            f" MAX({FAILED_SQL.format(t='records')}) FROM records"
+            f" WHERE trace_id IN ({marks}) AND hop_kind IS NOT NULL GROUP BY trace_id"
+        )
+        return {
+            row[0]: (row[1], tuple(sorted((row[2] or "").split(","))), bool(row[3]))
+            for row in self._rows(sql, trace_ids)
+        }
+
+    # -- one trace --------------------------------------------------------------------
+
+    def fetch_trace(self, trace_id: str) -> TraceRecords:
+        rows = self._rows(
+            "SELECT doc FROM records WHERE trace_id = ? ORDER BY ts_ns, rowid LIMIT ?",
+            (trace_id, MAX_TRACE_RECORDS + 1),
+        )
+        loads = orjson.loads
+        docs = [loads(row[0]) for row in rows[:MAX_TRACE_RECORDS]]
+        return TraceRecords(trace_id, docs, truncated=len(rows) > MAX_TRACE_RECORDS)
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def stats(self, query: StatsQuery) -> list[LatencyStats]:
+        where, params = _time_filter("ts_ns", query.time)
+        where.insert(0, "hop_kind = 'server'")
+        if query.service is not None:
+            where.append("service = ?")
+            params.append(query.service)
+        route = "route" if query.by_route else "NULL"
+        if query.bucket_seconds:
+            width = int(query.bucket_seconds * 1_000_000_000)
+            bucket = f"(ts_ns / {width}) * {width}"
+        else:
+            bucket = "NULL"
+        sql = (
+            f"SELECT service, {route}, {bucket}, duration_ns, {FAILED_SQL.format(t='records')}"  # noqa: S608
+            f" FROM records WHERE {' AND '.join(where)}"
+        )
+        return latency_rows(
+            (service or "?", rt, b, d, bool(failed))
+            for service, rt, b, d, failed in self._iter(sql, params)
+        )
+
+    def dependencies(self, time: TimeRange = ALL_TIME) -> DependencyGraph:
+        where, params = _time_filter("ts_ns", time)
+        where.insert(0, "hop_kind = 'client'")
+        sql = (
+            "SELECT service, target_service, CASE WHEN target_service IS NULL THEN"  # noqa: S608
+            " json_extract(doc, '$.\"url.full\"') END, duration_ns,"
+            f" {FAILED_SQL.format(t='records')} FROM records WHERE {' AND '.join(where)}"
+        )
+        edges = edge_rows(
+            (caller or "?", target or _host(url), duration, bool(failed))
+            for caller, target, url, duration, failed in self._iter(sql, params)
+        )
+        nodes = sorted({e.caller for e in edges} | {e.callee for e in edges})
+        return DependencyGraph(tuple(nodes), tuple(edges))
+
+    # -- lists for pickers ----------------------------------------------------------------
+
+    def services(self, time: TimeRange = ALL_TIME) -> list[str]:
+        time_where, params = _time_filter("ts_ns", time)
+        found: list[str] = []
+        previous = ""
+        # Skip-scan of the service index: one seek per service instead of a full scan.
+        while True:
+            row = self._rows("SELECT MIN(service) FROM records WHERE service > ?", (previous,))
+            if not row or row[0][0] is None:
+                return found
+            previous = row[0][0]
+            sql = f"SELECT 1 FROM records WHERE service = ? AND {' AND '.join(time_where)} LIMIT 1"  # noqa: S608
+            if not time_where or self._rows(sql, [previous, *params]):
+                found.append(previous)
+
+    def routes(self, service: str | None = None, time: TimeRange = ALL_TIME) -> list[str]:
+        where, params = _time_filter("ts_ns", time)
+        where += ["hop_kind = 'server'", "route = ?"]
+        if service is not None:
+            where.append("service = ?")
+        found: list[str] = []
+        previous = ""
+        while True:
+            row = self._rows("SELECT MIN(route) FROM records WHERE route > ?", (previous,))
+            if not row or row[0][0] is None:
+                return found
+            previous = row[0][0]
+            extra = [previous] + ([service] if service is not None else [])
+            sql = f"SELECT 1 FROM records WHERE {' AND '.join(where)} LIMIT 1"  # noqa: S608
+            if self._rows(sql, [*params, *extra]):
+                found.append(previous)
+
+
+def _time_filter(column: str, time: TimeRange) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if time.start is not None:
+        where.append(f"{column} >= ?")
+        params.append(to_ns(time.start))
+    if time.end is not None:
+        where.append(f"{column} < ?")
+        params.append(to_ns(time.end))
+    return where, params
+
+
+def _request_filters(query: RequestQuery) -> tuple[list[str], list[Any]]:
+    time_where, params = _time_filter("r.ts_ns", query.time)
+    where = [ROOT_SQL, *time_where]
+    for column, equal in (
+        ("r.service", query.service),
+        ("r.route", query.route),
+        ("r.method", query.method.upper() if query.method else None),
+        ("r.trace_id", query.trace_id),
+    ):
+        if equal is not None:
+            where.append(f"{column} = ?")
+            params.append(equal)
+    if query.status_class is not None:
+        where.append("r.status >= ? AND r.status < ?")
+        params += [query.status_class * 100, query.status_class * 100 + 100]
+    if query.min_duration_ms is not None:
+        where.append("r.duration_ns >= ?")
+        params.append(int(query.min_duration_ms * 1e6))
+    if query.max_duration_ms is not None:
+        where.append("r.duration_ns <= ?")
+        params.append(int(query.max_duration_ms * 1e6))
+    if query.errors_only:
+        failed = FAILED_SQL.format(t="e")
+        where.append(f"EXISTS (SELECT 1 FROM records e WHERE e.trace_id = r.trace_id AND {failed})")  # noqa: S608
+    if query.text:
+        words = text_words(query.text)
+        if words:
+            where.append(
+                "r.trace_id IN (SELECT x.trace_id FROM records_fts JOIN records x"
+                " ON x.rowid = records_fts.rowid WHERE records_fts MATCH ?)"
+            )
+            params.append(" ".join('"' + w.replace('"', "") + '"' for w in words))
+    for name, raw in query.attributes.items():
+        value = coerce_attribute(name, raw)
+        mapped = COLUMNS.get(name)
+        expr = f"a.{mapped}" if mapped else "json_extract(a.doc, ?)"
+        if not mapped:
+            params.append(f'$."{name}"')
+        where.append(f"EXISTS (SELECT 1 FROM records a WHERE a.trace_id = r.trace_id AND {expr}=?)")  # noqa: S608
+        params.append(int(value) if isinstance(value, bool) else value)
+    return where, params
+
+
+def _summary(row: Sequence[Any], shape: tuple[int, tuple[str, ...], bool] | None) -> RequestSummary:
+    (
+        _,
+        ts_ns,
+        trace_id,
+        span_id,
+        service,
+        route,
+        method,
+        path,
+        status,
+        duration,
+        outcome,
+        error_type,
+        start_text,
+    ) = row
+    duration = duration or 0
+    start_ns = parse_ns(start_text) if isinstance(start_text, str) else ts_ns - duration
+    failed = bool(error_type) or outcome == "failure" or (status or 0) >= FAILURE_STATUS
+    hop_count, services, has_errors = shape or (1, (service,), failed)
+    return RequestSummary(
+        trace_id=trace_id,
+        span_id=span_id,
+        service=service or "?",
+        route=route,
+        method=method,
+        path=path,
+        status_code=status,
+        start=from_ns(start_ns),
+        duration_ms=duration / 1e6,
+        failed=failed,
+        has_errors=has_errors or failed,
+        hop_count=hop_count,
+        services=services,
+    )
+
+
+def _host(url: object) -> str:
+    if isinstance(url, str) and url:
+        return urlsplit(url).hostname or "?"
+    return "?"
