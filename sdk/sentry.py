@@ -1,11 +1,80 @@
-"""Sentry: started by ``configure(sentry_dsn=...)``; events scrubbed by the SDK's redaction."""
+"""Sentry: started by ``configure(sentry_dsn=...)`` (or ``SENTRY_DSN``).
+
+Events carry the release, the environment and the request's ``trace.id`` as a tag, so an
+event in Sentry leads to its hop chain in hopscope. Every event and breadcrumb passes
+through the same redaction as log lines before it leaves the process. The inbound
+middleware reports unhandled exceptions itself; Sentry's logging integration keeps
+breadcrumbs but makes no events, so an error logged and raised is not reported twice.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any, Final
+
 from sdk.config import Config
+from sdk.context import bound_fields
 from sdk.redaction import Redactor
+from sdk.tracing import current_ids
+
+TRACE_TAG: Final = "trace.id"
+_started = False
 
 
 def start_sentry(config: Config, redactor: Redactor) -> None:
-    """Placeholder until the Sentry integration lands: refuse loudly rather than ignore."""
-    raise NotImplementedError("Sentry support is not built yet")
+    """Initialise sentry-sdk for this process (again, if the configuration changed)."""
+    import sentry_sdk
+    from sentry_sdk.integrations.logging import LoggingIntegration
+
+    global _started
+
+    def before_send(event: Any, _hint: Any) -> Any:
+        return scrub(tag_trace(event), redactor)
+
+    def before_breadcrumb(crumb: Any, _hint: Any) -> Any:
+        return redactor.value(crumb)
+
+    sentry_sdk.init(
+        dsn=config.sentry_dsn,
+        release=config.version,
+        environment=config.environment,
+        server_name=config.node,
+        send_default_pii=False,
+        before_send=before_send,
+        before_send_transaction=before_send,
+        before_breadcrumb=before_breadcrumb,
+        # Exceptions reach Sentry once, from the middleware (or the excepthook); framework
+        # integrations would report the same exception again.
+        auto_enabling_integrations=False,
+        integrations=[LoggingIntegration(level=logging.INFO, event_level=None)],
+    )
+    sentry_sdk.set_tag("service.name", config.service)
+    _started = True
+
+
+def capture(exc: BaseException) -> None:
+    """Report an unhandled request exception, if Sentry is on."""
+    if not _started:
+        return
+    import sentry_sdk
+
+    sentry_sdk.capture_exception(exc)
+
+
+def tag_trace(event: dict[str, Any]) -> dict[str, Any]:
+    """Add the current request's trace id, unless the event already names one."""
+    trace_id = bound_fields().get("trace.id")
+    if trace_id is None:
+        ids = current_ids()
+        trace_id = ids[0] if ids else None
+    if trace_id is not None:
+        tags = event.get("tags")
+        if not isinstance(tags, dict):
+            tags = event["tags"] = {}
+        tags.setdefault(TRACE_TAG, trace_id)
+    return event
+
+
+def scrub(event: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    scrubbed: dict[str, Any] = redactor.value(event)
+    return scrubbed

@@ -1,0 +1,167 @@
+"""Inbound hops for ASGI apps (FastAPI, Starlette, any ASGI callable).
+
+A pure ASGI middleware: it wraps ``receive``/``send`` instead of building request objects,
+so the cost per request is a few attribute reads and one record. Websocket and lifespan
+traffic passes through untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any, Final
+
+from sdk import sentry
+from sdk.access_log import silence_access_log
+from sdk.configuration import current_config, shaper
+from sdk.excerpts import BodyExcerpt, kind_of
+from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, origin_name, selected_headers
+from sdk.request_scope import RequestScope
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: ``route_of(scope, root_path)`` -> route template, called after the app handled the request.
+RouteOf = Callable[[Scope, str], str | None]
+
+_ORIGIN: Final = ORIGIN_HEADER.encode()
+
+
+def starlette_route(scope: Scope, root_path: str) -> str | None:
+    """The template of the route Starlette's router matched (FastAPI's too), or None.
+
+    The router records the matched route in the scope; a mount's prefix is taken from the
+    ``root_path`` it extended.
+    """
+    route = scope.get("route")
+    if route is None:
+        return None
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not isinstance(template, str):
+        return None
+    mounted = scope.get("root_path", "")
+    if isinstance(mounted, str) and len(mounted) > len(root_path):
+        return mounted[len(root_path) :] + template
+    return template
+
+
+class HopMiddleware:
+    """Writes one server hop record per HTTP request and binds trace fields while it runs.
+
+    ``headers``: request headers copied (redacted) into the record. ``route_of``: how to
+    find the route template; Starlette's router by default, ``UNMATCHED`` when none matched.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        headers: Iterable[str] = DEFAULT_HEADERS,
+        route_of: RouteOf = starlette_route,
+    ) -> None:
+        self.app = app
+        self.route_of = route_of
+        self._wanted = frozenset(h.lower() for h in headers)
+        self._wanted_raw = frozenset(h.encode("latin-1") for h in self._wanted)
+        self._first = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._first:  # the server configured its logging by now: its access log goes
+            self._first = False
+            silence_access_log()
+        hop, authorization, request = self._start(scope)
+        quote_response = False
+
+        async def receive_wrapper() -> Message:
+            message = await receive()
+            kind = message["type"]
+            if kind == "http.request":
+                hop.request_body.add(message.get("body", b""))
+            elif kind == "http.disconnect":
+                hop.disconnected = True
+            return message
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal quote_response
+            kind = message["type"]
+            if kind == "http.response.body":
+                if quote_response:
+                    hop.response_body.add(message.get("body", b""))
+                else:
+                    hop.response_body.size += len(message.get("body", b""))
+            elif kind == "http.response.start":
+                hop.status = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"content-type":
+                        hop.response_type = value.decode("latin-1")
+                        quote_response = kind_of(hop.response_type) is not None
+                        break
+            await send(message)
+
+        root_path = scope.get("root_path", "")
+        request.enter(hop.method, hop.path, authorization)
+        try:
+            await self.app(scope, receive_wrapper, send_wrapper)
+        except asyncio.CancelledError:
+            hop.disconnected = True
+            raise
+        except BaseException as exc:
+            hop.error = exc
+            sentry.capture(exc)
+            raise
+        finally:
+            try:
+                hop.route = self.route_of(scope, root_path)
+            except Exception:  # noqa: BLE001 - a route hook must not lose the record
+                hop.route = None
+            hop.write(time.perf_counter_ns())
+            request.exit()
+
+    def _start(self, scope: Scope) -> tuple[ServerHop, str | None, RequestScope]:
+        method: str = scope["method"]
+        path: str = scope.get("path") or "/"
+        traceparent = authorization = origin = agent = content_type = None
+        chosen: list[tuple[str, str]] = []
+        wanted = self._wanted_raw
+        for name, value in scope.get("headers", ()):
+            if name == b"traceparent":
+                traceparent = value.decode("latin-1")
+            elif name == b"authorization":
+                authorization = value.decode("latin-1")
+            elif name == _ORIGIN:
+                origin = value.decode("latin-1")
+            elif name == b"user-agent":
+                agent = value.decode("latin-1")
+            elif name == b"content-type":
+                content_type = value.decode("latin-1")
+            if name in wanted:
+                chosen.append((name.decode("latin-1"), value.decode("latin-1")))
+        config = current_config()
+        limit = config.max_body if config is not None else 4096
+        request = RequestScope(method, path, traceparent)
+        client = scope.get("client")
+        server = scope.get("server")
+        hop = ServerHop(
+            method=method,
+            path=path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            timing=request.timing,
+            trace_id=request.trace_id,
+            span_id=request.span_id,
+            parent_id=request.parent_id,
+            request_body=BodyExcerpt(limit if kind_of(content_type) else 0),
+            response_body=BodyExcerpt(limit),
+            request_type=content_type,
+            origin=origin_name(origin),
+            user_agent=agent,
+            client=(client[0], client[1]) if client else None,
+            server=(server[0], server[1]) if server else None,
+            headers=selected_headers(chosen, self._wanted, shaper().redactor) if chosen else {},
+        )
+        return hop, authorization, request

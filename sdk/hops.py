@@ -1,0 +1,217 @@
+"""Hop records: the one line written when a unit of cross-service work ends.
+
+A server hop is written by the inbound middleware (ASGI or WSGI) once per request; a client
+hop by the S2S client once per attempt. Both are plain field mappings handed to
+:func:`sdk.configuration.emit`, so they pass through the same shaping as every other line.
+Everything here that carries caller-controlled text is redacted before it leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sdk.configuration import emit, shaper
+from sdk.errors import error_fields
+from sdk.excerpts import BodyExcerpt, kind_of
+from sdk.redaction import Redactor
+from sdk.timestamps import format_timestamp
+
+#: route name of requests no route matched: a fixed name keeps ``http.route`` low-cardinality.
+UNMATCHED: Final = "UNMATCHED"
+#: request header in which the S2S client names the calling service.
+ORIGIN_HEADER: Final = "x-hopscope-service"
+#: request headers copied to ``http.request.header.<name>`` by default (values redacted).
+DEFAULT_HEADERS: Final = (
+    "accept",
+    "content-type",
+    "content-length",
+    "x-request-id",
+    "x-forwarded-for",
+)
+_MAX_ORIGIN: Final = 64
+
+
+@dataclass(slots=True)
+class Timing:
+    """Wall-clock start for the record, monotonic clock for the duration."""
+
+    start_ns: int
+    started: int  # perf_counter_ns at start
+
+    def fields(self, now: int) -> dict[str, Any]:
+        duration = max(now - self.started, 0)
+        return {
+            "event.start": format_timestamp(self.start_ns),
+            "event.end": format_timestamp(self.start_ns + duration),
+            "event.duration": duration,
+        }
+
+
+def origin_name(value: str | None) -> str | None:
+    """The caller's service name from :data:`ORIGIN_HEADER`, kept short and printable."""
+    if not value:
+        return None
+    value = value.strip()[:_MAX_ORIGIN]
+    return value if value.isprintable() and value else None
+
+
+def error_of(exc: BaseException, redactor: Redactor) -> dict[str, str]:
+    return {name: redactor.text(text) for name, text in error_fields(exc).items()}
+
+
+def selected_headers(
+    pairs: Iterable[tuple[str, str]], wanted: frozenset[str], redactor: Redactor
+) -> dict[str, str]:
+    chosen = [(name, value) for name, value in pairs if name in wanted]
+    if not chosen:
+        return {}
+    return {f"http.request.header.{k}": v for k, v in redactor.headers(chosen).items()}
+
+
+@dataclass(slots=True)
+class ServerHop:
+    """What the middleware learns about one inbound request while it is handled."""
+
+    method: str
+    path: str
+    query: str
+    timing: Timing
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    request_body: BodyExcerpt
+    response_body: BodyExcerpt
+    request_type: str | None = None
+    origin: str | None = None
+    user_agent: str | None = None
+    client: tuple[str, int] | None = None
+    server: tuple[str, int | None] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    route: str | None = None
+    status: int | None = None
+    response_type: str | None = None
+    error: BaseException | None = None
+    disconnected: bool = False
+
+    def write(self, now: int) -> None:
+        message, level, fields = self.record(now)
+        emit(message, fields, level)
+
+    def record(self, now: int) -> tuple[str, str, dict[str, Any]]:
+        redactor = shaper().redactor
+        route = self.route or UNMATCHED
+        status = self.status
+        failed = self.error is not None or status is None or status >= 500
+        fields: dict[str, Any] = {
+            "hopscope.hop.kind": "server",
+            "trace.id": self.trace_id,
+            "span.id": self.span_id,
+            "parent.id": self.parent_id,
+            **self.timing.fields(now),
+            "event.outcome": "failure" if failed else "success",
+            "http.request.method": self.method,
+            "http.route": route,
+            "url.path": self.path,
+            "url.query": redactor.query(self.query) if self.query else None,
+            "http.response.status_code": status,
+            "service.origin.name": self.origin,
+            "user_agent.original": redactor.text(self.user_agent) if self.user_agent else None,
+        }
+        if self.headers:
+            fields.update(self.headers)
+        if self.client is not None:
+            fields["client.address"], fields["client.port"] = self.client
+        if self.server is not None:
+            fields["server.address"], fields["server.port"] = self.server
+        _add_body(fields, "request", self.request_body, self.request_type, redactor)
+        _add_body(fields, "response", self.response_body, self.response_type, redactor)
+        if self.error is not None:
+            fields.update(error_of(self.error, redactor))
+        elif self.disconnected and status is None:
+            fields["error.type"] = "ClientDisconnected"
+            fields["error.message"] = "the client went away before a response was sent"
+        outcome = str(status) if status is not None else "disconnected"
+        if self.error is not None and status is None:
+            outcome = "500"  # what the server answers for an unhandled exception
+            fields["http.response.status_code"] = 500
+        level = "error" if failed and not (self.disconnected and self.error is None) else "info"
+        return f"{self.method} {route} {outcome}", level, fields
+
+
+def _add_body(
+    fields: dict[str, Any],
+    side: str,
+    body: BodyExcerpt,
+    content_type: str | None,
+    redactor: Redactor,
+) -> None:
+    if not body.size:
+        if side == "response":
+            fields["http.response.body.bytes"] = 0
+        return
+    fields[f"http.{side}.body.bytes"] = body.size
+    text = body.text(kind_of(content_type), redactor)
+    if text is not None:
+        fields[f"http.{side}.body.content"] = text
+
+
+@dataclass(slots=True)
+class ClientHop:
+    """One attempt of an outbound call, as the S2S client saw it."""
+
+    target: str
+    method: str
+    url: str
+    path: str
+    attempt: int
+    as_service: bool
+    timing: Timing
+    trace_id: str | None
+    span_id: str | None
+    parent_id: str | None
+    server: tuple[str, int | None] | None = None
+    status: int | None = None
+    request_body: BodyExcerpt | None = None
+    request_type: str | None = None
+    response_body: BodyExcerpt | None = None
+    response_type: str | None = None
+    error: BaseException | None = None
+
+    def write(self, now: int) -> None:
+        message, level, fields = self.record(now)
+        emit(message, fields, level)
+
+    def record(self, now: int) -> tuple[str, str, dict[str, Any]]:
+        redactor = shaper().redactor
+        status = self.status
+        failed = self.error is not None or status is None or status >= 400
+        fields: dict[str, Any] = {
+            "hopscope.hop.kind": "client",
+            "trace.id": self.trace_id,
+            "span.id": self.span_id,
+            "parent.id": self.parent_id,
+            **self.timing.fields(now),
+            "event.outcome": "failure" if failed else "success",
+            "http.request.method": self.method,
+            "url.full": redactor.url(self.url),
+            "url.path": self.path,
+            "service.target.name": self.target,
+            "http.response.status_code": status,
+            "hopscope.hop.attempt": self.attempt,
+            "hopscope.hop.as_service": self.as_service,
+        }
+        if self.server is not None:
+            fields["server.address"], fields["server.port"] = self.server
+        if self.request_body is not None:
+            _add_body(fields, "request", self.request_body, self.request_type, redactor)
+        if self.response_body is not None:
+            _add_body(fields, "response", self.response_body, self.response_type, redactor)
+        if self.error is not None:
+            fields.update(error_of(self.error, redactor))
+            outcome = type(self.error).__name__
+        else:
+            outcome = str(status)
+        level = "error" if self.error is not None or (status or 0) >= 500 else "info"
+        return f"{self.target} {self.method} {self.path} -> {outcome}", level, fields

@@ -1,0 +1,89 @@
+"""Entering and leaving one inbound request: its server span, context fields and credentials.
+
+Shared by the ASGI and WSGI middleware. The span is an OpenTelemetry span (so spans the
+httpx instrumentation opens for outbound calls become its children and carry its id in
+``traceparent``); its ids are also bound as trusted fields so every line written while the
+request is handled names them.
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import Token
+from typing import Any, Final
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from sdk.context import pop_fields, push_fields
+from sdk.credentials import Credential, reset_inbound, set_inbound
+from sdk.hops import Timing
+from sdk.propagation import Parent, new_span_id, new_trace_id, parse_traceparent, span_context_of
+
+_TRACER_NAME: Final = "hopscope.server"
+_EMPTY_CONTEXT: Final = otel_context.Context()
+
+
+class RequestScope:
+    """``enter()`` when the request arrives, ``exit()`` in a ``finally`` when it ends."""
+
+    __slots__ = (
+        "_credential_token",
+        "_fields_token",
+        "_otel_token",
+        "parent",
+        "span",
+        "span_id",
+        "timing",
+        "trace_id",
+    )
+
+    def __init__(self, method: str, path: str, traceparent: str | None) -> None:
+        self.timing = Timing(time.time_ns(), time.perf_counter_ns())
+        self.parent: Parent | None = parse_traceparent(traceparent)
+        parent_context = (
+            trace.set_span_in_context(trace.NonRecordingSpan(span_context_of(self.parent)))
+            if self.parent is not None
+            else _EMPTY_CONTEXT
+        )
+        span = trace.get_tracer(_TRACER_NAME).start_span(
+            f"{method} {path}", context=parent_context, kind=trace.SpanKind.SERVER
+        )
+        ids = span.get_span_context()
+        if not ids.is_valid:  # no tracer provider: keep the trace going with our own ids
+            trace_id = self.parent.trace_id if self.parent else new_trace_id()
+            span = trace.NonRecordingSpan(
+                trace.SpanContext(int(trace_id, 16), int(new_span_id(), 16), is_remote=False)
+            )
+            ids = span.get_span_context()
+        self.span = span
+        self.trace_id = format(ids.trace_id, "032x")
+        self.span_id = format(ids.span_id, "016x")
+        self._otel_token: object = None
+        self._fields_token: Token[Any] | None = None
+        self._credential_token: Token[Credential | None] | None = None
+
+    @property
+    def parent_id(self) -> str | None:
+        return None if self.parent is None else self.parent.span_id
+
+    def enter(self, method: str, path: str, authorization: str | None) -> None:
+        self._otel_token = otel_context.attach(trace.set_span_in_context(self.span))
+        self._fields_token = push_fields(
+            {
+                "trace.id": self.trace_id,
+                "span.id": self.span_id,
+                "http.request.method": method,
+                "url.path": path,
+            }
+        )
+        self._credential_token = set_inbound(authorization)
+
+    def exit(self) -> None:
+        if self._credential_token is not None:
+            reset_inbound(self._credential_token)
+        if self._fields_token is not None:
+            pop_fields(self._fields_token)
+        if self._otel_token is not None:
+            otel_context.detach(self._otel_token)  # type: ignore[arg-type]
+        self.span.end()
