@@ -49,5 +49,6 @@ def _run_lint(args: argparse.Namespace) -> int:
         for number, reason in report.problems:
             if not args.quiet:
                 print(f"{name}:{number}: {reason}")
+        sys.stdout.flush()  # problems before the summary when both go to one terminal
     print(f"{name}: {report.checked} line(s) checked, {len(report.problems)} bad", file=sys.stderr)
     return 1 if report.problems else 0

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import warnings
-from collections.abc import Iterable, MutableMapping
-from typing import Any, BinaryIO, cast
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any, BinaryIO, Final, cast
 
 import structlog
 
 from sdk import errors, tracing
 from sdk.config import Config, config_from
+from sdk.logger import LEVEL_NUMBERS, Threshold, logger_class
 from sdk.output import LineWriter, StructlogLineLoggerFactory
-from sdk.shaping import LOGGER_KEY, Record, Shaper, render
-from sdk.stdlib import LineHandler, SchemaFormatter
+from sdk.shaping import LEVEL_OF_METHOD, LOGGER_KEY, Record, Shaper, render
+from sdk.stdlib import LineHandler, SchemaFormatter, install_routing
 
 _lock = threading.Lock()
 
@@ -32,6 +32,7 @@ class _State:
 
 
 _state = _State()
+_threshold = Threshold()
 
 
 def shaper() -> Shaper:
@@ -42,7 +43,26 @@ def writer() -> LineWriter:
     return _state.writer
 
 
+def _write_call(
+    level: str, event: Any, args: tuple[Any, ...], bound: Mapping[str, Any], kw: dict[str, Any]
+) -> None:
+    """The sink of every ``sdk.get_logger`` call: shape, render, write; never raises."""
+    try:
+        line = render(_state.shaper.from_call(level, event, args, bound, kw))
+    except Exception as exc:  # noqa: BLE001 - logging must never raise into the service
+        line = _failure_line(exc)
+    _state.writer.write(line)
+
+
+def _failure_line(exc: BaseException) -> bytes:
+    problem = f"hopscope could not shape a record: {type(exc).__name__}"
+    return render(_state.shaper.trusted("error", problem, {}))
+
+
 def _shape(_logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Record:
+    """structlog's generic processor path (the async ``a*`` methods) joins here."""
+    if LEVEL_NUMBERS.get(LEVEL_OF_METHOD.get(method_name, "info"), 0) < _threshold.number:
+        raise structlog.DropEvent
     return _state.shaper.from_structlog(method_name, event_dict)
 
 
@@ -112,37 +132,33 @@ def current_config() -> Config | None:
     return _state.config
 
 
+_LOGGER_CLASS: Final = logger_class(_write_call, _threshold)
+
+
 def _configure_structlog(config: Config) -> None:
+    _threshold.number = LEVEL_NUMBERS[config.level]
     structlog.configure(
         processors=[_shape, _render],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelName(config.level.upper())
-        ),
+        wrapper_class=_LOGGER_CLASS,
         logger_factory=StructlogLineLoggerFactory(_WriterProxy()),
         cache_logger_on_first_use=True,
     )
 
 
 def _configure_stdlib(config: Config) -> None:
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(LineHandler(SchemaFormatter(shaper), writer))
-    root.setLevel(config.level.upper())
-    # Loggers that frameworks set up with their own stream handlers (uvicorn, gunicorn)
-    # would print a second, non-schema line: route them through the root instead.
-    for name, existing in list(logging.root.manager.loggerDict.items()):
-        if isinstance(existing, logging.Logger) and existing.handlers:
-            for handler in list(existing.handlers):
-                if isinstance(handler, logging.StreamHandler) and not isinstance(
-                    handler, logging.FileHandler
-                ):
-                    existing.removeHandler(handler)
-            existing.propagate = True
-            _ = name
+    _attach_root_handler()
+    logging.getLogger().setLevel(config.level.upper())
+    install_routing(_attach_root_handler)
     logging.captureWarnings(True)
     warnings.simplefilter("default")
-    _ = sys
+
+
+def _attach_root_handler() -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, LineHandler):
+            root.removeHandler(handler)
+    root.addHandler(LineHandler(SchemaFormatter(shaper), writer))
 
 
 def get_logger(name: str | None = None, **initial: Any) -> Any:
@@ -151,20 +167,22 @@ def get_logger(name: str | None = None, **initial: Any) -> Any:
         configure()
     if name:
         initial[LOGGER_KEY] = name
-    return structlog.get_logger(**initial)
+    # The bound logger itself rather than structlog's lazy proxy: its class reads the live
+    # configuration, so nothing is gained by deferring, and the proxy costs every call.
+    return structlog.get_logger(**initial).bind()
 
 
 def emit(message: str, fields: dict[str, Any], level: str = "info") -> None:
     """Write one record of trusted schema fields (the SDK's hop records use this).
 
     Fields that are not schema fields, or whose value does not fit the schema, are kept
-    under ``labels.*`` rather than written as invalid lines.
+    under ``labels.*`` rather than written as invalid lines. Written whatever the
+    configured level: hop records are what the dashboard is built from.
     """
     if _state.config is None:
         configure()
     try:
-        line = render(_state.shaper.trusted(level, message, fields))
+        line = render(_state.shaper.trusted(LEVEL_OF_METHOD.get(level, "info"), message, fields))
     except Exception as exc:  # noqa: BLE001 - logging must never raise into the service
-        problem = f"hopscope could not shape a record: {exc!r}"
-        line = render(_state.shaper.trusted("error", problem, {}))
+        line = _failure_line(exc)
     _state.writer.write(line)

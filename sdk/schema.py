@@ -71,23 +71,115 @@ def validate(record: Any) -> None:
     """Raise :class:`SchemaError` when *record* is not a valid record."""
     try:
         _compiled()(record)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        raise SchemaError(_describe(exc, record)) from None
+    except fastjsonschema.JsonSchemaValueException:
+        raise SchemaError("; ".join(problems(record))) from None
 
 
 def problem(record: Any) -> str | None:
-    """The reason *record* is invalid, or ``None`` when it is valid."""
+    """The reason *record* is invalid (every problem, joined by ``;``), or ``None``."""
     try:
-        validate(record)
-    except SchemaError as exc:
-        return str(exc)
+        _compiled()(record)
+    except fastjsonschema.JsonSchemaValueException:
+        return "; ".join(problems(record))
     return None
 
 
-def _describe(exc: fastjsonschema.JsonSchemaValueException, record: Any) -> str:
-    if exc.rule == "additionalProperties" and isinstance(record, Mapping):
-        unknown = sorted(k for k in record if not is_schema_field(k))
-        return f"unknown field(s) not in schema v{SCHEMA_VERSION}: {', '.join(unknown)}"
-    path = exc.path[1:] if isinstance(exc.path, list) else []
-    where = f"field {'.'.join(str(p) for p in path)!r}: " if path else ""
-    return f"{where}{exc.message.removeprefix('data.').removeprefix('data ')}"
+def problems(record: Any) -> list[str]:
+    """Every way *record* breaks the schema, one short sentence each (empty when valid)."""
+    if not isinstance(record, Mapping):
+        return [f"not a JSON object but {_json_type(record)}"]
+    found: list[str] = []
+    missing = [name for name in required_fields() if name not in record]
+    if missing:
+        found.append(f"missing required field(s): {', '.join(missing)}")
+    unknown = [str(k) for k in record if not is_schema_field(str(k))]
+    if unknown:
+        found.append(f"unknown field(s) not in schema v{SCHEMA_VERSION}: {', '.join(unknown)}")
+    for name, value in record.items():
+        reason = field_problem(str(name), value)
+        if reason is not None:
+            found.append(f"{name}: {reason}")
+    if not found:  # the file's validator disagrees with the per-field view: say so whole
+        try:
+            _compiled()(record)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            found.append(exc.message.removeprefix("data").lstrip(". "))
+    return found
+
+
+@cache
+def field_validator(name: str) -> Callable[[Any], Any] | None:
+    """A compiled validator of one field's definition (``None`` for an unknown field)."""
+    definition = fields().get(name)
+    if definition is None:
+        for pattern, family in field_patterns():
+            if pattern.match(name):
+                definition = family
+                break
+    if definition is None:
+        return None
+    check: Callable[[Any], Any] = fastjsonschema.compile(dict(definition))
+    return check
+
+
+def field_problem(name: str, value: Any) -> str | None:
+    """Why *value* cannot be field *name*, or ``None`` (also for unknown fields)."""
+    check = field_validator(name)
+    if check is None:
+        return None
+    try:
+        check(value)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return _reason(exc, value)
+    return None
+
+
+def _reason(exc: fastjsonschema.JsonSchemaValueException, value: Any) -> str:
+    definition: Mapping[str, Any] = exc.definition or {}
+    shown = _shown(value)
+    if exc.rule == "type":
+        expected = definition.get("type")
+        names = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        return f"expected {names}, got {_json_type(value)} {shown}"
+    if exc.rule == "enum":
+        return f"{shown} is not one of {', '.join(map(str, definition.get('enum', ())))}"
+    if exc.rule == "const":
+        return f"{shown} is not {_shown(definition.get('const'))}"
+    if exc.rule == "pattern":
+        return f"{shown} does not match {definition.get('pattern')}"
+    if exc.rule in {"minimum", "maximum", "minLength", "maxLength"}:
+        limit = definition.get(exc.rule)
+        return f"{shown} is not {_BOUND_WORDS[exc.rule]} {limit}"
+    return f"{shown}: {exc.message.removeprefix('data').lstrip('. ')}"
+
+
+_BOUND_WORDS: Final = {
+    "minimum": ">=",
+    "maximum": "<=",
+    "minLength": "of length >=",
+    "maxLength": "of length <=",
+}
+
+
+def _shown(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+    except Exception:  # noqa: BLE001 - a value that cannot even be shown
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from functools import cache
 from typing import Any, Final
 
-import fastjsonschema
 import orjson
 
 from sdk import context, schema
@@ -24,7 +23,7 @@ from sdk.redaction import REDACTED, Redactor
 from sdk.timestamps import format_timestamp
 from sdk.tracing import current_ids
 from sdk.truncation import truncate
-from sdk.values import clean_text, to_json_text, to_plain
+from sdk.values import clean_text, safe_repr, to_json_text, to_plain
 
 Record = dict[str, Any]
 
@@ -44,8 +43,8 @@ LEVEL_OF_METHOD: Final = {
     "fatal": "critical",
 }
 _NOT_LABEL_CHAR = re.compile(r"[^a-z0-9_]+")
-_SCALARS: Final = (bool, int, float, type(None))
 LOGGER_KEY: Final = "_logger"  # bound by get_logger(name): becomes log.logger
+_MAX_CACHED_KEYS: Final = 4096
 
 
 @cache
@@ -55,24 +54,13 @@ def label_key(key: str) -> str:
     return f"labels.{folded or '_'}"
 
 
-@cache
-def _field_validator(name: str) -> Any:
-    definition = schema.fields().get(name)
-    if definition is None:
-        for pattern, family in schema.field_patterns():
-            if pattern.match(name):
-                definition = family
-                break
-    return None if definition is None else fastjsonschema.compile(dict(definition))
-
-
 def valid_field(name: str, value: Any) -> bool:
-    check = _field_validator(name)
+    check = schema.field_validator(name)
     if check is None:
         return False
     try:
         check(value)
-    except fastjsonschema.JsonSchemaValueException:
+    except Exception:  # noqa: BLE001 - any failure means "keep it as a label"
         return False
     return True
 
@@ -84,6 +72,9 @@ class Shaper:
         self.config = config
         self.redactor = Redactor(config.redact_keys)
         self._static = self._static_fields()
+        self._label_names: dict[Any, tuple[str, bool]] = {}
+        #: fields every line gets from the head; trusted fields never replace them
+        self._protected = frozenset({*schema.LEADING_FIELDS, *self._static})
         os.register_at_fork(after_in_child=self._refresh_static)
 
     def _static_fields(self) -> Record:
@@ -105,14 +96,21 @@ class Shaper:
     # -- pieces of a record -------------------------------------------------------------
 
     def head(self, level: str, message: Any, ns: int | None = None) -> Record:
-        text = message if isinstance(message, str) else _message_text(message)
-        text, cut = truncate(self.redactor.text(clean_text(text)), self.config.max_string)
+        """The leading fields and the service's static ones, in the schema's order."""
+        text = message if type(message) is str else message_text(message)
+        if not text.isascii():
+            text = clean_text(text)
+        text = self.redactor.text(text)
+        limit = self.config.max_string
+        cut = len(text) > limit
+        if cut:
+            text = truncate(text, limit)[0]
         record: Record = {
             "@timestamp": format_timestamp(time.time_ns() if ns is None else ns),
             "log.level": level,
             "message": text,
+            **self._static,
         }
-        record.update(self._static)
         if cut:
             record["hopscope.truncated"] = True
         return record
@@ -129,29 +127,59 @@ class Shaper:
 
     def add_labels(self, record: Record, items: Iterable[tuple[str, Any]]) -> None:
         """User keywords: always under ``labels.*``, never over a schema field."""
-        limit = self.config.max_string
-        secret = self.redactor.is_secret_key
+        names = self._label_names
         for key, value in items:
-            name = label_key(key)
-            if secret(key):
+            entry = names.get(key)
+            if entry is None:
+                entry = self._label_entry(key)
+            name, secret = entry
+            if secret:
                 record[name] = REDACTED
                 continue
-            if isinstance(value, str):
-                text = value
-            elif isinstance(value, _SCALARS):
-                if (isinstance(value, float) and not math.isfinite(value)) or (
-                    isinstance(value, int) and not -(2**63) <= value < 2**64
-                ):
-                    text = str(value)
-                else:
+            kind = type(value)
+            # Exact type checks first: the common scalars need no conversion at all.
+            if kind is int:
+                if -(2**63) <= value < 2**64:
                     record[name] = value
                     continue
+                text = str(value)
+            elif kind is str:
+                text = value
+            elif kind is float:
+                if math.isfinite(value):
+                    record[name] = value
+                    continue
+                text = str(value)
+            elif kind is bool or value is None:
+                record[name] = value
+                continue
             else:
-                text = to_json_text(self.redactor.value(to_plain(value)))
-            text, cut = truncate(self.redactor.text(clean_text(text)), limit)
-            record[name] = text
-            if cut:
+                plain = self._plain(value)
+                if not isinstance(plain, str):
+                    record[name] = plain
+                    continue
+                text = plain
+            if not text.isascii():
+                text = clean_text(text)
+            text = self.redactor.text(text)
+            if len(text) > self.config.max_string:
+                text = truncate(text, self.config.max_string)[0]
                 record["hopscope.truncated"] = True
+            record[name] = text
+
+    def _label_entry(self, key: Any) -> tuple[str, bool]:
+        text = key if isinstance(key, str) else safe_repr(key)
+        entry = (label_key(text), self.redactor.is_secret_key(text))
+        if len(self._label_names) < _MAX_CACHED_KEYS:
+            self._label_names[key] = entry
+        return entry
+
+    def _plain(self, value: Any) -> Any:
+        """A label value of another type: a scalar, or JSON text of a redacted structure."""
+        plain = to_plain(value)
+        if isinstance(plain, dict | list):
+            return to_json_text(self.redactor.value(plain))
+        return plain
 
     def add_error(self, record: Record, exc: BaseException) -> None:
         limit = self.config.max_string * 8  # stack traces deserve more room than labels
@@ -166,9 +194,15 @@ class Shaper:
     def add_trusted(self, record: Record, fields: Mapping[str, Any]) -> None:
         """Schema fields from the SDK's own code; anything invalid is kept as a label."""
         strays: list[tuple[str, Any]] = []
+        protected = self._protected
         for name, value in fields.items():
             if value is None:
                 continue
+            if name in protected:
+                strays.append((name, value))
+                continue
+            if not isinstance(value, str):
+                value = to_plain(value)  # what would be rendered is what gets validated
             if isinstance(value, str):
                 value = self.redactor.url(value) if name == "url.full" else clean_text(value)
                 value, cut = truncate(value, self.config.max_body)
@@ -183,22 +217,42 @@ class Shaper:
 
     # -- whole records ------------------------------------------------------------------
 
-    def from_structlog(self, method_name: str, event_dict: MutableMapping[str, Any]) -> Record:
-        level = LEVEL_OF_METHOD.get(method_name, "info")
-        record = self.head(level, event_dict.pop("event", ""))
-        logger_name = event_dict.pop(LOGGER_KEY, None)
+    def from_call(
+        self,
+        level: str,
+        event: Any,
+        args: tuple[Any, ...],
+        bound: Mapping[str, Any],
+        keywords: dict[str, Any],
+    ) -> Record:
+        """One ``log.<level>(event, *args, **keywords)`` call of a logger with *bound* context."""
+        if args:
+            event = interpolate(event, args)
+        record = self.head(level, event)
+        logger_name = bound.get(LOGGER_KEY)
         if logger_name:
-            record["log.logger"] = logger_name
+            record["log.logger"] = str(logger_name)
         self.add_context(record)
-        exc = exception_of(event_dict.pop("exc_info", None))
         labels = context.bound_labels()
         if labels:
             self.add_labels(record, labels.items())
-        if event_dict:
-            self.add_labels(record, event_dict.items())
+        if len(bound) > (logger_name is not None):
+            self.add_labels(record, ((k, v) for k, v in bound.items() if k != LOGGER_KEY))
+        exc = None
+        if keywords:
+            if "exc_info" in keywords:
+                exc = exception_of(keywords.pop("exc_info"))
+            self.add_labels(record, keywords.items())
         if exc is not None:
             self.add_error(record, exc)
         return record
+
+    def from_structlog(self, method_name: str, event_dict: MutableMapping[str, Any]) -> Record:
+        """An event dict of structlog's generic processor path (the async ``a*`` methods)."""
+        level = LEVEL_OF_METHOD.get(method_name, "info")
+        event = event_dict.pop("event", "")
+        keywords = {"exc_info": event_dict.pop("exc_info")} if "exc_info" in event_dict else {}
+        return self.from_call(level, event, (), event_dict, keywords)
 
     def trusted(self, level: str, message: str, fields: Mapping[str, Any]) -> Record:
         record = self.head(level, message)
@@ -215,7 +269,17 @@ def render(record: Record) -> bytes:
         return orjson.dumps(to_plain(record), option=orjson.OPT_APPEND_NEWLINE)
 
 
-def _message_text(message: Any) -> str:
+def interpolate(event: Any, args: tuple[Any, ...]) -> str:
+    """``event % args`` as structlog does it; bad arguments never lose the line."""
+    try:
+        if len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
+            return str(event % args[0])
+        return str(event % args)
+    except Exception:  # noqa: BLE001 - a bad format must not break logging
+        return f"{message_text(event)} % {safe_repr(args)} (bad format arguments)"
+
+
+def message_text(message: Any) -> str:
     if isinstance(message, bytes):
         return message.decode("utf-8", "backslashreplace")
     try:

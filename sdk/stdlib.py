@@ -8,13 +8,16 @@ standard (everything else is an ``extra=`` field) is the one used here.
 from __future__ import annotations
 
 import logging
+import logging.config
+import sys
 from collections.abc import Callable
 from typing import Any, Final
 
 from pythonjsonlogger.core import RESERVED_ATTRS, BaseJsonFormatter
 
 from sdk.output import LineWriter
-from sdk.shaping import Record, Shaper, render
+from sdk.shaping import Record, Shaper, message_text, render
+from sdk.values import safe_repr
 
 LEVEL_OF_NUMBER: Final = {
     logging.DEBUG: "debug",
@@ -40,7 +43,7 @@ def message_of(record: logging.LogRecord) -> str:
     try:
         return record.getMessage()
     except Exception:  # noqa: BLE001
-        return f"{record.msg!s} % {record.args!r} (bad format arguments)"
+        return f"{message_text(record.msg)} % {safe_repr(record.args)} (bad format arguments)"
 
 
 class SchemaFormatter(BaseJsonFormatter):
@@ -62,9 +65,9 @@ class SchemaFormatter(BaseJsonFormatter):
         if log_record.threadName:
             record["process.thread.name"] = log_record.threadName
         shaper.add_context(record)
-        extras = [(k, v) for k, v in log_record.__dict__.items() if k not in _STANDARD]
-        if extras:
-            shaper.add_labels(record, extras)
+        attributes = log_record.__dict__
+        if attributes.keys() - _STANDARD:  # extra= fields; a set difference runs in C
+            shaper.add_labels(record, [(k, v) for k, v in attributes.items() if k not in _STANDARD])
         exc = log_record.exc_info[1] if log_record.exc_info else None
         if exc is not None:
             shaper.add_error(record, exc)
@@ -89,3 +92,52 @@ class LineHandler(logging.Handler):
             self.handleError(record)
             return
         self._writer().write(line)
+
+
+def _writes_to_std_stream(handler: logging.Handler) -> bool:
+    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        return False
+    stream = handler.stream
+    return any(stream is s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__))
+
+
+def route_foreign_handlers() -> None:
+    """Loggers that frameworks give their own stdout/stderr handlers (uvicorn, gunicorn,
+    ``logging.basicConfig``) would print a second, non-schema line: drop those handlers and
+    let the records propagate to the root, where the SDK's handler shapes them."""
+    loggers = [logging.getLogger()]
+    loggers += [
+        x for x in logging.root.manager.loggerDict.values() if isinstance(x, logging.Logger)
+    ]
+    for logger in loggers:
+        foreign = [h for h in logger.handlers if _writes_to_std_stream(h)]
+        for handler in foreign:
+            logger.removeHandler(handler)
+        if foreign and logger is not logging.root:
+            logger.propagate = True
+
+
+class RoutingDictConfigurator(logging.config.DictConfigurator):
+    """``logging.config.dictConfig`` as usual, then foreign stdout handlers routed (uvicorn
+    configures its loggers this way when its server starts, after ``sdk.configure``)."""
+
+    def configure(self) -> None:
+        super().configure()
+        if any(isinstance(h, LineHandler) for h in logging.getLogger().handlers):
+            route_foreign_handlers()
+        else:  # a dictConfig that replaced the root's handlers: put the SDK's back
+            restore = _restore_root
+            if restore is not None:
+                restore()
+                route_foreign_handlers()
+
+
+_restore_root: Callable[[], None] | None = None
+
+
+def install_routing(restore_root: Callable[[], None]) -> None:
+    """Route foreign handlers now and after every later ``dictConfig``."""
+    global _restore_root
+    _restore_root = restore_root
+    logging.config.dictConfigClass = RoutingDictConfigurator
+    route_foreign_handlers()

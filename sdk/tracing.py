@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
+Ids = tuple[str, str]
 
-def current_ids() -> tuple[str, str] | None:
-    """``(trace.id, span.id)`` of the active span as lower-case hex, if one is recording."""
-    ctx = trace.get_current_span().get_span_context()
-    if not ctx.is_valid:
-        return None
-    return format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")
+# OpenTelemetry contexts are immutable and a new one is made whenever a span is entered, so
+# the ids of the last context seen stay right for as long as that very object is current.
+# One tuple, replaced whole, so threads never see a context paired with another's ids.
+_last: tuple[object, Ids | None] = (None, None)
+
+
+def current_ids() -> Ids | None:
+    """``(trace.id, span.id)`` of the active span as lower-case hex, if there is one."""
+    global _last
+    current = context.get_current()
+    last = _last
+    if last[0] is current:
+        return last[1]
+    span_context = trace.get_current_span(current).get_span_context()
+    ids = (
+        (format(span_context.trace_id, "032x"), format(span_context.span_id, "016x"))
+        if span_context.is_valid
+        else None
+    )
+    _last = (current, ids)
+    return ids
 
 
 def ensure_tracer_provider(service: str, version: str | None) -> None:
