@@ -67,21 +67,6 @@ _PAGE: Final = 10_000
 _PERCENTS: Final = [50.0, 95.0, 99.0]
 _SORT_FIELD: Final = {"newest": f.TIMESTAMP, "oldest": f.TIMESTAMP, "slowest": f.DURATION}
 _SORT_DIR: Final = {"newest": "desc", "oldest": "asc", "slowest": "desc"}
-_ROOT_SOURCE: Final = [
-    f.TRACE_ID,
-    f.SPAN_ID,
-    f.PARENT_ID,
-    f.SERVICE,
-    f.ROUTE,
-    f.METHOD,
-    f.URL_PATH,
-    f.STATUS,
-    f.DURATION,
-    f.OUTCOME,
-    f.ERROR_TYPE,
-    f.START,
-    f.TIMESTAMP,
-]
 
 Query = dict[str, Any]
 
@@ -156,7 +141,6 @@ class SearchStore(Store):
             "size": BATCH,
             "query": {"bool": {"filter": _root_filters(query)}},
             "sort": [{sort_field: {"order": direction}}, {f.SPAN_ID: {"order": direction}}],
-            "_source": _ROOT_SOURCE,
             "track_total_hits": False,
         }
         found: list[Mapping[str, Any]] = []

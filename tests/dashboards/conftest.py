@@ -169,3 +169,52 @@ def _failed(doc: dict[str, Any]) -> bool:
 @pytest.fixture
 def tb() -> type[TraceBuilder]:
     return TraceBuilder
+
+
+# -- stores filled with the same traces ---------------------------------------------------
+
+
+def with_ids(records: list[dict[str, Any]], source: str = "/var/log/app.log") -> list[Any]:
+    """Collector records (deterministic ids, as the collector's parser gives them)."""
+    from collector.record import Record, record_id
+
+    out = []
+    for offset, doc in enumerate(records):
+        rid = record_id(source, offset * 1000)
+        full = {**doc, "hopscope.record.id": rid}
+        out.append(Record(rid, full, source, offset * 1000))
+    return out
+
+
+def write_sqlite(path: Any, records: list[dict[str, Any]]) -> None:
+    """Fill a store file with the collector's layout (rows as the SQLite sink writes them)."""
+    import sqlite3
+
+    import orjson
+
+    from collector.sqlite_layout import COLUMNS, DDL
+
+    db = sqlite3.connect(path)
+    db.executescript(DDL)
+    columns = list(COLUMNS.values())
+    marks = ",".join("?" * (len(columns) + 5))
+    sql = (
+        f"INSERT INTO records (id, ts_ns, source, offset, doc, {','.join(columns)})"  # noqa: S608
+        f" VALUES ({marks})"
+    )
+    with db:
+        for record in with_ids(records):
+            doc = record.doc
+            values = [doc.get(name) for name in COLUMNS]
+            db.execute(
+                sql,
+                [
+                    record.id,
+                    parse_ns(doc["@timestamp"]),
+                    record.source,
+                    record.offset,
+                    orjson.dumps(doc).decode(),
+                    *values,
+                ],
+            )
+    db.close()

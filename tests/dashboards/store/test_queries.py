@@ -1,0 +1,340 @@
+"""The store query layer on both backends: the same traces written to a SQLite file and
+to the OpenSearch-API engine (through the collector's search sink), the same questions,
+the same expected answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from osmem_server import OsmemServer
+
+from collector.sinks.search import SearchSink
+from dashboards import (
+    BadQuery,
+    RequestQuery,
+    StatsQuery,
+    Store,
+    StoreError,
+    TimeRange,
+    build_tree,
+    open_store,
+)
+from tests.dashboards.conftest import T0, TraceBuilder, with_ids, write_sqlite
+
+START = datetime.fromtimestamp(T0 / 1e9, UTC)
+SECOND = 1000.0  # builder times are in ms
+
+
+def trace_id(n: int) -> str:
+    return f"{n:02d}" * 16
+
+
+def fixture_traces() -> list[dict[str, Any]]:
+    """Six requests, one second apart (T1 oldest .. T6 newest)."""
+    out: list[dict[str, Any]] = []
+
+    t = TraceBuilder(trace_id(1))  # checkout, all well
+    root = t.server("gateway", "/checkout", 0, 100, method="POST")
+    t.log("gateway", root, 1, "checkout started")
+    c = t.client("gateway", "orders", 10, 90, parent=root, path="/orders", method="POST")
+    s = t.server("orders", "/orders", 15, 85, parent=c, method="POST", caller="gateway")
+    t.log("orders", s, 16, "order received")
+    c2 = t.client("orders", "payments", 20, 60, parent=s, path="/pay", method="POST")
+    t.server("payments", "/pay", 25, 55, parent=c2, method="POST", caller="orders")
+    out += t.records
+
+    t = TraceBuilder(trace_id(2))  # home page fails at the root
+    t.server(
+        "gateway",
+        "/home",
+        SECOND,
+        SECOND + 30,
+        status=500,
+        error_type="builtins.KeyError",
+        error_message="'user'",
+    )
+    out += t.records
+
+    t = TraceBuilder(trace_id(3))  # checkout succeeds after a failed payment attempt
+    root = t.server("gateway", "/checkout", 2 * SECOND, 2 * SECOND + 300, method="POST")
+    c = t.client(
+        "gateway",
+        "payments",
+        2 * SECOND + 10,
+        2 * SECOND + 50,
+        parent=root,
+        path="/pay",
+        method="POST",
+        status=503,
+    )
+    s = t.server(
+        "payments", "/pay", 2 * SECOND + 12, 2 * SECOND + 48, parent=c, method="POST", status=503
+    )
+    t.log("payments", s, 2 * SECOND + 20, "payment declined by bank", level="warning")
+    c = t.client(
+        "gateway",
+        "payments",
+        2 * SECOND + 100,
+        2 * SECOND + 200,
+        parent=root,
+        path="/pay",
+        method="POST",
+        attempt=2,
+    )
+    t.server("payments", "/pay", 2 * SECOND + 110, 2 * SECOND + 190, parent=c, method="POST")
+    out += t.records
+
+    t = TraceBuilder(trace_id(4))  # the caller's hop was lost: the orders hop is the root
+    t.server(
+        "orders",
+        "/orders/{id}",
+        3 * SECOND,
+        3 * SECOND + 20,
+        parent="00000000deadbeef",
+        caller="gateway",
+    )
+    out += t.records
+
+    t = TraceBuilder(trace_id(5))  # not found, with a label
+    root = t.server("profile", "/me", 4 * SECOND, 4 * SECOND + 5, status=404)
+    t.log("profile", root, 4 * SECOND + 1, "no such user", **{"labels.user_id": "u1"})
+    out += t.records
+
+    t = TraceBuilder(trace_id(6))  # slow, calls an outside API
+    root = t.server("billing", "/invoice", 5 * SECOND, 5 * SECOND + 900, method="PUT")
+    t.client(
+        "billing",
+        "stripe",
+        5 * SECOND + 10,
+        5 * SECOND + 890,
+        parent=root,
+        path="/v1/charges",
+        method="POST",
+    )
+    out += t.records
+    return out
+
+
+@pytest.fixture(scope="module")
+def search_engine() -> Iterator[OsmemServer]:
+    server = OsmemServer.start(japanese=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "opensearch"])
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    records = fixture_traces()
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            path = tmp_path_factory.mktemp("store") / "hopscope.db"
+            write_sqlite(path, records)
+            url = f"sqlite:///{path}"
+        else:
+            engine: OsmemServer = request.getfixturevalue("search_engine")
+            clone = cleanup.enter_context(engine.clone())
+            url = f"opensearch+{clone.url}"
+            sink = SearchSink.from_url(url)
+            result = sink.write(with_ids(records))
+            sink.close()
+            assert result.stored == len(records)
+            assert not result.rejected
+            _refresh(clone.url)
+        yield cleanup.enter_context(open_store(url))
+
+
+def _refresh(url: str) -> None:
+    import urllib.request
+
+    req = urllib.request.Request(f"{url}/hopscope-records-*/_refresh", method="POST")
+    with urllib.request.urlopen(req, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def ids(store: Store, **filters: Any) -> list[int]:
+    page = store.find_requests(RequestQuery(**filters))
+    return [int(item.trace_id[:2]) for item in page.items]
+
+
+def test_requests_newest_first_one_per_trace(store: Store) -> None:
+    assert ids(store) == [6, 5, 4, 3, 2, 1]
+    assert ids(store, order="oldest") == [1, 2, 3, 4, 5, 6]
+    assert ids(store, order="slowest") == [6, 3, 1, 2, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"service": "gateway"}, [3, 2, 1]),
+        ({"route": "/checkout"}, [3, 1]),
+        ({"method": "post"}, [3, 1]),
+        ({"status_class": 5}, [2]),
+        ({"status_class": 4}, [5]),
+        ({"errors_only": True}, [3, 2]),
+        ({"min_duration_ms": 100}, [6, 3, 1]),
+        ({"max_duration_ms": 20}, [4, 5]),
+        ({"min_duration_ms": 20, "max_duration_ms": 100}, [4, 2, 1]),
+        ({"text": "declined"}, [3]),
+        ({"text": "order received"}, [1]),
+        ({"text": "nothing like this"}, []),
+        ({"trace_id": trace_id(4)}, [4]),
+        ({"attributes": {"labels.user_id": "u1"}}, [5]),
+        ({"attributes": {"http.response.status_code": "503"}}, [3]),
+        ({"attributes": {"service.target.name": "stripe"}}, [6]),
+        ({"service": "gateway", "errors_only": True, "route": "/checkout"}, [3]),
+        (
+            {"time": TimeRange(START + timedelta(seconds=1), START + timedelta(seconds=4))},
+            [4, 3, 2],
+        ),
+    ],
+)
+def test_request_filters(store: Store, filters: dict[str, Any], expected: list[int]) -> None:
+    if "max_duration_ms" in filters and "min_duration_ms" not in filters:
+        assert sorted(ids(store, **filters)) == sorted(expected)
+    else:
+        assert ids(store, **filters) == expected
+
+
+def test_request_summary_is_the_root_with_the_trace_shape(store: Store) -> None:
+    (first,) = store.find_requests(RequestQuery(trace_id=trace_id(1))).items
+    assert first.service == "gateway"
+    assert first.route == "/checkout"
+    assert first.method == "POST"
+    assert first.status_code == 200
+    assert first.start == START
+    assert first.duration_ms == 100.0
+    assert first.hop_count == 5
+    assert first.services == ("gateway", "orders", "payments")
+    assert (first.failed, first.has_errors) == (False, False)
+    (third,) = store.find_requests(RequestQuery(trace_id=trace_id(3))).items
+    assert (third.failed, third.has_errors) == (False, True)
+    (orphaned,) = store.find_requests(RequestQuery(trace_id=trace_id(4))).items
+    assert orphaned.service == "orders"
+
+
+def test_paging_walks_every_request_once(store: Store) -> None:
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = store.find_requests(RequestQuery(limit=4, cursor=cursor))
+        seen += [int(i.trace_id[:2]) for i in page.items]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [6, 5, 4, 3, 2, 1]
+    assert pages == 2
+    with pytest.raises(BadQuery):
+        store.find_requests(RequestQuery(cursor="nonsense!"))
+    page = store.find_requests(RequestQuery(limit=2))
+    with pytest.raises(BadQuery, match="made for order"):
+        store.find_requests(RequestQuery(limit=2, order="oldest", cursor=page.next_cursor))
+
+
+def test_bad_queries_are_refused_clearly(store: Store) -> None:
+    with pytest.raises(BadQuery, match="unknown field"):
+        store.find_requests(RequestQuery(attributes={"no.such.field": "x"}))
+    with pytest.raises(BadQuery, match="takes a integer"):
+        store.find_requests(RequestQuery(attributes={"http.response.status_code": "abc"}))
+    with pytest.raises(BadQuery, match="status class"):
+        store.find_requests(RequestQuery(status_class=7))
+
+
+def test_fetch_trace_returns_hops_and_logs(store: Store) -> None:
+    trace = store.fetch_trace(trace_id(1))
+    assert len(trace.records) == 7
+    assert not trace.truncated
+    stamps = [r["@timestamp"] for r in trace.records]
+    assert stamps == sorted(stamps)
+    tree = build_tree(trace.records)
+    assert tree.root is not None
+    assert [h.service for h in tree.hops] == ["gateway", "gateway", "orders", "orders", "payments"]
+    assert [line["message"] for line in tree.hops[2].logs] == ["order received"]
+    assert store.fetch_trace("ff" * 16).records == []
+
+
+def test_service_stats(store: Store) -> None:
+    rows = store.service_stats()
+    assert [(r.service, r.count, r.errors) for r in rows] == [
+        ("billing", 1, 0),
+        ("gateway", 3, 1),
+        ("orders", 2, 0),
+        ("payments", 3, 1),
+        ("profile", 1, 0),
+    ]
+    gateway = rows[1]
+    assert (gateway.p50_ms, gateway.p95_ms, gateway.p99_ms) == (100.0, 300.0, 300.0)
+    assert gateway.error_rate == pytest.approx(1 / 3)
+    assert gateway.route is None
+    assert gateway.bucket_start is None
+
+
+def test_route_stats_over_time(store: Store) -> None:
+    rows = store.route_stats(service="gateway", bucket_seconds=2)
+    assert [(r.route, r.bucket_start, r.count, r.errors, r.p50_ms) for r in rows] == [
+        ("/checkout", START, 1, 0, 100.0),
+        ("/checkout", START + timedelta(seconds=2), 1, 0, 300.0),
+        ("/home", START, 1, 1, 30.0),
+    ]
+    windowed = store.stats(StatsQuery(time=TimeRange(START + timedelta(seconds=2)), by_route=True))
+    assert [(r.service, r.route, r.count) for r in windowed] == [
+        ("billing", "/invoice", 1),
+        ("gateway", "/checkout", 1),
+        ("orders", "/orders/{id}", 1),
+        ("payments", "/pay", 2),
+        ("profile", "/me", 1),
+    ]
+
+
+def test_dependency_graph(store: Store) -> None:
+    graph = store.dependencies()
+    assert graph.nodes == ("billing", "gateway", "orders", "payments", "stripe")
+    # Percentile definitions differ between engines on even counts (nearest rank here,
+    # t-digest on Elasticsearch); odd counts and the maximum agree everywhere.
+    assert [(e.caller, e.callee, e.calls, e.errors, e.p99_ms) for e in graph.edges] == [
+        ("billing", "stripe", 1, 0, 880.0),
+        ("gateway", "orders", 1, 0, 80.0),
+        ("gateway", "payments", 2, 1, 100.0),
+        ("orders", "payments", 1, 0, 40.0),
+    ]
+    assert [e.p50_ms for e in graph.edges if e.calls % 2] == [880.0, 80.0, 40.0]
+    assert graph.edges[2].error_rate == 0.5
+    later = store.dependencies(TimeRange(START + timedelta(seconds=3)))
+    assert [(e.caller, e.callee) for e in later.edges] == [("billing", "stripe")]
+
+
+def test_pickers(store: Store) -> None:
+    assert store.services() == ["billing", "gateway", "orders", "payments", "profile"]
+    assert store.services(TimeRange(START + timedelta(seconds=4))) == ["billing", "profile"]
+    assert store.routes("gateway") == ["/checkout", "/home"]
+    assert store.routes() == [
+        "/checkout",
+        "/home",
+        "/invoice",
+        "/me",
+        "/orders",
+        "/orders/{id}",
+        "/pay",
+    ]
+
+
+def test_unusable_store_urls_say_why(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no hopscope store"):
+        open_store(f"sqlite:///{tmp_path}/missing.db")
+    not_db = tmp_path / "notes.db"
+    not_db.write_text("hello, this is not a database at all" * 100)
+    with pytest.raises(StoreError, match="not a hopscope SQLite store"):
+        open_store(f"sqlite:///{not_db}")
+    with pytest.raises(StoreError, match="unknown store URL"):
+        open_store("mysql://db/hopscope")
+    with pytest.raises(StoreError, match="search store") as refused:
+        open_store("opensearch+http://user:secret@127.0.0.1:9/")
+    assert "secret" not in str(refused.value)
