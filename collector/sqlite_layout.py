@@ -33,6 +33,12 @@ COLUMNS: Final[dict[str, str]] = {
 
 SCHEMA_VERSION: Final = 1
 
+#: columns added after the first layout, with their type: added to older files on open
+ADDED_COLUMNS: Final[dict[str, dict[str, str]]] = {
+    "records": {"raw": "BLOB"},
+    "dead_letters": {"raw": "BLOB"},
+}
+
 DDL: Final = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS records (
@@ -47,7 +53,8 @@ CREATE TABLE IF NOT EXISTS records (
     error_type TEXT,
     unstructured INTEGER NOT NULL DEFAULT 0,
     source TEXT, offset INTEGER,
-    doc TEXT NOT NULL                 -- the whole record, JSON
+    doc TEXT NOT NULL,                -- the whole record, JSON
+    raw BLOB                          -- unstructured lines that are not UTF-8: the exact bytes
 );
 CREATE INDEX IF NOT EXISTS records_trace ON records (trace_id, ts_ns);
 CREATE INDEX IF NOT EXISTS records_ts ON records (ts_ns);
@@ -55,7 +62,8 @@ CREATE INDEX IF NOT EXISTS records_hop ON records (hop_kind, ts_ns) WHERE hop_ki
 CREATE INDEX IF NOT EXISTS records_service ON records (service, hop_kind, ts_ns);
 CREATE INDEX IF NOT EXISTS records_route ON records (route, ts_ns) WHERE route IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_status ON records (status, ts_ns) WHERE status IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_errors ON records (ts_ns) WHERE error_type IS NOT NULL OR outcome = 'failure';
+CREATE INDEX IF NOT EXISTS records_errors ON records (ts_ns)
+    WHERE error_type IS NOT NULL OR outcome = 'failure';
 CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (
     message, content = 'records', content_rowid = 'rowid'
 );
@@ -73,6 +81,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     doc TEXT NOT NULL,
     created_ns INTEGER NOT NULL,
     replayed_ns INTEGER,
+    raw BLOB,
     UNIQUE (record_id, sink)
 );
 """

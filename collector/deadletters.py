@@ -1,0 +1,83 @@
+"""Dead letters: records a sink refused for good, kept with the sink and its reason.
+
+They live in the state file whatever the sink, and can be listed and replayed (after the
+cause is fixed) with ``hopscope deadletters``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+
+from collector.record import Record
+
+
+@dataclass(slots=True)
+class DeadLetter:
+    record: Record
+    sink: str
+    reason: str
+    created_ns: int
+    replayed_ns: int | None
+
+
+class DeadLetters:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def add(self, sink: str, rejected: Sequence[tuple[Record, str]]) -> None:
+        if not rejected:
+            return
+        now = time.time_ns()
+        rows = [(r.id, sink, reason, orjson.dumps(r.doc).decode(), now, r.raw)
+                for r, reason in rejected]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            # a record refused again (a replay that failed) keeps one row, with the new reason
+            self._db.executemany(
+                "INSERT INTO dead_letters (record_id, sink, reason, doc, created_ns, raw)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id, sink) DO UPDATE SET"
+                " reason = excluded.reason, doc = excluded.doc, replayed_ns = NULL", rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def list(self, sink: str | None = None, *, include_replayed: bool = False,
+             limit: int | None = None) -> list[DeadLetter]:
+        where, params = ["1 = 1"], []
+        if sink is not None:
+            where.append("sink = ?")
+            params.append(sink)
+        if not include_replayed:
+            where.append("replayed_ns IS NULL")
+        columns = "record_id, sink, reason, doc, created_ns, replayed_ns, raw"
+        sql = f"SELECT {columns} FROM dead_letters WHERE {' AND '.join(where)} ORDER BY rowid"  # noqa: S608
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        letters = []
+        for rid, sink_name, reason, doc, created, replayed, raw in self._db.execute(sql, params):
+            parsed = orjson.loads(doc)
+            record = Record(rid, parsed, str(parsed.get("hopscope.source.name", "")),
+                            int(parsed.get("hopscope.source.offset", 0)),
+                            "hopscope.unstructured.reason" in parsed, raw)
+            letters.append(DeadLetter(record, sink_name, reason, created, replayed))
+        return letters
+
+    def count(self, sink: str | None = None) -> int:
+        if sink is None:
+            row = self._db.execute("SELECT count(*) FROM dead_letters WHERE replayed_ns IS NULL")
+        else:
+            row = self._db.execute("SELECT count(*) FROM dead_letters"
+                                   " WHERE replayed_ns IS NULL AND sink = ?", (sink,))
+        return int(row.fetchone()[0])
+
+    def mark_replayed(self, sink: str, record_ids: Sequence[str]) -> None:
+        now = time.time_ns()
+        self._db.executemany(
+            "UPDATE dead_letters SET replayed_ns = ? WHERE sink = ? AND record_id = ?",
+            [(now, sink, rid) for rid in record_ids])

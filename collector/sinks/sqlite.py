@@ -1,0 +1,118 @@
+"""The embedded default sink: one SQLite file, laid out for the dashboard's questions.
+
+WAL mode lets the dashboard read while the collector writes; inserts are idempotent (the
+record id is unique, a second copy is ignored); each batch is one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from collector.record import Record
+from collector.retention import RetentionPolicy, apply_retention
+from collector.sinks.base import Sink, SinkUnavailable, WriteResult
+from collector.sqlite_layout import COLUMNS
+from collector.state import connect, ensure_layout
+from collector.timestamps import TimestampParser
+
+SCHEME: Final = "sqlite://"
+CACHE_KIB: Final = 65_536
+
+_FIELDS: Final = tuple(COLUMNS)
+_INSERT: Final = (  # noqa: S608 - column names from the layout, values bound
+    "INSERT OR IGNORE INTO records (id, ts_ns, {columns}, unstructured, source, offset, doc, raw)"
+    " VALUES ({marks})"
+).format(columns=", ".join(COLUMNS.values()), marks=", ".join("?" * (len(COLUMNS) + 7)))
+
+
+class SinkConfigError(ValueError):
+    """A sink URL or its target cannot be used; the message is meant for people."""
+
+
+def path_from_url(url: str) -> Path:
+    if not url.startswith(SCHEME):
+        raise SinkConfigError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
+    rest = url[len(SCHEME):]
+    if not rest.startswith("/") or rest == "/":
+        raise SinkConfigError(f"bad SQLite URL {url!r}: expected sqlite:///relative/file.db or"
+                              " sqlite:////absolute/file.db")
+    return Path(rest[1:])
+
+
+class SqliteSink(Sink):
+    def __init__(self, path: str | Path, retention: RetentionPolicy | None = None) -> None:
+        self.path = Path(path)
+        self.name = f"sqlite:///{self.path}"
+        self.retention = retention or RetentionPolicy()
+        self._last_retention = 0.0
+        self._timestamps = TimestampParser()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = connect(self.path)
+            self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            ensure_layout(self._db)
+        except OSError as exc:
+            raise SinkConfigError(f"cannot create {self.path}: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise SinkConfigError(f"cannot open SQLite store {self.path}: {exc}") from None
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteSink:
+        return cls(path_from_url(url))
+
+    def write(self, records: Sequence[Record]) -> WriteResult:
+        rows, rejected = self._rows(records)
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(_INSERT, rows)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            # locked by another writer past the busy timeout, disk full, read-only: retry later
+            raise SinkUnavailable(f"{self.name}: {exc}") from exc
+        self._maybe_apply_retention()
+        return WriteResult(stored=len(rows), rejected=rejected)
+
+    def _rows(self, records: Sequence[Record]
+              ) -> tuple[list[tuple[Any, ...]], list[tuple[Record, str]]]:
+        rows: list[tuple[Any, ...]] = []
+        rejected: list[tuple[Record, str]] = []
+        timestamp_ns = self._timestamps
+        dumps = orjson.dumps
+        fields = _FIELDS
+        for record in records:
+            doc = record.doc
+            try:
+                ts_ns = timestamp_ns(doc["@timestamp"])
+            except (ValueError, KeyError, TypeError) as exc:
+                rejected.append((record, str(exc)))
+                continue
+            get = doc.get
+            rows.append((record.id, ts_ns, *[get(f) for f in fields], record.unstructured,
+                         record.source, record.offset, dumps(doc).decode(), record.raw))
+        return rows, rejected
+
+    def _maybe_apply_retention(self) -> None:
+        if not self.retention.active:
+            return
+        now = time.monotonic()
+        if now - self._last_retention < self.retention.every_seconds:
+            return
+        self._last_retention = now
+        try:
+            apply_retention(self._db, self.retention)
+        except sqlite3.OperationalError:
+            self._last_retention = 0.0  # busy: try again at the next write
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,102 @@
+"""Docker's json-file log driver: unwrap each line's ``log`` field and merge partial lines.
+
+Docker writes a container's output as ``{"log": "...\\n", "stream": "stdout", "time": ...}``
+lines, and splits output lines longer than 16 KiB into several entries, only the last of
+which ends with a newline. The container's name (from ``config.v2.json`` beside the log)
+becomes the service hint for lines that do not name their service.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from collector.lines import TRUNCATION_MARKER, Line
+
+DOCKER_LOG_PATTERN = "*-json.log"
+
+
+def is_docker_log(path: str) -> bool:
+    return fnmatch.fnmatch(os.path.basename(path), DOCKER_LOG_PATTERN)
+
+
+def container_name(log_path: str) -> str | None:
+    """The container's name without Docker's leading slash, or its short id."""
+    directory = Path(log_path).parent
+    try:
+        config: Any = orjson.loads((directory / "config.v2.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        config = None
+    if isinstance(config, dict):
+        name = config.get("Name")
+        if isinstance(name, str) and name.strip("/"):
+            return name.strip("/")
+    container_id = directory.name
+    return container_id[:12] if len(container_id) >= 12 else None
+
+
+class DockerUnwrapper:
+    """Stage: Docker json-file lines in, the container's own lines out."""
+
+    def __init__(self, max_line_bytes: int) -> None:
+        self.max_line_bytes = max_line_bytes
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._offset = 0
+        self._end = 0
+        self._stream: object = None
+        self._truncated = False
+        self._open = False  # a line has started and not ended
+
+    def has_pending(self) -> bool:
+        return self._open
+
+    def feed(self, lines: list[Line]) -> list[Line]:
+        out: list[Line] = []
+        for line in lines:
+            try:
+                wrapped = orjson.loads(line.data) if not line.truncated else None
+            except orjson.JSONDecodeError:
+                wrapped = None
+            text = wrapped.get("log") if isinstance(wrapped, dict) else None
+            if not isinstance(text, str):
+                # not a Docker entry (damaged, or cut): keep the line as it is
+                out.extend(self.flush())
+                out.append(line)
+                continue
+            stream = wrapped.get("stream") if isinstance(wrapped, dict) else None
+            if self.has_pending() and stream != self._stream:
+                out.extend(self.flush())  # another stream's line: the partial one is all we get
+            if not self._open:
+                self._offset, self._stream, self._open = line.offset, stream, True
+            self._end = line.end
+            complete = text.endswith("\n")
+            self._add(text.removesuffix("\n").encode("utf-8", "surrogateescape"))
+            if complete:
+                out.extend(self.flush())
+        return out
+
+    def _add(self, data: bytes) -> None:
+        room = self.max_line_bytes - self._size
+        if len(data) > room:
+            data = data[: max(room, 0)]
+            self._truncated = True
+        if data:
+            self._parts.append(data)
+            self._size += len(data)
+
+    def flush(self) -> list[Line]:
+        if not self.has_pending():
+            return []
+        data = b"".join(self._parts)
+        if data.endswith(b"\r"):
+            data = data[:-1]
+        if self._truncated:
+            data += TRUNCATION_MARKER
+        line = Line(self._offset, self._end, data, self._truncated)
+        self._parts, self._size, self._truncated, self._open = [], 0, False, False
+        return [line]

@@ -1,0 +1,276 @@
+"""Files by path or glob, read once (backfill) or followed.
+
+A followed file is tracked across rename-and-create rotation (the old file is drained
+before it is let go), copytruncate (the rest of the old content is read from the copy,
+found among the rotated siblings by its head fingerprint), truncation and inode reuse
+(a file is known by the fingerprint of its head, so a new file on a reused inode is new).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from typing import BinaryIO
+
+from collector import events
+from collector.checkpoints import Checkpoint, Checkpoints
+from collector.lines import Line
+from collector.origin import Origin
+from collector.sources.base import Chunk, Source
+from collector.sources.docker import container_name, is_docker_log
+from collector.sources.fingerprint import find_by_fingerprint, fingerprint_fd
+from collector.sources.stages import StreamDecoder, default_stages
+
+READ_BYTES = 1024 * 1024
+
+
+class FileTail:
+    """One open file (one stream identity) and the decoder of its bytes."""
+
+    def __init__(self, path: str, handle: BinaryIO, fingerprint: str, generation: int,
+                 start: int, decoder: StreamDecoder, service: str | None) -> None:
+        self.path = path
+        self.handle = handle
+        stat = os.fstat(handle.fileno())
+        self.key = (stat.st_dev, stat.st_ino)
+        self.fingerprint = fingerprint
+        self.generation = generation
+        self.identity = fingerprint if generation == 0 else f"{fingerprint}.{generation}"
+        self.decoder = decoder
+        self.origin = Origin(self.identity, path, service, resumable=True)
+        self.at_eof = False
+        self.last_data = time.monotonic()
+        handle.seek(start)
+
+    @property
+    def position(self) -> int:
+        return self.decoder.position
+
+    def read(self, max_bytes: int) -> list[Line]:
+        lines: list[Line] = []
+        remaining = max_bytes
+        while remaining > 0:
+            data = self.handle.read(min(READ_BYTES, remaining))
+            if not data:
+                self.at_eof = True
+                break
+            self.at_eof = False
+            self.last_data = time.monotonic()
+            remaining -= len(data)
+            lines.extend(self.decoder.feed(data))
+        return lines
+
+    def switch_to(self, path: str) -> None:
+        """Go on reading the same stream from another file (its copy, after copytruncate)."""
+        handle = open(path, "rb", buffering=0)  # noqa: SIM115 - kept open while following
+        handle.seek(self.position)
+        self.handle.close()
+        self.handle = handle
+        self.path = path
+        self.at_eof = False
+
+    def size(self) -> int:
+        try:
+            return os.fstat(self.handle.fileno()).st_size
+        except OSError:
+            return self.position
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class FileSource(Source):
+    def __init__(self, pattern: str, checkpoints: Checkpoints, *, follow: bool,
+                 max_line_bytes: int, service: str | None = None,
+                 rescan_seconds: float = 1.0, rotate_wait_seconds: float = 2.0,
+                 docker: bool | None = None) -> None:
+        self.name = pattern
+        self.pattern = pattern
+        self.follow = follow
+        self.checkpoints = checkpoints
+        self.max_line_bytes = max_line_bytes
+        self.service = service
+        self.rescan_seconds = rescan_seconds
+        self.rotate_wait_seconds = rotate_wait_seconds
+        self.docker = docker
+        self._tails: dict[str, FileTail] = {}
+        self._draining: list[FileTail] = []
+        self._retired: set[str] = set()  # identities whose file was truncated under us
+        self._scanned = False
+        self._last_scan = 0.0
+        self._total = 0
+        self._stopping = False
+        self._orphans: list[Chunk] = []  # lines of files let go during a scan
+
+    # -- Source -------------------------------------------------------------------------
+    def poll(self, max_bytes: int) -> list[Chunk]:
+        now = time.monotonic()
+        if not self._scanned or (self.follow and not self._stopping
+                                 and now - self._last_scan >= self.rescan_seconds):
+            self._scan()
+            self._scanned, self._last_scan = True, now
+        chunks, self._orphans = self._orphans, []
+        tails = [*self._draining, *self._tails.values()]
+        share = max(64 * 1024, max_bytes // max(1, len(tails)))
+        for tail in tails:
+            lines = tail.read(share)
+            if tail.at_eof:
+                lines += self._at_eof(tail, now)
+            if lines:
+                chunks.append(Chunk(tail.origin, lines))
+        return chunks
+
+    def finished(self) -> bool:
+        return self._scanned and not self._tails and not self._draining \
+            and (not self.follow or self._stopping)
+
+    def drain(self) -> None:
+        self._stopping = True
+
+    def lag_bytes(self) -> int:
+        return sum(max(0, t.size() - t.position) for t in (*self._draining, *self._tails.values()))
+
+    def total_bytes(self) -> int | None:
+        return self._total if self._scanned else None
+
+    def close(self) -> None:
+        for tail in (*self._draining, *self._tails.values()):
+            tail.close()
+        self._draining.clear()
+        self._tails.clear()
+
+    # -- end of data --------------------------------------------------------------------
+    def _at_eof(self, tail: FileTail, now: float) -> list[Line]:
+        draining = tail in self._draining
+        if not self.follow or self._stopping:
+            return self._let_go(tail)
+        if draining and now - tail.last_data >= self.rotate_wait_seconds:
+            return self._let_go(tail)
+        return tail.decoder.flush_if_idle()
+
+    def _let_go(self, tail: FileTail) -> list[Line]:
+        lines = tail.decoder.flush()
+        tail.close()
+        if tail in self._draining:
+            self._draining.remove(tail)
+        elif self._tails.get(tail.path) is tail:
+            del self._tails[tail.path]
+        return lines
+
+    # -- discovery and rotation -----------------------------------------------------------
+    def _matches(self) -> list[str]:
+        if glob.has_magic(self.pattern):
+            return sorted(p for p in glob.glob(self.pattern) if os.path.isfile(p))
+        return [self.pattern] if os.path.isfile(self.pattern) else []
+
+    def _scan(self) -> None:
+        matches = self._matches()
+        if not matches and not self._scanned and not self.follow:
+            events.emit("warning", "no file matches", pattern=self.pattern)
+        for path in list(self._tails):
+            if path not in matches:
+                self._check_rotation(path)
+        for path in matches:
+            if path in self._tails:
+                self._check_rotation(path)
+            if path not in self._tails:
+                self._open(path)
+
+    def _check_rotation(self, path: str) -> None:
+        tail = self._tails[path]
+        try:
+            stat = os.stat(path)
+        except OSError:
+            self._retire(path, tail)  # deleted or renamed away: read what is left
+            return
+        if (stat.st_dev, stat.st_ino) != tail.key:
+            self._retire(path, tail)  # renamed, a new file in its place
+        elif stat.st_size < tail.position:
+            self._truncated(path, tail)
+
+    def _retire(self, path: str, tail: FileTail) -> None:
+        del self._tails[path]
+        self._draining.append(tail)
+
+    def _truncated(self, path: str, tail: FileTail) -> None:
+        del self._tails[path]
+        self._retired.add(tail.identity)
+        copy = find_by_fingerprint(path, tail.fingerprint, tail.position)
+        if copy is not None:
+            tail.switch_to(copy)
+            self.checkpoints.moved(tail.identity, copy)
+            self._draining.append(tail)
+            events.emit("info", "file truncated; reading the rest from its copy", path=path,
+                        copy=copy)
+        else:
+            events.emit("warning", "file truncated; no copy of the unread rest found",
+                        path=path, read_to=tail.position)
+            lines = tail.decoder.flush()  # its unfinished last line, as far as it got
+            tail.close()
+            if lines:
+                self._orphans.append(Chunk(tail.origin, lines))
+
+    def _active(self) -> set[str]:
+        return {t.identity for t in (*self._draining, *self._tails.values())}
+
+    def _open(self, path: str) -> None:
+        try:
+            handle = open(path, "rb", buffering=0)  # noqa: SIM115 - kept open while following
+        except OSError as exc:
+            events.emit("warning", "cannot read file", path=path, reason=exc.strerror)
+            return
+        fingerprint = fingerprint_fd(handle.fileno(), allow_partial=not self.follow)
+        if fingerprint is None:
+            handle.close()  # empty, or its first line unfinished: look again later
+            return
+        size = os.fstat(handle.fileno()).st_size
+        known = self.checkpoints.latest(fingerprint)
+        if known is None:
+            generation, start = 0, 0
+        elif known.identity in self._retired or known.offset > size:
+            generation, start = known.generation + 1, 0  # truncated: same head, new content
+        else:
+            generation, start = known.generation, known.offset
+        identity = fingerprint if generation == 0 else f"{fingerprint}.{generation}"
+        if identity in self._active():
+            handle.close()  # another path to a stream already read (a copy, a link)
+            return
+        tail = FileTail(path, handle, fingerprint, generation, start,
+                        self._decoder(path, start), self._service_for(path))
+        self.checkpoints.register(Checkpoint(identity, fingerprint, generation, path, start))
+        self._tails[path] = tail
+        self._total += max(0, size - start)
+        self._recover_rotated(path, fingerprint)
+
+    def _recover_rotated(self, path: str, current: str) -> None:
+        """After a restart: streams last seen at ``path`` that were rotated away unfinished."""
+        active = self._active()
+        for known in self.checkpoints.seen_at(path):
+            if known.fingerprint == current or known.identity in active:
+                continue
+            copy = find_by_fingerprint(path, known.fingerprint, known.offset + 1)
+            if copy is None:
+                continue
+            try:
+                handle = open(copy, "rb", buffering=0)  # noqa: SIM115
+            except OSError:
+                continue
+            tail = FileTail(copy, handle, known.fingerprint, known.generation, known.offset,
+                            self._decoder(copy, known.offset), self._service_for(path))
+            self.checkpoints.register(Checkpoint(known.identity, known.fingerprint,
+                                                 known.generation, copy, known.offset))
+            self._draining.append(tail)
+            self._total += max(0, tail.size() - known.offset)
+            events.emit("info", "finishing a rotated file", path=copy, offset=known.offset)
+
+    def _decoder(self, path: str, start: int) -> StreamDecoder:
+        docker = is_docker_log(path) if self.docker is None else self.docker
+        return StreamDecoder(start, self.max_line_bytes,
+                             default_stages(self.max_line_bytes, docker=docker))
+
+    def _service_for(self, path: str) -> str | None:
+        docker = is_docker_log(path) if self.docker is None else self.docker
+        if docker:
+            return container_name(path) or self.service
+        return self.service

@@ -1,0 +1,87 @@
+"""The collector's local state: one SQLite file in the state directory.
+
+It holds the checkpoints, the disk buffer of records waiting for a sink, and the dead
+letters of every sink. It is also the default store for records, so a one-machine setup has
+one file to look after.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Final
+
+from collector.sqlite_layout import ADDED_COLUMNS, DDL
+
+STATE_FILE: Final = "hopscope.db"
+DEFAULT_STATE_DIR: Final = ".hopscope"
+BUSY_TIMEOUT_MS: Final = 30_000
+
+STATE_DDL: Final = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    pipeline TEXT NOT NULL,           -- the set of sinks the offset was acknowledged by
+    identity TEXT NOT NULL,           -- the stream: fingerprint of a file's head (+ generation)
+    fingerprint TEXT NOT NULL,
+    generation INTEGER NOT NULL DEFAULT 0,
+    path TEXT NOT NULL,               -- where the stream was last seen
+    offset INTEGER NOT NULL,          -- every byte before it is acknowledged
+    updated_ns INTEGER NOT NULL,
+    PRIMARY KEY (pipeline, identity)
+);
+CREATE INDEX IF NOT EXISTS checkpoints_fingerprint ON checkpoints (pipeline, fingerprint);
+CREATE INDEX IF NOT EXISTS checkpoints_path ON checkpoints (pipeline, path);
+CREATE TABLE IF NOT EXISTS spool (
+    seq INTEGER PRIMARY KEY,
+    lane TEXT NOT NULL,               -- the sink the record waits for
+    batch INTEGER NOT NULL,
+    record_id TEXT NOT NULL,
+    source TEXT, offset INTEGER, unstructured INTEGER NOT NULL DEFAULT 0,
+    raw BLOB,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spool_lane ON spool (lane, seq);
+"""
+
+
+class StateError(Exception):
+    """The state directory cannot be used; the message says which and why."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, shared-safe."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                 timeout=BUSY_TIMEOUT_MS / 1000)
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+def ensure_layout(connection: sqlite3.Connection, extra_ddl: str = "") -> None:
+    connection.executescript(DDL + extra_ddl)
+    for table, columns in ADDED_COLUMNS.items():
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        for column, kind in columns.items():
+            if column not in present:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+class StateStore:
+    def __init__(self, directory: str | Path = DEFAULT_STATE_DIR) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / STATE_FILE
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.directory, os.W_OK | os.X_OK):
+                raise StateError(f"cannot use state directory {self.directory}: not writable")
+            self.connection = connect(self.path)
+            ensure_layout(self.connection, STATE_DDL)
+        except OSError as exc:
+            raise StateError(f"cannot use state directory {self.directory}: "
+                             f"{exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot use state file {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self.connection.close()
