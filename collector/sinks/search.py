@@ -153,6 +153,11 @@ class SearchSink(Sink):
 
     # -- connection ---------------------------------------------------------------------
 
+    def connect(self) -> None:
+        """Reach the server and install the index template now rather than on the first
+        write (a startup check); raise :class:`SinkUnavailable` when that fails."""
+        self._connected()
+
     def _connected(self) -> SearchClient:
         try:
             if self._client is None:

@@ -60,8 +60,24 @@ class BulkChunk:
 
 
 def encode_item(record: Record, index: str) -> bytes:
-    action = b'{"create":{"_index":"%s","_id":"%s"}}\n' % (index.encode(), record.id.encode())
-    return action + orjson.dumps(record.doc) + b"\n"
+    return _action_prefix(index) + _id(record.id) + b'"}}\n' + orjson.dumps(record.doc) + b"\n"
+
+
+def _id(rid: str) -> bytes:
+    # Record ids are hex digests; anything else is JSON-escaped.
+    return rid.encode() if rid.isalnum() else orjson.dumps(rid)[1:-1]
+
+
+_PREFIXES: dict[str, bytes] = {}
+
+
+def _action_prefix(index: str) -> bytes:
+    prefix = _PREFIXES.get(index)
+    if prefix is None:
+        prefix = b'{"create":{"_index":%s,"_id":"' % orjson.dumps(index)
+        if len(_PREFIXES) < 4096:
+            _PREFIXES[index] = prefix
+    return prefix
 
 
 def chunks(
@@ -74,16 +90,19 @@ def chunks(
     batch: list[Record] = []
     parts: list[bytes] = []
     size = 0
+    dumps, prefix = orjson.dumps, _action_prefix
     for record in records:
-        item = encode_item(record, target(record.doc))
-        if batch and size + len(item) > max_body_bytes:
-            yield BulkChunk(batch, b"".join(parts))
+        # Hot loop: one bytes object per record, no intermediate strings.
+        item = prefix(target(record.doc)) + _id(record.id) + b'"}}\n' + dumps(record.doc)
+        item_size = len(item) + 1
+        if batch and size + item_size > max_body_bytes:
+            yield BulkChunk(batch, b"\n".join(parts) + b"\n")
             batch, parts, size = [], [], 0
         batch.append(record)
         parts.append(item)
-        size += len(item)
+        size += item_size
     if batch:
-        yield BulkChunk(batch, b"".join(parts))
+        yield BulkChunk(batch, b"\n".join(parts) + b"\n")
 
 
 class Outcome(Enum):

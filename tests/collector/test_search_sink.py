@@ -365,3 +365,20 @@ def test_large_batch_is_cut_into_bounded_requests(proxy: Any) -> None:
 def test_endpoint_rejects_other_schemes() -> None:
     with pytest.raises(ValueError, match="not an http"):
         Endpoint.parse("tcp://user:pw@h:1")
+
+
+def test_connect_installs_the_template_before_any_write(engine: Any) -> None:
+    sink = sink_for(f"opensearch+{engine.url}")
+    sink.connect()
+    template = engine_request(engine, "GET", f"/_index_template/{TEMPLATE_NAME}")
+    mappings = template["index_templates"][0]["index_template"]["template"]["mappings"]
+    assert mappings["properties"]["event"]["properties"]["duration"] == {"type": "long"}
+    assert count(engine) == 0
+
+
+def test_ids_that_are_not_hex_are_escaped(engine: Any) -> None:
+    odd = make_record(1)
+    odd.id = 'file "a"\\b'
+    sink = sink_for(f"opensearch+{engine.url}")
+    assert sink.write([odd]).stored == 1
+    assert count(engine, {"ids": {"values": [odd.id]}}) == 1
