@@ -34,9 +34,9 @@ from sdk.credentials import Credential
 from sdk.excerpts import BodyExcerpt, kind_of
 from sdk.hops import ORIGIN_HEADER, ClientHop, Timing
 from sdk.propagation import new_span_id, parse_traceparent
+from sdk.request_scope import enclosing_hop
 from sdk.retry import RetryPolicy
 from sdk.settings import ServiceSettings, service_settings
-from sdk.tracing import current_ids
 
 #: what a subclass may hand back to the request loop as the attempt's credential.
 Auth = tuple[Credential | None, bool | None, object]
@@ -88,7 +88,7 @@ class _ClientCore:
         request.headers[ORIGIN_HEADER] = config.service
 
     def _hop(self, request: httpx.Request, attempt: int, as_service: bool | None) -> ClientHop:
-        ids = current_ids()
+        ids = enclosing_hop()
         url = request.url
         body: BodyExcerpt | None = None
         content_type = request.headers.get("content-type")

@@ -15,10 +15,11 @@ from typing import Any, Final
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from sdk.context import pop_fields, push_fields
+from sdk.context import bound_fields, pop_fields, push_fields
 from sdk.credentials import Credential, reset_inbound, set_inbound
 from sdk.hops import Timing
 from sdk.propagation import Parent, new_span_id, new_trace_id, parse_traceparent, span_context_of
+from sdk.tracing import current_ids
 
 _TRACER_NAME: Final = "hopscope.server"
 _EMPTY_CONTEXT: Final = otel_context.Context()
@@ -87,3 +88,14 @@ class RequestScope:
         if self._otel_token is not None:
             otel_context.detach(self._otel_token)  # type: ignore[arg-type]
         self.span.end()
+
+
+def enclosing_hop() -> tuple[str, str] | None:
+    """``(trace.id, span.id)`` of the hop the caller runs in: the request's server span when
+    the middleware bound one (frameworks may open spans of their own inside it), else the
+    active OpenTelemetry span."""
+    fields = bound_fields()
+    trace_id, span_id = fields.get("trace.id"), fields.get("span.id")
+    if isinstance(trace_id, str) and isinstance(span_id, str):
+        return trace_id, span_id
+    return current_ids()

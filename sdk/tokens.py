@@ -18,8 +18,8 @@ import httpx
 from sdk.credentials import Credential
 from sdk.hops import ClientHop, Timing
 from sdk.propagation import new_span_id
+from sdk.request_scope import enclosing_hop
 from sdk.settings import SSOSettings, sso_settings
-from sdk.tracing import current_ids
 
 #: target name of the SSO's client hops.
 SSO_TARGET: Final = "sso"
@@ -198,7 +198,7 @@ class ServiceTokens:
 
     def _hop(self) -> ClientHop:
         url = httpx.URL(str(self.settings.token_url))
-        ids = current_ids()
+        ids = enclosing_hop()
         return ClientHop(
             target=SSO_TARGET,
             method="POST",
