@@ -1,0 +1,343 @@
+"""``hopscope demo``: the demo services, the collector, traffic and the dashboard on this
+machine, started in order, shown in the terminal, and stopped cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import webbrowser
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from stack.launch import available
+from stack.launch.plan import DASHBOARD_PORT, DEFAULT_PORTS, SERVICES, Secrets, demo_plan
+from stack.launch.ports import PortTaken, check_ports, wait_listening
+from stack.launch.processes import ManagedProcess
+from stack.launch.routes import CollectorRoute, FileRoute, LogRoute, hopscope_argv
+
+START_TIMEOUT_S = 60.0
+#: a clean stop: 0, or the signal we sent (SIGINT; SIGTERM from ``hopscope run``), also as
+#: the shell's 128 + N
+CLEAN_EXITS = frozenset({None, 0, -signal.SIGINT, -signal.SIGTERM, 130, 143})
+
+
+class DemoError(RuntimeError):
+    """The demo could not start; the message says what to do."""
+
+
+@dataclass
+class DemoOptions:
+    host: str = "127.0.0.1"
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    dashboard_port: int = DASHBOARD_PORT
+    state_dir: Path = Path(".hopscope")
+    store: str | None = None  # default: sqlite:///STATE_DIR/hopscope.db
+    duration: float | None = None
+    browser: bool = True
+    dashboard: bool = True
+    faults: str = "all"
+    rate: float = 4.0
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{self.state_dir / 'hopscope.db'}"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.state_dir / "demo"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.demo_dir / "logs"
+
+    @property
+    def traffic_report(self) -> Path:
+        return self.demo_dir / "traffic.jsonl"
+
+
+@dataclass
+class Running:
+    """What the demo started, in start order."""
+
+    services: list[tuple[ManagedProcess, str, Path]] = field(default_factory=list)
+    dashboard: ManagedProcess | None = None
+    traffic: ManagedProcess | None = None
+
+
+def port_hints() -> dict[str, str]:
+    hints = {name: f"--port {name}=PORT" for name in SERVICES}
+    hints["dashboard"] = "--dashboard-port PORT"
+    return hints
+
+
+def choose_route(options: DemoOptions) -> LogRoute:
+    if available.has_command("run"):
+        return CollectorRoute(options.store_url, options.demo_dir / "collector")
+    return FileRoute()
+
+
+def dashboard_command(options: DemoOptions) -> list[str] | None:
+    if not options.dashboard or not available.has_command("dashboard"):
+        return None
+    argv = hopscope_argv("dashboard", "--store", options.store_url)
+    for option, value in (("--host", options.host), ("--port", str(options.dashboard_port))):
+        if available.has_option("dashboard", option):
+            argv += [option, value]
+    if available.has_option("dashboard", "--no-browser"):
+        argv.append("--no-browser")  # the demo opens the browser itself, once ready
+    return argv
+
+
+def _sigterm_as_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupt_on_sigterm() -> Iterator[None]:
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _wait_ready(process: ManagedProcess, host: str, port: int, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not wait_listening(host, port):
+        code = process.exit_code()
+        if code is not None:
+            raise DemoError(f"{process.name} exited with status {code} while starting; see {log}")
+        if time.monotonic() > deadline:
+            raise DemoError(f"{process.name} did not listen on {host}:{port} within "
+                            f"{START_TIMEOUT_S:.0f}s; see {log}")
+        time.sleep(0.1)
+
+
+def _open_log(path: Path) -> IO[bytes]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("wb")
+
+
+def start(options: DemoOptions, console: Console, files: ExitStack) -> Running:
+    """Start everything in order with a progress display; :class:`DemoError` on failure."""
+    ports: dict[str, int] = {name: options.ports[name] for name in SERVICES}
+    dashboard_argv = dashboard_command(options)
+    if dashboard_argv is not None:
+        ports["dashboard"] = options.dashboard_port
+    check_ports(options.host, ports, port_hints())
+    options.log_dir.mkdir(parents=True, exist_ok=True)
+    options.traffic_report.unlink(missing_ok=True)
+    route = choose_route(options)
+    keys = Secrets()
+    running = Running()
+    plan = demo_plan(options.host, options.ports, keys)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        for service in plan:
+            task = progress.add_task(f"starting {service.name} on {service.url}")
+            log = options.log_dir / f"{service.name}.log"
+            err = options.log_dir / f"{service.name}.stderr.log"
+            process = ManagedProcess(
+                service.name, route.command(service.name, service.command()), service.env,
+                stdout=files.enter_context(_open_log(log)),
+                stderr=files.enter_context(_open_log(err)),
+            )
+            process.start()
+            running.services.append((process, service.url, log))
+            _wait_ready(process, service.host, service.port, err)
+            progress.update(task, description=f"[green]{service.name} ready on {service.url}")
+            progress.stop_task(task)
+        if dashboard_argv is not None:
+            task = progress.add_task("starting the dashboard")
+            err = options.log_dir / "dashboard.log"
+            running.dashboard = ManagedProcess(
+                "dashboard", dashboard_argv, stdout=files.enter_context(_open_log(err)),
+                stderr=subprocess.STDOUT,
+            )
+            running.dashboard.start()
+            try:
+                _wait_ready(running.dashboard, options.host, options.dashboard_port, err)
+            except DemoError as exc:
+                # The services and the store are what matter; go on without the dashboard.
+                console.print(f"[yellow]The dashboard did not start: {exc}")
+                running.dashboard.stop()
+                running.dashboard = None
+            progress.stop_task(task)
+        progress.add_task("starting traffic")
+        traffic_argv = [
+            sys.executable, "-m", "stack.demo.traffic",
+            "--gateway", plan[-1].url, "--sso", plan[0].url,
+            "--faults", options.faults, "--rate", str(options.rate),
+            "--report", str(options.traffic_report),
+        ]
+        if options.duration is not None:
+            traffic_argv += ["--duration", str(options.duration)]
+        running.traffic = ManagedProcess(
+            "traffic", traffic_argv, {"SSO_USERS": keys.users},
+            stderr=files.enter_context(_open_log(options.demo_dir / "traffic.log")),
+        )
+        running.traffic.start()
+    _show_running(console, options, route, running)
+    return running
+
+
+def _show_running(
+    console: Console, options: DemoOptions, route: LogRoute, running: Running
+) -> None:
+    table = Table(title="hopscope demo", title_justify="left")
+    table.add_column("what")
+    table.add_column("where")
+    table.add_column("pid", justify="right")
+    table.add_column("stdout")
+    for process, url, log in running.services:
+        table.add_row(process.name, url, str(process.pid), str(log))
+    if running.dashboard is not None:
+        url = f"http://{options.host}:{options.dashboard_port}"
+        table.add_row("dashboard", url, str(running.dashboard.pid), "")
+    table.add_row("records", route.destination, "", "")
+    table.add_row("traffic", f"{options.rate:g}/s, faults: {options.faults}",
+                  str(running.traffic.pid if running.traffic else ""),
+                  str(options.traffic_report))
+    console.print(table)
+    if running.dashboard is None and not available.has_command("dashboard"):
+        console.print("[yellow]The dashboard command is not installed: no dashboard started.")
+    if isinstance(route, FileRoute):
+        console.print("[yellow]The collector's 'hopscope run' is not installed: lines are only "
+                      f"written to {options.log_dir}.")
+    length = f"for {options.duration:g}s" if options.duration is not None else "until Ctrl-C"
+    console.print(f"Running {length}. Press Ctrl-C to stop.")
+
+
+def sent_so_far(report: Path) -> Counter[str]:
+    """Payments sent by outcome, from the traffic generator's report."""
+    outcomes: Counter[str] = Counter()
+    try:
+        text = report.read_text(encoding="utf-8")
+    except OSError:
+        return outcomes
+    for line in text.splitlines():
+        try:
+            sent = json.loads(line)
+        except ValueError:
+            continue
+        outcomes[str(sent.get("status") or "no answer")] += 1
+    return outcomes
+
+
+def _describe(outcomes: Mapping[str, int]) -> str:
+    total = sum(outcomes.values())
+    parts = ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
+    return f"{total} payments sent" + (f" ({parts})" if parts else "")
+
+
+def wait(options: DemoOptions, console: Console, running: Running) -> None:
+    """Until the traffic is done (``--duration``) or a child dies; Ctrl-C ends it early."""
+    with console.status("traffic flowing") as status:
+        while True:
+            if running.traffic is not None and running.traffic.exit_code() is not None:
+                return
+            for process, _url, _log in running.services:
+                if process.exit_code() is not None:
+                    raise DemoError(f"{process.name} stopped unexpectedly "
+                                    f"(status {process.exit_code()})")
+            status.update(_describe(sent_so_far(options.traffic_report)))
+            time.sleep(0.5)
+
+
+def stop(running: Running, console: Console) -> list[str]:
+    """Traffic first, then the services from the edge inwards, then the dashboard; returns
+    the processes that did not exit cleanly."""
+    problems = []
+    order: list[ManagedProcess] = []
+    if running.traffic is not None:
+        order.append(running.traffic)
+    order += [process for process, _url, _log in reversed(running.services)]
+    if running.dashboard is not None:
+        order.append(running.dashboard)
+    with console.status("stopping") as status:
+        for process in order:
+            status.update(f"stopping {process.name}")
+            code = process.stop()
+            if code not in CLEAN_EXITS:
+                problems.append(f"{process.name} exited with status {code}")
+    return problems
+
+
+def count_lines(path: Path) -> int:
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for _ in handle)
+    except OSError:
+        return 0
+
+
+def stored_records(store: str) -> int | None:
+    """Records in the SQLite store, or None when the store is not a readable SQLite file."""
+    prefix = "sqlite:///"
+    if not store.startswith(prefix):
+        return None
+    path = Path(store[len(prefix):])
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            row = connection.execute("SELECT count(*) FROM records").fetchone()
+    except sqlite3.Error:
+        return None
+    return int(row[0])
+
+
+def summary(options: DemoOptions, running: Running) -> dict[str, Any]:
+    lines = {p.name: count_lines(log) for p, _url, log in running.services}
+    return {
+        "payments": dict(sent_so_far(options.traffic_report)),
+        "lines_written": lines,
+        "records_stored": stored_records(options.store_url),
+        "store": options.store_url,
+    }
+
+
+def run_demo(options: DemoOptions, console: Console | None = None) -> int:
+    console = console or Console(stderr=True)
+    running = Running()
+    code = 0
+    with ExitStack() as files, _interrupt_on_sigterm():
+        try:
+            running = start(options, console, files)
+            if options.browser and running.dashboard is not None:
+                webbrowser.open(f"http://{options.host}:{options.dashboard_port}")
+            wait(options, console, running)
+        except PortTaken as exc:
+            console.print(f"[red]hopscope demo: {exc}")
+            return 2
+        except DemoError as exc:
+            console.print(f"[red]hopscope demo: {exc}")
+            code = 1
+        except KeyboardInterrupt:
+            console.print("Ctrl-C: stopping the demo")
+        finally:
+            for problem in stop(running, console):
+                console.print(f"[yellow]{problem}")
+    result = summary(options, running)
+    (options.demo_dir / "summary.json").write_text(json.dumps(result, indent=2) + "\n")
+    console.print(_describe(result["payments"]) + ".")
+    written = sum(result["lines_written"].values())
+    stored = result["records_stored"]
+    console.print(f"{written} lines written by the services; "
+                  f"{'no' if stored is None else stored} records in {options.store_url}.")
+    if stored is not None:
+        console.print(f"Explore them again: hopscope dashboard --store {options.store_url}")
+    return code

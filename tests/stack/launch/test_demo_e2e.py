@@ -1,0 +1,177 @@
+"""End to end: ``hopscope demo`` on loopback, then everything checked through the store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from dashboards import open_store
+from stack.demo.faults import SLOW_SECONDS, Fault
+from stack.launch import SERVICES, free_port
+
+DURATION_S = 12  # enough for the fault schedule to go round at least twice at 4/s
+Record = Mapping[str, Any]
+
+
+def _hops(records: Sequence[Record], kind: str, service: str | None = None) -> list[Record]:
+    return [
+        r for r in records
+        if r.get("hopscope.hop.kind") == kind and service in (None, r.get("service.name"))
+    ]
+
+
+def _callee_of(client_hop: Record, records: Sequence[Record]) -> Record | None:
+    """The server hop the client hop caused: its ``parent.id`` is the client's ``span.id``."""
+    for record in _hops(records, "server"):
+        if record.get("parent.id") == client_hop["span.id"]:
+            return record
+    return None
+
+
+def _is_token_fetch(hop: Record) -> bool:
+    # The SDK fetches the service token from SSO without trace headers: that call is its
+    # own trace on the SSO side, so it has no callee hop in the payment's chain.
+    return hop.get("service.target.name") == "sso" and hop.get("url.path") == "/token"
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("demo")
+    ports = {name: free_port() for name in SERVICES}
+    argv = [sys.executable, "-m", "stack.cli", "demo", "--no-browser",
+            "--duration", str(DURATION_S), "--state-dir", str(work / "state"),
+            "--dashboard-port", str(free_port())]
+    for name, port in ports.items():
+        argv += ["--port", f"{name}={port}"]
+    done = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=240)
+    state = work / "state"
+    report = (state / "demo" / "traffic.jsonl").read_text().splitlines()
+    sent = [json.loads(line) for line in report]
+    return {"done": done, "state": state, "sent": sent, "ports": ports}
+
+
+def test_demo_runs_and_says_what_runs_where(demo_run: dict[str, Any]) -> None:
+    done = demo_run["done"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name, port in demo_run["ports"].items():
+        assert name in done.stderr
+        assert f"127.0.0.1:{port}" in done.stderr
+    assert "payments sent" in done.stderr
+
+
+def test_no_line_is_lost(demo_run: dict[str, Any]) -> None:
+    """Lines each service wrote (the copy ``hopscope run`` passes through) = its records."""
+    logs = demo_run["state"] / "demo" / "logs"
+    written = {name: len((logs / f"{name}.log").read_bytes().splitlines()) for name in SERVICES}
+    with sqlite3.connect(demo_run["state"] / "hopscope.db") as db:
+        stored = dict(db.execute("SELECT service, count(*) FROM records GROUP BY service"))
+    assert all(written.values())
+    assert stored == written
+    summary = json.loads((demo_run["state"] / "demo" / "summary.json").read_text())
+    assert summary["records_stored"] == sum(written.values())
+
+
+def test_healthy_payments_cross_every_service_with_complete_chains(
+    demo_run: dict[str, Any],
+) -> None:
+    healthy = [s for s in demo_run["sent"] if s["status"] == 201 and s["fault"] is None]
+    assert len(healthy) >= 10
+    with open_store(f"sqlite:///{demo_run['state'] / 'hopscope.db'}") as store:
+        for sent in healthy:
+            records = store.fetch_trace(sent["trace_id"]).records
+            assert {r["trace.id"] for r in records} == {sent["trace_id"]}
+            (root,) = _hops(records, "server", "payment-gateway")
+            assert (root["url.path"], root["http.response.status_code"]) == ("/payments", 201)
+            span_ids = {r.get("span.id") for r in records if r.get("hopscope.hop.kind")}
+            assert root.get("parent.id") not in span_ids  # the root's caller wrote nothing
+            calls = {
+                (c["service.target.name"], c["url.path"]): c
+                for c in _hops(records, "client", "payment-gateway")
+            }
+            cart_path = f"/carts/{sent['cart_id']}/verify"
+            wanted = {
+                ("sso", "/userinfo"), ("cart", cart_path), ("notifications", "/notifications")
+            }
+            assert wanted <= set(calls)
+            # on behalf of the user to SSO and the cart, as the gateway itself to notifications
+            assert calls["sso", "/userinfo"]["hopscope.hop.as_service"] is False
+            assert calls["cart", cart_path]["hopscope.hop.as_service"] is False
+            assert calls["notifications", "/notifications"]["hopscope.hop.as_service"] is True
+            for call in calls.values():
+                if _is_token_fetch(call):
+                    continue
+                callee = _callee_of(call, records)
+                assert callee is not None, f"no server hop for {call['url.path']}"
+                assert callee["service.name"] == call["service.target.name"]
+                assert callee["service.origin.name"] == "payment-gateway"
+                assert callee["http.response.status_code"] == call["http.response.status_code"]
+
+
+def _fault_traces(demo_run: dict[str, Any], fault: Fault) -> list[dict[str, Any]]:
+    chosen = [s for s in demo_run["sent"] if s["fault"] == fault.value]
+    assert chosen, f"no request carried the {fault} fault"
+    return chosen
+
+
+def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
+    url = f"sqlite:///{demo_run['state'] / 'hopscope.db'}"
+    with open_store(url) as store:
+        def trace(sent: dict[str, Any]) -> Sequence[Record]:
+            return store.fetch_trace(sent["trace_id"]).records
+
+        for sent in _fault_traces(demo_run, Fault.SLOW):
+            (cart,) = _hops(trace(sent), "server", "cart")
+            assert cart["event.duration"] >= SLOW_SECONDS * 0.9e9
+            assert sent["status"] == 201
+
+        for sent in _fault_traces(demo_run, Fault.ERROR):
+            records = trace(sent)
+            (cart,) = _hops(records, "server", "cart")
+            assert cart["http.response.status_code"] == 500
+            assert cart["error.type"].endswith("PricingEngineError")
+            (root,) = _hops(records, "server", "payment-gateway")
+            assert root["http.response.status_code"] == 502
+            assert sent["status"] == 502
+
+        for sent in _fault_traces(demo_run, Fault.TIMEOUT):
+            records = trace(sent)
+            attempts = sorted(
+                (c for c in _hops(records, "client", "payment-gateway")
+                 if c["service.target.name"] == "cart"),
+                key=lambda c: c["hopscope.hop.attempt"],
+            )
+            assert [a["hopscope.hop.attempt"] for a in attempts] == [1, 2]
+            assert attempts[0]["error.type"] == "httpx.ReadTimeout"
+            assert attempts[1]["http.response.status_code"] == 200
+            assert len(_hops(records, "server", "cart")) == 2  # the stalled one ends late
+            assert sent["status"] == 201
+
+        for sent in _fault_traces(demo_run, Fault.EXPIRED_TOKEN):
+            records = trace(sent)
+            served = [h["http.response.status_code"] for h in _hops(records, "server",
+                                                                    "notifications")]
+            assert sorted(served) == [202, 401]
+            calls = [c for c in _hops(records, "client", "payment-gateway")
+                     if c["service.target.name"] == "notifications"]
+            by_attempt = {c["hopscope.hop.attempt"]: c["http.response.status_code"] for c in calls}
+            assert by_attempt == {1: 401, 2: 202}
+            assert any(_is_token_fetch(c) for c in _hops(records, "client"))  # a new token
+
+    with sqlite3.connect(demo_run["state"] / "hopscope.db") as db:
+        rows = db.execute(
+            "SELECT service, json_extract(doc, '$.\"event.original\"') FROM records "
+            "WHERE unstructured = 1"
+        ).fetchall()
+    malformed = _fault_traces(demo_run, Fault.MALFORMED)
+    kept = Counter(service for service, _text in rows)
+    assert kept == {"cart": len(malformed)}
+    texts = {text for _service, text in rows}
+    for sent in malformed:
+        assert f"PRICING DEBUG cart={sent['cart_id']} recalculated by legacy engine" in texts
