@@ -112,18 +112,30 @@ class Outcome(Enum):
     BLOCKED = "blocked"  # the index refuses writes (read-only, disk watermark): pause
 
 
+#: Item errors about the index or the cluster rather than the document: the operator
+#: fixes them (opens the index, enables data streams, allows auto-creation), so the record
+#: waits instead of becoming a dead letter.
+CLUSTER_STATE_ERRORS: Final = frozenset({
+    "cluster_block_exception",
+    "index_closed_exception",
+    "index_not_found_exception",
+    "invalid_index_name_exception",
+    "unsupported_operation_exception",
+})
+
+
 def item_outcome(status: int, error: Any) -> Outcome:
     if status < 300 or status == 409:
         return Outcome.STORED
     if status == 429 or status >= 500:
         return Outcome.RETRY
-    if status == 403 or _is_block(error):
+    if status in (401, 403, 404) or _error_type(error) in CLUSTER_STATE_ERRORS:
         return Outcome.BLOCKED
     return Outcome.REJECTED
 
 
-def _is_block(error: Any) -> bool:
-    return isinstance(error, Mapping) and error.get("type") == "cluster_block_exception"
+def _error_type(error: Any) -> str:
+    return str(error.get("type", "")) if isinstance(error, Mapping) else ""
 
 
 def error_reason(status: int, error: Any) -> str:

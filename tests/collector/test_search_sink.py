@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 from collector.index_template import TEMPLATE_NAME, index_name
 from collector.sinks.base import SinkUnavailable
-from collector.sinks.search import RetryPolicy, SearchOptions, SearchSink
+from collector.sinks.search import RetryPolicy, SearchSink
 from collector.sinks.search_client import ElasticsearchClient, Endpoint, OpenSearchClient
 
 
@@ -56,12 +57,8 @@ class Pauses:
 
 def sink_for(url: str, pauses: Pauses | None = None, **options: Any) -> SearchSink:
     base = SearchSink.from_url(url)
-    merged = {
-        "flavour": base.options.flavour,
-        "retry": RetryPolicy(attempts=4, base_s=0.01, cap_s=0.05),
-        **options,
-    }
-    return SearchSink(base.endpoint, SearchOptions(**merged), sleep=pauses or Pauses())
+    merged = {"retry": RetryPolicy(attempts=4, base_s=0.01, cap_s=0.05), **options}
+    return SearchSink(base.endpoint, replace(base.options, **merged), sleep=pauses or Pauses())
 
 
 def test_writes_searchable_documents_into_dated_indices(engine: Any) -> None:
@@ -382,3 +379,28 @@ def test_ids_that_are_not_hex_are_escaped(engine: Any) -> None:
     sink = sink_for(f"opensearch+{engine.url}")
     assert sink.write([odd]).stored == 1
     assert count(engine, {"ids": {"values": [odd.id]}}) == 1
+
+
+def test_data_stream_refused_by_the_server_waits_instead_of_dead_lettering(
+    engine: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The engine has no data streams: a cluster capability, not a fault of the records.
+    sink = sink_for(f"opensearch+{engine.url}?target=stream")
+    with caplog.at_level(logging.WARNING), pytest.raises(SinkUnavailable, match="data stream"):
+        sink.write([make_record(1)])
+    assert "refuses writes" in caplog.text
+    assert count(engine) == 0
+
+
+def test_item_outcomes() -> None:
+    from collector.sinks.search_bulk import Outcome, item_outcome
+
+    assert item_outcome(201, None) is Outcome.STORED
+    assert item_outcome(409, {"type": "version_conflict_engine_exception"}) is Outcome.STORED
+    assert item_outcome(429, {"type": "es_rejected_execution_exception"}) is Outcome.RETRY
+    assert item_outcome(503, None) is Outcome.RETRY
+    assert item_outcome(400, {"type": "mapper_parsing_exception"}) is Outcome.REJECTED
+    assert item_outcome(400, {"type": "document_parsing_exception"}) is Outcome.REJECTED
+    assert item_outcome(400, {"type": "index_closed_exception"}) is Outcome.BLOCKED
+    assert item_outcome(404, {"type": "index_not_found_exception"}) is Outcome.BLOCKED
+    assert item_outcome(403, {"type": "cluster_block_exception"}) is Outcome.BLOCKED
