@@ -22,9 +22,11 @@ What each answer means:
   the server is rejected with that reason;
 - 400 for an item (mapping conflict and other refusals of the document): rejected with the
   server's reason, which the collector puts in the dead-letter table;
-- 403 / ``cluster_block_exception`` (read-only index, disk watermark, missing privilege),
-  and any other 4xx for the whole request (credentials, wrong path): warned about and
-  unavailable, so nothing is dead-lettered for a state the operator fixes;
+- 401/403/404 for an item, or an error about the index rather than the document
+  (``cluster_block_exception`` from a read-only index or a disk watermark, a closed or
+  missing index, data streams the server lacks), and any other 4xx for the whole request
+  (credentials, wrong path): warned about and unavailable, so nothing is dead-lettered for
+  a state the operator fixes;
 - no answer: unavailable.
 """
 
