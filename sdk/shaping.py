@@ -176,9 +176,12 @@ class Shaper:
 
     def _plain(self, value: Any) -> Any:
         """A label value of another type: a scalar, or JSON text of a redacted structure."""
-        plain = to_plain(value)
-        if isinstance(plain, dict | list):
-            return to_json_text(self.redactor.value(plain))
+        try:
+            plain = to_plain(value)
+            if isinstance(plain, dict | list):
+                return to_json_text(self.redactor.value(plain))
+        except Exception as exc:  # noqa: BLE001 - hostile containers must not lose the line
+            return f"<{type(value).__name__} (not renderable: {type(exc).__name__})>"
         return plain
 
     def add_error(self, record: Record, exc: BaseException) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from pythonjsonlogger.core import RESERVED_ATTRS, BaseJsonFormatter
 
+from sdk import context
 from sdk.output import LineWriter
 from sdk.shaping import Record, Shaper, message_text, render
 from sdk.values import safe_repr
@@ -65,6 +66,9 @@ class SchemaFormatter(BaseJsonFormatter):
         if log_record.threadName:
             record["process.thread.name"] = log_record.threadName
         shaper.add_context(record)
+        labels = context.bound_labels()
+        if labels:
+            shaper.add_labels(record, labels.items())
         attributes = log_record.__dict__
         if attributes.keys() - _STANDARD:  # extra= fields; a set difference runs in C
             shaper.add_labels(record, [(k, v) for k, v in attributes.items() if k not in _STANDARD])

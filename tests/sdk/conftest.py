@@ -92,6 +92,12 @@ def capture(make_capture: Callable[..., Capture]) -> Capture:
     return make_capture(level="debug")
 
 
+@pytest.fixture
+def info_capture(make_capture: Callable[..., Capture]) -> Capture:
+    """At info level: asyncio's debug line about its selector stays out of async tests."""
+    return make_capture(level="info")
+
+
 @pytest.fixture(autouse=True)
 def _restore_process_state() -> Iterator[None]:
     """``sdk.configure`` changes process-wide logging state; give it back after each test."""

@@ -1,0 +1,92 @@
+"""A closed stdout or a broken pipe never stops the service: it keeps running and the SDK
+says so once on stderr."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sdk.output import LineWriter
+
+SERVICE = """
+import sys, time, logging, sdk
+sdk.configure(service='cart')
+log = sdk.get_logger('svc')
+for n in range(400):
+    log.info('working', n=n)
+    logging.getLogger('svc.stdlib').info('stdlib %d', n)
+    if n == 0:
+        time.sleep(0.5)  # the reader closes its end meanwhile
+open(sys.argv[1], 'w').write('finished')
+"""
+
+
+def test_broken_pipe_does_not_stop_the_service(tmp_path: pytest.TempPathFactory) -> None:
+    marker = os.path.join(str(tmp_path), "done")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOPSCOPE_")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERVICE, marker],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None
+    assert child.stderr is not None
+    first = child.stdout.readline()
+    child.stdout.close()  # the reader goes away
+    stderr = child.stderr.read()
+    child.wait(timeout=60)
+    assert b'"message":"working"' in first
+    assert child.returncode == 0, stderr
+    with open(marker) as done:
+        assert done.read() == "finished"  # it ran to the end
+    notices = [line for line in stderr.decode().splitlines() if line.startswith("hopscope:")]
+    assert len(notices) == 1, stderr
+    assert "stdout is unusable" in notices[0]
+    assert "Traceback" not in stderr.decode()
+
+
+def test_closed_stdout_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    stream = io.BytesIO()
+    writer = LineWriter(stream)
+    writer.write(b"one\n")
+    stream.close()
+    writer.write(b"two\n")
+    writer.write(b"three\n")
+    assert writer.broken
+    err = capsys.readouterr().err
+    assert err.count("hopscope: stdout is unusable") == 1
+
+
+def test_stdout_closed_by_the_service_itself(tmp_path: pytest.TempPathFactory) -> None:
+    code = (
+        "import os, sys, sdk\n"
+        "sdk.configure(service='cart')\n"
+        "log = sdk.get_logger('svc')\n"
+        "log.info('before')\n"
+        "sys.stdout.close()\n"
+        "log.info('after one'); log.info('after two')\n"
+        "sys.stderr.write('still running\\n')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.count(b"\n") == 1
+    assert b'"message":"before"' in result.stdout
+    err = result.stderr.decode()
+    assert err.count("hopscope: stdout is unusable") == 1
+    assert err.endswith("still running\n")
+
+
+def test_writer_follows_a_replaced_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = io.TextIOWrapper(io.BytesIO()), io.TextIOWrapper(io.BytesIO())
+    writer = LineWriter()
+    monkeypatch.setattr(sys, "stdout", first)
+    writer.write(b"a\n")
+    monkeypatch.setattr(sys, "stdout", second)
+    writer.write(b"b\n")
+    assert first.buffer.getvalue() == b"a\n"
+    assert second.buffer.getvalue() == b"b\n"

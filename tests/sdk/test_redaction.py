@@ -1,0 +1,134 @@
+"""Secrets never reach a line: secret keys at any depth, URL userinfo, signed URL query
+values, bearer tokens and JWTs in free text; extra key patterns are configurable."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import pytest
+
+import sdk
+from sdk.redaction import REDACTED, Redactor
+
+from .conftest import Capture
+
+SECRET = "s3cr3t-value-xyz"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "Authorization",
+        "cookie",
+        "Set-Cookie",
+        "password",
+        "db_passwd",
+        "client_secret",
+        "access_token",
+        "X-Auth-Token",
+        "api_key",
+        "Api-Key",
+    ],
+)
+def test_secret_keys_are_redacted(capture: Capture, key: str) -> None:
+    sdk.get_logger("redact").info("call", **{key: SECRET})
+    line = capture.stream.getvalue()
+    assert SECRET.encode() not in line
+    assert REDACTED in json.loads(line).values()
+
+
+def test_secrets_at_any_depth_are_redacted(capture: Capture) -> None:
+    payload = {
+        "request": {
+            "headers": [{"Authorization": f"Bearer {SECRET}"}, {"Accept": "json"}],
+            "user": {"name": "ann", "credentials": {"password": SECRET}},
+        },
+        "levels": [[[[{"client_secret": SECRET}]]]],
+    }
+    sdk.get_logger("redact").info("deep", payload=payload)
+    record = capture.one()
+    assert SECRET not in capture.stream.getvalue().decode() + record["labels.payload"]
+    decoded = json.loads(record["labels.payload"])
+    assert decoded["request"]["headers"][0]["Authorization"] == REDACTED
+    assert decoded["request"]["headers"][1]["Accept"] == "json"
+    assert decoded["request"]["user"]["name"] == "ann"
+    assert decoded["request"]["user"]["credentials"] == REDACTED
+    assert decoded["levels"][0][0][0][0]["client_secret"] == REDACTED
+
+
+def test_secrets_inside_objects_are_redacted(capture: Capture) -> None:
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Login:
+        user: str
+        password: str
+
+    sdk.get_logger("redact").info("login", attempt=Login("ann", SECRET))
+    record = capture.one()
+    assert json.loads(record["labels.attempt"]) == {"user": "ann", "password": REDACTED}
+
+
+@pytest.mark.parametrize(
+    ("text", "leak"),
+    [
+        ("calling https://bob:hunter2pw@db.example.com/x", "hunter2pw"),
+        ("GET https://s3.example.com/o?X-Amz-Signature=abcdef123&X-Amz-Credential=AK", "abcdef123"),
+        ("sas https://acct.blob.core.windows.net/c/b?sv=2020&sig=SIGVALUE99&se=2030", "SIGVALUE99"),
+        ("header was Bearer abcdefghijklmnopqrstu", "abcdefghijklmnopqrstu"),
+        ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl here", "eyJzdWIiOiIxMjM0In0"),
+        ("BASIC dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
+    ],
+)
+def test_credentials_in_free_text_are_redacted(capture: Capture, text: str, leak: str) -> None:
+    capture.only_sdk_handler()
+    sdk.get_logger("redact").info(text, note=text)
+    logging.getLogger("stdlib.redact").info("%s", text)
+    lines = capture.stream.getvalue().decode()
+    assert leak not in lines
+    assert len(capture.take()) == 2
+
+
+def test_url_redaction_keeps_what_is_not_secret() -> None:
+    redactor = Redactor()
+    assert redactor.url("https://bob:pw@h.example/p?page=2&token=t") == (
+        f"https://bob:{REDACTED}@h.example/p?page=2&token={REDACTED}"
+    )
+    assert redactor.url("https://only-token@h.example/") == f"https://{REDACTED}@h.example/"
+    assert redactor.url("https://h.example/p?q=1") == "https://h.example/p?q=1"
+    assert redactor.query("a=1&b=2") == "a=1&b=2"
+    assert redactor.query("a=1&password=x") == f"a=1&password={REDACTED}"
+
+
+def test_headers_are_lowercased_and_redacted() -> None:
+    headers = Redactor().headers([("Authorization", "Bearer x"), ("Cookie", "a=b"), ("X-Id", "7")])
+    assert headers == {"authorization": REDACTED, "cookie": REDACTED, "x-id": "7"}
+
+
+def test_extra_redact_keys_from_configure(make_capture: Callable[..., Capture]) -> None:
+    capture = make_capture(redact_keys=["ssn", "pin"])
+    sdk.get_logger("redact").info("m", ssn="123-45-6789", card_pin="1234", name="ann")
+    record = capture.one()
+    assert record["labels.ssn"] == REDACTED
+    assert record["labels.card_pin"] == REDACTED
+    assert record["labels.name"] == "ann"
+
+
+def test_extra_redact_keys_from_the_environment(
+    make_capture: Callable[..., Capture], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOPSCOPE_REDACT_KEYS", "ssn, iban")
+    capture = make_capture()
+    sdk.get_logger("redact").info("m", payment={"iban": "DE00 1234", "amount": 5})
+    record = capture.one()
+    assert json.loads(record["labels.payment"]) == {"iban": REDACTED, "amount": 5}
+
+
+def test_bound_secret_labels_are_redacted(capture: Capture) -> None:
+    with sdk.bound(session_id="abc", user="ann"):
+        sdk.get_logger("redact").info("m")
+    record = capture.one()
+    assert record["labels.session_id"] == REDACTED
+    assert record["labels.user"] == "ann"
