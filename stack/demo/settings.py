@@ -27,6 +27,7 @@ REQUIRED_ENV: Final[Mapping[str, tuple[str, ...]]] = {
         SIGNING_KEY,
         "SERVICE_SSO_URL",
         "SERVICE_CART_URL",
+        "SERVICE_CART_TIMEOUT",
         "SERVICE_NOTIFICATIONS_URL",
         "SSO_TOKEN_URL",
         "SSO_CLIENT_ID",

@@ -1,0 +1,318 @@
+"""docker-compose.yml and what it relies on, checked without a Docker engine.
+
+``docker-compose config`` (the Debian package; it parses, validates and interpolates
+without talking to an engine) gives the resolved file; the checks then hold it against
+the project: commands that exist, variables the code reads, start order, and the objects
+provisioned into Kibana and Graylog matching the record schema.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import inspect
+import json
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import sdk
+from collector.index_template import INDEX_PATTERN, index_template
+from sdk import schema
+from sdk.settings import env_prefix
+from stack.cli import build_parser
+from stack.demo import APPS, REQUIRED_ENV, clients, settings
+from stack.provision.resources import graylog_content_pack, kibana_ndjson, kibana_objects
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+PROJECT_IMAGE = "hopscope:local"
+DEMO_SERVICES = ("sso", "cart", "notifications", "payment-gateway")
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.fail("docker-compose is not installed (.ci/run installs Debian's docker-compose)")
+    done = subprocess.run(
+        [tool, "--file", str(COMPOSE), "--project-directory", str(ROOT), "config"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    resolved: dict[str, Any] = yaml.safe_load(done.stdout)
+    return resolved
+
+
+def _services(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    services: dict[str, dict[str, Any]] = config["services"]
+    return services
+
+
+def _project_services(config: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, service in _services(config).items():
+        if service.get("image") == PROJECT_IMAGE:
+            yield name, service
+
+
+def _argv(command: list[str]) -> list[str]:
+    """The command as the container runs it (``$$`` is compose's escape for ``$``), with
+    ``sh -c "exec X ..."`` unwrapped to ``X ...``."""
+    command = [word.replace("$$", "$") for word in command]
+    if command[:2] == ["sh", "-c"]:
+        words = shlex.split(command[2])
+        return words[1:] if words[0] == "exec" else words
+    return command
+
+
+def _defines_app(module: str) -> bool:
+    spec = importlib.util.find_spec(module)
+    assert spec is not None, f"no module {module}"
+    assert spec.origin is not None, f"no source for {module}"
+    tree = ast.parse(Path(spec.origin).read_text())
+    return any(
+        isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "app" for t in node.targets
+        )
+        for node in tree.body
+    )
+
+
+def _runs_as_main(module: str) -> bool:
+    spec = importlib.util.find_spec(module)
+    assert spec is not None, f"no module {module}"
+    assert spec.origin is not None, f"no source for {module}"
+    return 'if __name__ == "__main__":' in Path(spec.origin).read_text()
+
+
+def test_compose_file_validates(config: dict[str, Any]) -> None:
+    services = _services(config)
+    assert set(DEMO_SERVICES) <= set(services)
+    assert {"elasticsearch", "kibana", "graylog", "mongodb", "opensearch", "collector",
+            "dashboard", "provision", "traffic"} <= set(services)
+
+
+def test_every_project_command_exists(config: dict[str, Any]) -> None:
+    parser = build_parser()
+    checked = 0
+    for name, service in _project_services(config):
+        argv = _argv(service["command"])
+        if argv[:3] == ["python", "-m", "uvicorn"]:
+            module, _, attribute = argv[3].partition(":")
+            assert attribute == "app", f"{name}: {argv[3]}"
+            assert _defines_app(module), f"{name}: {module} defines no app"
+            assert argv[3] == APPS[name]
+        elif argv[:2] == ["python", "-m"]:
+            assert _runs_as_main(argv[2]), f"{name}: python -m {argv[2]} does not run"
+        else:
+            assert argv[0] == "hopscope", f"{name}: unexpected command {argv}"
+            parsed = parser.parse_args(argv[1:])  # exits (fails the test) on a bad option
+            assert callable(parsed.run)
+        checked += 1
+    assert checked == len(list(_project_services(config)))
+
+
+def test_traffic_options_exist(config: dict[str, Any]) -> None:
+    from stack.demo import traffic
+
+    argv = _argv(_services(config)["traffic"]["command"])
+    parsed = traffic._parser().parse_args(argv[3:])
+    assert parsed.gateway == "http://payment-gateway:8000"
+
+
+def test_every_variable_the_services_read_is_provided(config: dict[str, Any]) -> None:
+    services = _services(config)
+    for name, needed in REQUIRED_ENV.items():
+        environment = services[name].get("environment", {})
+        missing = [v for v in needed if not environment.get(v)]
+        assert not missing, f"{name} lacks {missing}"
+
+
+def test_the_services_read_only_listed_variables() -> None:
+    """Only settings.py reads the environment in the demo, and only listed names; the SDK
+    reads SERVICE_<NAME>_URL for each client class, all listed for the payment gateway."""
+    demo_dir = Path(settings.__file__).parent
+    for path in demo_dir.glob("*.py"):
+        if path.name != "settings.py":
+            text = path.read_text()
+            assert "os.environ" not in text, path.name
+            assert "getenv" not in text, path.name
+    listed = {v for names in REQUIRED_ENV.values() for v in names} | set(settings.OPTIONAL_ENV)
+    constants = {
+        node.value.value
+        for node in ast.walk(ast.parse(Path(settings.__file__).read_text()))
+        if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str) and node.value.value.isupper()
+    }
+    assert constants <= listed
+    gateway = set(REQUIRED_ENV["payment-gateway"])
+    for _, cls in inspect.getmembers(clients, inspect.isclass):
+        if issubclass(cls, sdk.S2SClient) and cls is not sdk.S2SClient:
+            assert f"{env_prefix(cls.service)}URL" in gateway
+    assert {"SSO_TOKEN_URL", "SSO_CLIENT_ID", "SSO_CLIENT_SECRET"} <= gateway
+
+
+def test_credentials_fit_together(config: dict[str, Any]) -> None:
+    services = _services(config)
+    graylog = services["graylog"]["environment"]
+    assert len(graylog["GRAYLOG_PASSWORD_SECRET"]) >= 16
+    root = services["provision"]["environment"]["GRAYLOG_ROOT_PASSWORD"]
+    assert hashlib.sha256(root.encode()).hexdigest() == graylog["GRAYLOG_ROOT_PASSWORD_SHA2"]
+    for needed in ("ELASTIC_PASSWORD", "KIBANA_SYSTEM_PASSWORD"):
+        assert services["provision"]["environment"][needed]
+    assert services["elasticsearch"]["environment"]["ELASTIC_PASSWORD"]
+    assert services["kibana"]["environment"]["KIBANA_SYSTEM_PASSWORD"]
+    gateway = services["payment-gateway"]["environment"]
+    registered = settings.pairs(settings.CLIENTS, services["sso"]["environment"])
+    assert registered[gateway["SSO_CLIENT_ID"]] == gateway["SSO_CLIENT_SECRET"]
+    users = settings.pairs(settings.USERS, services["traffic"]["environment"])
+    assert users == settings.pairs(settings.USERS, services["sso"]["environment"])
+    for sh_service in ("collector", "dashboard", "kibana"):
+        command = " ".join(services[sh_service]["command"])
+        for variable in re.findall(r"\$\$\{(\w+)\}", command):
+            assert services[sh_service]["environment"].get(variable), (sh_service, variable)
+
+
+def test_start_order_and_health_checks(config: dict[str, Any]) -> None:
+    services = _services(config)
+    waits = {
+        name: service.get("depends_on", {}) for name, service in services.items()
+    }
+    for name, needs in waits.items():
+        for other, how in needs.items():
+            assert other in services, f"{name} depends on unknown {other}"
+            if how["condition"] == "service_healthy":
+                assert "healthcheck" in services[other], f"{other} has no health check"
+    assert set(waits["payment-gateway"]) == {"sso", "cart", "notifications"}
+    assert waits["collector"]["provision"]["condition"] == "service_completed_successfully"
+    assert waits["dashboard"]["provision"]["condition"] == "service_completed_successfully"
+    assert waits["provision"]["elasticsearch"]["condition"] == "service_healthy"
+    assert set(waits["graylog"]) == {"mongodb", "opensearch"}
+
+    def visit(name: str, seen: tuple[str, ...]) -> None:
+        assert name not in seen, f"dependency cycle: {' -> '.join((*seen, name))}"
+        for other in waits[name]:
+            visit(other, (*seen, name))
+
+    for name in services:
+        visit(name, ())
+
+
+def test_collector_reads_only_the_services_and_ships_to_both_stores(
+    config: dict[str, Any],
+) -> None:
+    services = _services(config)
+    for name, service in services.items():
+        driver = service["logging"]["driver"]
+        assert driver == ("json-file" if name in DEMO_SERVICES else "local"), name
+    argv = _argv(services["collector"]["command"])
+    parsed = build_parser().parse_args(argv[1:])
+    assert parsed.follow
+    assert parsed.inputs == ["/var/lib/docker/containers/*/*-json.log"]
+    assert parsed.sink == [
+        "http://elastic:${ELASTIC_PASSWORD}@elasticsearch:9200",
+        "gelf+http://graylog:12201/gelf",
+    ]
+    assert "/var/lib/docker/containers:/var/lib/docker/containers:ro" in (
+        services["collector"]["volumes"]
+    )
+    gelf_port = 12201
+    published = {str(p.get("target")) for p in _ports(services["graylog"])}
+    assert str(gelf_port) in published
+
+
+def _ports(service: Mapping[str, Any]) -> list[dict[str, Any]]:
+    ports: list[dict[str, Any]] = []
+    for port in service.get("ports", []):
+        if isinstance(port, str):
+            host_ip, host, target = port.split("/", 1)[0].rsplit(":", 2)
+            ports.append({"host_ip": host_ip, "published": host, "target": target})
+        else:
+            ports.append(port)
+    return ports
+
+
+def test_ports_are_published_on_loopback_only_and_images_pinned(config: dict[str, Any]) -> None:
+    for name, service in _services(config).items():
+        for port in _ports(service):
+            assert port.get("host_ip") == "127.0.0.1", (name, port)
+        image = service["image"]
+        assert image == PROJECT_IMAGE or re.search(r":\d+(\.\d+)*$", image), (name, image)
+
+
+def test_dockerfile_copies_what_exists() -> None:
+    dockerfile = (ROOT / "stack" / "docker" / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), source
+    ignore = (ROOT / "stack" / "docker" / "Dockerfile.dockerignore").read_text()
+    for needed in ("pyproject.toml", "requirements.lock", "sdk/", "collector/", "stack/"):
+        assert f"!{needed}" in ignore
+
+
+def test_index_template_covers_the_schema() -> None:
+    body = json.loads(json.dumps(index_template()))
+    assert body["index_patterns"] == [INDEX_PATTERN]
+
+    def flatten(properties: Mapping[str, Any], prefix: str = "") -> set[str]:
+        names = set()
+        for key, value in properties.items():
+            if "properties" in value and "type" not in value:
+                names |= flatten(value["properties"], f"{prefix}{key}.")
+            else:
+                names.add(f"{prefix}{key}")
+        return names
+
+    assert set(schema.fields()) <= flatten(body["template"]["mappings"]["properties"])
+
+
+def _kql_fields(query: str) -> set[str]:
+    return set(re.findall(r"([A-Za-z@][\w.@]*)\s*:", query))
+
+
+def test_kibana_objects_match_the_schema() -> None:
+    objects = kibana_objects()
+    patterns = {o["id"]: o for o in objects if o["type"] == "index-pattern"}
+    (view,) = patterns.values()
+    assert view["attributes"]["title"] == INDEX_PATTERN
+    time_field = view["attributes"]["timeFieldName"]
+    assert schema.fields()[time_field]["type"] == "string"
+    assert index_template()["template"]["mappings"]["properties"][time_field]["type"] == "date"
+    searches = [o for o in objects if o["type"] == "search"]
+    assert len(searches) >= 3
+    fields = set(schema.fields())
+    for search in searches:
+        attributes = search["attributes"]
+        assert set(attributes["columns"]) <= fields, search["id"]
+        assert {column for column, _order in attributes["sort"]} <= fields
+        source = json.loads(attributes["kibanaSavedObjectMeta"]["searchSourceJSON"])
+        assert _kql_fields(source["query"]["query"]) <= fields, source["query"]
+        (reference,) = search["references"]
+        assert reference["name"] == source["indexRefName"]
+        assert reference["id"] in patterns
+    lines = kibana_ndjson().decode().splitlines()
+    assert [json.loads(line) for line in lines] == objects
+
+
+def test_graylog_content_pack_creates_the_gelf_input() -> None:
+    pack = graylog_content_pack()
+    assert pack["v"] == 1
+    assert isinstance(pack["rev"], int)
+    (entity,) = pack["entities"]
+    assert entity["type"] == {"name": "input", "version": "1"}
+    data = entity["data"]
+    assert data["type"]["@value"] == "org.graylog2.inputs.gelf.http.GELFHttpInput"
+    assert data["global"]["@value"] is True
+    assert data["configuration"]["port"] == {"@type": "integer", "@value": 12201}
+    for value in data["configuration"].values():
+        assert set(value) == {"@type", "@value"}
