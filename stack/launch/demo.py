@@ -101,6 +101,14 @@ def dashboard_command(options: DemoOptions) -> list[str] | None:
     return argv
 
 
+def dashboard_env(options: DemoOptions) -> dict[str, str]:
+    """Streamlit's own settings: listen on the demo's address only, and phone nobody."""
+    return {
+        "STREAMLIT_SERVER_ADDRESS": options.host,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+
+
 def _sigterm_as_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -164,7 +172,8 @@ def start(options: DemoOptions, console: Console, files: ExitStack) -> Running:
             task = progress.add_task("starting the dashboard")
             err = options.log_dir / "dashboard.log"
             running.dashboard = ManagedProcess(
-                "dashboard", dashboard_argv, stdout=files.enter_context(_open_log(err)),
+                "dashboard", dashboard_argv, dashboard_env(options),
+                stdout=files.enter_context(_open_log(err)),
                 stderr=subprocess.STDOUT,
             )
             running.dashboard.start()
