@@ -30,6 +30,7 @@ def instrument(app: App, *, headers: Iterable[str] = DEFAULT_HEADERS) -> App:
     silence_access_log()
     wanted = tuple(headers)
     if _is_starlette(app):
+        _no_second_server_span(app)
         app.add_middleware(HopMiddleware, headers=wanted)  # type: ignore[attr-defined]
         return app
     if _is_flask(app):
@@ -40,6 +41,15 @@ def instrument(app: App, *, headers: Iterable[str] = DEFAULT_HEADERS) -> App:
     if callable(app):
         return HopWSGIMiddleware(app, headers=wanted)  # type: ignore[return-value]
     raise TypeError(f"sdk.instrument: {type(app).__qualname__} is not an ASGI or WSGI app")
+
+
+def _no_second_server_span(app: object) -> None:
+    """FastAPI's native telemetry would open its own server span (and more spans per
+    request) around the one the middleware opens: the same request traced twice, at
+    several times the cost. Its tracing is turned off; its metrics are left as they are."""
+    telemetry = getattr(app, "_telemetry", None)
+    if isinstance(telemetry, dict) and "tracing" in telemetry:
+        telemetry["tracing"] = False
 
 
 def flask_route(rule: str) -> str:

@@ -14,7 +14,6 @@ from opentelemetry import trace
 _INVALID_TRACE: Final = "0" * 32
 _INVALID_SPAN: Final = "0" * 16
 _HEX: Final = frozenset("0123456789abcdef")
-_random = random.SystemRandom()
 
 
 class Parent(NamedTuple):
@@ -61,12 +60,14 @@ def span_id_of(header: str | None) -> str | None:
     return None if parent is None else parent.span_id
 
 
+# Ids need to be unique, not secret: the module's generator (as in the OpenTelemetry SDK),
+# which Python reseeds in every forked worker.
 def new_trace_id() -> str:
-    return format(_random.getrandbits(128) or 1, "032x")
+    return format(random.getrandbits(128) or 1, "032x")
 
 
 def new_span_id() -> str:
-    return format(_random.getrandbits(64) or 1, "016x")
+    return format(random.getrandbits(64) or 1, "016x")
 
 
 def span_context_of(parent: Parent) -> trace.SpanContext:

@@ -25,6 +25,24 @@ _TRACER_NAME: Final = "hopscope.server"
 _EMPTY_CONTEXT: Final = otel_context.Context()
 
 
+_cached: list[tuple[trace.TracerProvider, trace.Tracer]] = []
+
+
+def _tracer(provider: trace.TracerProvider) -> trace.Tracer:
+    """The tracer of the current provider; looked up once per provider, not per request."""
+    if not _cached or _cached[0][0] is not provider:
+        _cached[:] = [(provider, provider.get_tracer(_TRACER_NAME))]
+    return _cached[0][1]
+
+
+def _records_spans(provider: trace.TracerProvider) -> bool:
+    """False for an SDK provider without span processors (what ``sdk.configure`` installs
+    when the application sets up no exporter): its spans would be built and dropped."""
+    active = getattr(provider, "_active_span_processor", None)
+    processors = getattr(active, "_span_processors", None)
+    return not isinstance(processors, tuple) or len(processors) > 0
+
+
 class RequestScope:
     """``enter()`` when the request arrives, ``exit()`` in a ``finally`` when it ends."""
 
@@ -42,19 +60,28 @@ class RequestScope:
     def __init__(self, method: str, path: str, traceparent: str | None) -> None:
         self.timing = Timing(time.time_ns(), time.perf_counter_ns())
         self.parent: Parent | None = parse_traceparent(traceparent)
-        parent_context = (
-            trace.set_span_in_context(trace.NonRecordingSpan(span_context_of(self.parent)))
-            if self.parent is not None
-            else _EMPTY_CONTEXT
-        )
-        span = trace.get_tracer(_TRACER_NAME).start_span(
-            f"{method} {path}", context=parent_context, kind=trace.SpanKind.SERVER
-        )
+        provider = trace.get_tracer_provider()
+        span: trace.Span = trace.INVALID_SPAN
+        if _records_spans(provider):
+            parent_context = (
+                trace.set_span_in_context(trace.NonRecordingSpan(span_context_of(self.parent)))
+                if self.parent is not None
+                else _EMPTY_CONTEXT
+            )
+            span = _tracer(provider).start_span(
+                f"{method} {path}", context=parent_context, kind=trace.SpanKind.SERVER
+            )
         ids = span.get_span_context()
-        if not ids.is_valid:  # no tracer provider: keep the trace going with our own ids
+        if not ids.is_valid:  # spans go nowhere: only their ids matter, which are cheap
             trace_id = self.parent.trace_id if self.parent else new_trace_id()
+            sampled = self.parent.sampled if self.parent else True
             span = trace.NonRecordingSpan(
-                trace.SpanContext(int(trace_id, 16), int(new_span_id(), 16), is_remote=False)
+                trace.SpanContext(
+                    int(trace_id, 16),
+                    int(new_span_id(), 16),
+                    is_remote=False,
+                    trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED if sampled else 0),
+                )
             )
             ids = span.get_span_context()
         self.span = span
