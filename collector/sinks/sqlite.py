@@ -46,7 +46,8 @@ def path_from_url(url: str) -> Path:
 
 
 class SqliteSink(Sink):
-    def __init__(self, path: str | Path, retention: RetentionPolicy | None = None) -> None:
+    def __init__(self, path: str | Path, retention: RetentionPolicy | None = None,
+                 busy_timeout_seconds: float = 5.0) -> None:
         self.path = Path(path)
         self.name = f"sqlite:///{self.path}"
         self.retention = retention or RetentionPolicy()
@@ -56,6 +57,8 @@ class SqliteSink(Sink):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = connect(self.path)
             self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            # past this wait for another writer, the sink reports itself unavailable
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds * 1000)}")
             ensure_layout(self._db)
         except OSError as exc:
             raise SinkConfigError(f"cannot create {self.path}: {exc.strerror or exc}") from None

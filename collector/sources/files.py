@@ -19,7 +19,12 @@ from collector.lines import Line
 from collector.origin import Origin
 from collector.sources.base import Chunk, Source
 from collector.sources.docker import container_name, is_docker_log
-from collector.sources.fingerprint import find_by_fingerprint, fingerprint_fd
+from collector.sources.fingerprint import (
+    find_by_fingerprint,
+    fingerprint_fd,
+    fingerprint_path,
+    rotated_siblings,
+)
 from collector.sources.stages import StreamDecoder, default_stages
 
 READ_BYTES = 1024 * 1024
@@ -101,6 +106,7 @@ class FileSource(Source):
         self._last_scan = 0.0
         self._total = 0
         self._stopping = False
+        self._started = time.time()
         self._orphans: list[Chunk] = []  # lines of files let go during a scan
 
     # -- Source -------------------------------------------------------------------------
@@ -110,6 +116,9 @@ class FileSource(Source):
                                  and now - self._last_scan >= self.rescan_seconds):
             self._scan()
             self._scanned, self._last_scan = True, now
+        elif self.follow and not self._stopping:
+            for path in list(self._tails):
+                self._check_rotation(path)  # before reading: never read new content as old
         chunks, self._orphans = self._orphans, []
         tails = [*self._draining, *self._tails.values()]
         share = max(64 * 1024, max_bytes // max(1, len(tails)))
@@ -186,8 +195,15 @@ class FileSource(Source):
             return
         if (stat.st_dev, stat.st_ino) != tail.key:
             self._retire(path, tail)  # renamed, a new file in its place
-        elif stat.st_size < tail.position:
+        elif stat.st_size < tail.position or self._head_changed(tail):
             self._truncated(path, tail)
+            self._open(path)
+
+    def _head_changed(self, tail: FileTail) -> bool:
+        """Truncated and written again past where we were: only the head tells."""
+        if not self.follow:
+            return False
+        return fingerprint_fd(tail.handle.fileno()) != tail.fingerprint
 
     def _retire(self, path: str, tail: FileTail) -> None:
         del self._tails[path]
@@ -241,28 +257,41 @@ class FileSource(Source):
         self.checkpoints.register(Checkpoint(identity, fingerprint, generation, path, start))
         self._tails[path] = tail
         self._total += max(0, size - start)
-        self._recover_rotated(path, fingerprint)
+        self._sweep_siblings(path)
 
-    def _recover_rotated(self, path: str, current: str) -> None:
-        """After a restart: streams last seen at ``path`` that were rotated away unfinished."""
+    def _sweep_siblings(self, path: str) -> None:
+        """Rotated copies of ``path`` holding bytes not read yet: a stream rotated away
+        while the collector was down, or rotated again before it was ever opened."""
         active = self._active()
-        for known in self.checkpoints.seen_at(path):
-            if known.fingerprint == current or known.identity in active:
-                continue
-            copy = find_by_fingerprint(path, known.fingerprint, known.offset + 1)
-            if copy is None:
-                continue
+        for sibling in rotated_siblings(path):
             try:
-                handle = open(copy, "rb", buffering=0)  # noqa: SIM115
+                stat = os.stat(sibling)
             except OSError:
                 continue
-            tail = FileTail(copy, handle, known.fingerprint, known.generation, known.offset,
-                            self._decoder(copy, known.offset), self._service_for(path))
-            self.checkpoints.register(Checkpoint(known.identity, known.fingerprint,
-                                                 known.generation, copy, known.offset))
+            fingerprint = fingerprint_path(sibling)
+            if fingerprint is None:
+                continue
+            known = self.checkpoints.latest(fingerprint)
+            if known is not None:
+                if known.identity in active or known.offset >= stat.st_size:
+                    continue
+                generation, start = known.generation, known.offset
+            elif stat.st_mtime >= self._started - 1 and fingerprint not in active:
+                generation, start = 0, 0  # born and rotated away between two looks
+            else:
+                continue  # older than this run and never read: not this run's to ship
+            try:
+                handle = open(sibling, "rb", buffering=0)  # noqa: SIM115
+            except OSError:
+                continue
+            tail = FileTail(sibling, handle, fingerprint, generation, start,
+                            self._decoder(sibling, start), self._service_for(path))
+            self.checkpoints.register(Checkpoint(tail.identity, fingerprint, generation,
+                                                 sibling, start))
             self._draining.append(tail)
-            self._total += max(0, tail.size() - known.offset)
-            events.emit("info", "finishing a rotated file", path=copy, offset=known.offset)
+            active.add(tail.identity)
+            self._total += max(0, stat.st_size - start)
+            events.emit("info", "reading a rotated file", path=sibling, offset=start)
 
     def _decoder(self, path: str, start: int) -> StreamDecoder:
         docker = is_docker_log(path) if self.docker is None else self.docker

@@ -1,0 +1,192 @@
+"""Following files while they are written, rotated, truncated and replaced: every line
+written arrives exactly once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from collector.collect import Collector, CollectorOptions
+from collector.sinks.sqlite import SqliteSink
+from collector.sources.files import FileSource
+from collector.state import StateStore
+
+
+@contextmanager
+def following(tmp_path: Path, pattern: str) -> Iterator[Collector]:
+    state = StateStore(tmp_path / "state")
+    sink = SqliteSink(tmp_path / "out.db")
+    checkpoints = Collector.checkpoints_for(state, [sink])
+    source = FileSource(pattern, checkpoints, follow=True, max_line_bytes=1 << 20,
+                        rescan_seconds=0.05, rotate_wait_seconds=0.3)
+    collector = Collector([source], [sink], state,
+                          CollectorOptions(follow=True, poll_seconds=0.02),
+                          checkpoints=checkpoints)
+    thread = threading.Thread(target=collector.run)
+    thread.start()
+    try:
+        yield collector
+    finally:
+        collector.request_stop()
+        thread.join(30)
+        source.close()
+        sink.close()
+        state.close()
+    assert not thread.is_alive()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0,
+             explain: Callable[[], object] = lambda: "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out {explain()}")
+        time.sleep(0.05)
+
+
+def count(db: Path, helpers: Any) -> int:
+    if not db.exists():
+        return 0
+    return int(helpers.stored_rows(db, "SELECT count(*) FROM records")[0][0])
+
+
+def missing(db: Path, helpers: Any, total: int) -> str:
+    numbers = helpers.stored_numbers(db)
+    lost = sorted(set(range(total)) - set(numbers))
+    return f"{len(numbers)} stored of {total}; missing {lost[:20]}...; {len(lost)} in all"
+
+
+class Writer:
+    """Appends numbered valid lines the way a service's log handler does (O_APPEND)."""
+
+    def __init__(self, path: Path, helpers: Any) -> None:
+        self.path = path
+        self.helpers = helpers
+        self.next = 0
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def write(self, count: int) -> None:
+        data = b"".join(self.helpers.valid_line(n) + b"\n"
+                        for n in range(self.next, self.next + count))
+        os.write(self.fd, data)
+        self.next += count
+
+    def reopen(self) -> None:
+        os.close(self.fd)
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+@pytest.mark.parametrize("rotation", ["rename", "copytruncate"])
+def test_rotation_under_write_load(tmp_path: Path, helpers: Any, rotation: str) -> None:
+    log = tmp_path / "app.log"
+    writer = Writer(log, helpers)
+    writer.write(1)
+    with following(tmp_path, str(log)):
+        for generation in range(1, 6):
+            for _ in range(20):
+                writer.write(50)
+                time.sleep(0.002)
+            rotated = tmp_path / f"app.log.{generation}"
+            if rotation == "rename":
+                os.rename(log, rotated)
+                writer.write(30)  # the service still writes to the renamed file a moment
+                writer.reopen()
+            else:
+                shutil.copyfile(log, rotated)
+                os.truncate(log, 0)
+        writer.write(100)
+        wait_for(lambda: count(tmp_path / "out.db", helpers) >= writer.next,
+                 explain=lambda: missing(tmp_path / "out.db", helpers, writer.next))
+    writer.close()
+    assert helpers.stored_numbers(tmp_path / "out.db") == list(range(writer.next))
+
+
+def test_truncation_then_new_content(tmp_path: Path, helpers: Any) -> None:
+    log = tmp_path / "app.log"
+    writer = Writer(log, helpers)
+    writer.write(200)
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 200)
+        os.truncate(log, 0)
+        writer.write(50)  # shorter than before: only the size tells it was truncated
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 250)
+    writer.close()
+    assert helpers.stored_numbers(tmp_path / "out.db") == list(range(250))
+
+
+def test_deleted_and_recreated_file_with_a_reused_inode(tmp_path: Path, helpers: Any) -> None:
+    log = tmp_path / "app.log"
+    writer = Writer(log, helpers)
+    writer.write(100)
+    writer.close()
+    inode = log.stat().st_ino
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 100)
+    # while the collector is away the file is replaced; the new one may get the same inode
+    log.unlink()
+    writer = Writer(log, helpers)
+    writer.next = 100  # new content (real lines differ by their timestamps at least)
+    writer.write(150)  # longer than the old one: the old offset would fit in it
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 250)
+    writer.close()
+    assert helpers.stored_numbers(tmp_path / "out.db") == list(range(250))
+    assert isinstance(inode, int)
+
+
+def test_glob_picks_up_new_files_and_a_restart_resumes(tmp_path: Path, helpers: Any) -> None:
+    (tmp_path / "logs").mkdir()
+    first = Writer(tmp_path / "logs" / "a.log", helpers)
+    first.write(100)
+    with following(tmp_path, str(tmp_path / "logs" / "*.log")):
+        second = Writer(tmp_path / "logs" / "b.log", helpers)
+        second.next = 1000
+        second.write(100)
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 200)
+    first.write(10)
+    with following(tmp_path, str(tmp_path / "logs" / "*.log")):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 210)
+        time.sleep(0.2)
+    assert helpers.stored_numbers(tmp_path / "out.db") == [*range(110), *range(1000, 1100)]
+
+
+def test_rotated_while_the_collector_was_down(tmp_path: Path, helpers: Any) -> None:
+    log = tmp_path / "app.log"
+    writer = Writer(log, helpers)
+    writer.write(100)
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 100)
+    writer.write(40)  # written while the collector is down ...
+    os.rename(log, tmp_path / "app.log.1")  # ... then rotated away
+    writer.reopen()
+    writer.write(60)
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 200)
+    writer.close()
+    assert helpers.stored_numbers(tmp_path / "out.db") == list(range(200))
+
+
+def test_unfinished_last_line_waits_for_its_end(tmp_path: Path, helpers: Any) -> None:
+    log = tmp_path / "app.log"
+    line = helpers.valid_line(0) + b"\n"
+    log.write_bytes(helpers.valid_line(9) + b"\n" + line[:20])
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 1)
+        time.sleep(0.3)
+        with log.open("ab") as out:
+            out.write(line[20:])
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 2)
+    docs = [orjson.loads(d) for _, d, _ in helpers.stored_rows(tmp_path / "out.db")]
+    assert sorted(d["labels.n"] for d in docs) == [0, 9]
