@@ -3,13 +3,16 @@
 Addresses::
 
     gelf://host:12201                   HTTP (the default: only HTTP confirms delivery)
-    gelf+http(s)://host:12201[/gelf]    HTTP, path /gelf unless given; ?gzip=true compresses
+    gelf+http(s)://host:12201[/gelf]    HTTP, path /gelf unless given; ?gzip=true compresses,
+                                        ?bulk=true sends newline-separated batches (a Graylog
+                                        input with "Enable Bulk Receiving"), ?verify=false
     gelf+tcp://host:12201               TCP, null-byte framed
     gelf+udp://host:12201               UDP; ?compress=zlib|gzip|none, ?chunk=1420 bytes
 
 HTTP credentials come from the URL userinfo (basic auth), or else from
-``HOPSCOPE_GELF_USERNAME`` / ``HOPSCOPE_GELF_PASSWORD``, or ``HOPSCOPE_GELF_AUTHORIZATION``
-(a whole ``Authorization`` header value, for a Graylog input with a header check).
+``HOPSCOPE_GELF_USERNAME`` / ``HOPSCOPE_GELF_PASSWORD``, or else from
+``HOPSCOPE_GELF_AUTHORIZATION``: the value of a header that a Graylog input checks, named
+``Authorization`` unless ``HOPSCOPE_GELF_AUTH_HEADER`` names another.
 
 The field mapping lives in :mod:`collector.sinks.gelf_fields`. GELF has no idempotent
 write, so a batch sent again after an outage can duplicate messages in Graylog; each
@@ -41,13 +44,15 @@ from collector.sinks.gelf_transport import (
 ENV_USERNAME: Final = "HOPSCOPE_GELF_USERNAME"
 ENV_PASSWORD: Final = "HOPSCOPE_GELF_PASSWORD"  # noqa: S105 - a variable name
 ENV_AUTHORIZATION: Final = "HOPSCOPE_GELF_AUTHORIZATION"
+ENV_AUTH_HEADER: Final = "HOPSCOPE_GELF_AUTH_HEADER"
+BULK_BYTES: Final = 1024 * 1024
 DEFAULT_PATH: Final = "/gelf"
 
 _OPTIONS: Final = {
     "udp": {"compress", "chunk"},
     "tcp": {"timeout"},
-    "http": {"gzip", "timeout", "verify"},
-    "https": {"gzip", "timeout", "verify"},
+    "http": {"gzip", "timeout", "verify", "bulk"},
+    "https": {"gzip", "timeout", "verify", "bulk"},
 }
 
 
@@ -114,12 +119,23 @@ def transport_from_url(url: str) -> GelfTransport:
     password = unquote(parts.password) if parts.password else os.environ.get(ENV_PASSWORD)
     auth = httpx.BasicAuth(username, password or "") if username else None
     header = os.environ.get(ENV_AUTHORIZATION)
-    headers = {"authorization": header} if header and auth is None else None
+    header_name = os.environ.get(ENV_AUTH_HEADER) or "authorization"
+    headers = {header_name.lower(): header} if header and auth is None else None
     return HttpTransport(
         target,
         auth=auth,
         headers=headers,
-        gzip_body=query.get("gzip", "false").lower() in ("1", "true", "yes", "on"),
+        gzip_body=_flag(query.get("gzip", "false")),
         timeout_s=float(query.get("timeout", "10")),
-        verify=query.get("verify", "true").lower() not in ("0", "false", "no", "off"),
+        verify=_flag(query.get("verify", "true")),
+        bulk_bytes=BULK_BYTES if _flag(query.get("bulk", "false")) else None,
     )
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")

@@ -9,12 +9,16 @@ import json
 import random
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import uvicorn
 
@@ -120,6 +124,8 @@ class HttpReceiver(Inbox):
         super().__init__()
         self.status_for: Callable[[dict[str, Any]], int] = lambda message: 202
         self.headers: list[dict[str, str]] = []
+        self.bulk = False
+        self.requests = 0
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
@@ -144,10 +150,16 @@ class HttpReceiver(Inbox):
             body = gzip.decompress(body)
         status = 404
         if scope["path"] == "/gelf" and scope["method"] == "POST":
-            message = json.loads(body)
-            status = self.status_for(message)
+            self.requests += 1
+            # Bulk receiving: newline-separated messages, all accepted or none.
+            messages = [json.loads(x) for x in body.split(b"\n") if x.strip()]
+            if len(messages) > 1 and not self.bulk:
+                status = 400
+            else:
+                status = max((self.status_for(m) for m in messages), default=400)
             if status == 202:
-                self.add(message)
+                for message in messages:
+                    self.add(message)
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b"" if status == 202 else b"nope"})
 
@@ -349,3 +361,49 @@ async def test_sink_is_usable_from_a_worker_thread(http: HttpReceiver) -> None:
     result = await asyncio.to_thread(sink.write, [make_record(9)])
     assert result.stored == 1
     assert http.messages == [expected(9)]
+
+
+def test_http_bulk_batches_and_isolates_a_refused_message(http: HttpReceiver) -> None:
+    http.bulk = True
+    sink = GelfSink.from_url(f"gelf+http://127.0.0.1:{http.port}?bulk=true")
+    result = sink.write([make_record(n) for n in range(5)])
+    assert (result.stored, result.rejected, http.requests) == (5, [], 1)
+    assert http.messages == [expected(n) for n in range(5)]
+
+    http.status_for = lambda m: 400 if m["short_message"] == "slow call 7" else 202
+    result = sink.write([make_record(n) for n in range(5, 9)])
+    assert result.stored == 3
+    assert [r.doc["message"] for r, _ in result.rejected] == ["slow call 7"]
+    assert http.requests == 1 + 1 + 4  # the refused batch, then one message at a time
+    assert http.messages == [expected(n) for n in (0, 1, 2, 3, 4, 5, 6, 8)]
+
+
+def test_http_custom_auth_header(http: HttpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOPSCOPE_GELF_AUTHORIZATION", "s3cret-token")
+    monkeypatch.setenv("HOPSCOPE_GELF_AUTH_HEADER", "X-Graylog-Token")
+    sink = GelfSink.from_url(f"gelf+http://127.0.0.1:{http.port}")
+    assert sink.write([make_record(1)]).stored == 1
+    assert http.headers[-1]["x-graylog-token"] == "s3cret-token"
+    assert "authorization" not in http.headers[-1]
+
+
+def test_collect_command_ships_to_graylog(http: HttpReceiver, tmp_path: Path) -> None:
+    records = [make_record(n) for n in range(4)]
+    log = tmp_path / "checkout.log"
+    log.write_bytes(b"".join(orjson.dumps(r.doc) + b"\n" for r in records))
+    done = subprocess.run(
+        [sys.executable, "-m", "stack.cli", "collect", str(log), "--sink",
+         f"gelf+http://127.0.0.1:{http.port}", "--state-dir", str(tmp_path / "state"),
+         "--no-progress"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    got = http.wait_for(4)
+    # The collector adds where it read each line; everything else is the mapping above.
+    for n, message in enumerate(got):
+        assert message.pop("_hopscope_source_name") == str(log)
+        assert message.pop("_hopscope_source_offset") == sum(
+            len(orjson.dumps(r.doc)) + 1 for r in records[:n]
+        )
+        record_id = message["_hopscope_record_id"]
+        assert message == expected(n, _hopscope_record_id=record_id)
