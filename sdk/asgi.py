@@ -77,24 +77,33 @@ class HopMiddleware:
             silence_access_log()
         hop, authorization, request = self._start(scope)
         quote_response = False
+        response_complete = False
+        # servers drop the body an app produces for HEAD: what was sent is what counts
+        count_body = hop.method != "HEAD"
 
         async def receive_wrapper() -> Message:
             message = await receive()
             kind = message["type"]
             if kind == "http.request":
                 hop.request_body.add(message.get("body", b""))
-            elif kind == "http.disconnect":
+            elif kind == "http.disconnect" and not response_complete:
+                # servers also answer a pending receive() with a disconnect once the
+                # response is complete; only one before that is a client going away
                 hop.disconnected = True
             return message
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal quote_response
+            nonlocal quote_response, response_complete
             kind = message["type"]
             if kind == "http.response.body":
-                if quote_response:
+                if not count_body:
+                    pass
+                elif quote_response:
                     hop.response_body.add(message.get("body", b""))
                 else:
                     hop.response_body.size += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    response_complete = True
             elif kind == "http.response.start":
                 hop.status = message["status"]
                 for name, value in message.get("headers", ()):
@@ -109,7 +118,7 @@ class HopMiddleware:
         try:
             await self.app(scope, receive_wrapper, send_wrapper)
         except asyncio.CancelledError:
-            hop.disconnected = True
+            hop.disconnected = not response_complete
             raise
         except BaseException as exc:
             hop.error = exc

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from typing import Final
-from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
@@ -85,10 +84,8 @@ def excerpt(data: bytes, kind: str, redactor: Redactor, complete: bool = True) -
                 return orjson.dumps(redactor.value(parsed)).decode()
         return _redact_json_text(data.decode("utf-8", "backslashreplace"), redactor)
     text = data.decode("utf-8", "backslashreplace")
-    if kind == "form":
-        pairs = parse_qsl(text, keep_blank_values=True)
-        if any(redactor.is_secret_key(k) for k, _ in pairs):
-            return urlencode([(k, REDACTED if redactor.is_secret_key(k) else v) for k, v in pairs])
+    if kind == "form":  # the same encoding as a query string
+        return redactor.text(redactor.query(text))
     return redactor.text(text)
 
 

@@ -22,6 +22,8 @@ from sdk.timestamps import format_timestamp
 UNMATCHED: Final = "UNMATCHED"
 #: request header in which the S2S client names the calling service.
 ORIGIN_HEADER: Final = "x-hopscope-service"
+#: ``error.type`` of a server hop whose client went away before the response was complete.
+DISCONNECTED: Final = "ClientDisconnected"
 #: request headers copied to ``http.request.header.<name>`` by default (values redacted).
 DEFAULT_HEADERS: Final = (
     "accept",
@@ -103,7 +105,9 @@ class ServerHop:
         redactor = shaper().redactor
         route = self.route or UNMATCHED
         status = self.status
-        failed = self.error is not None or status is None or status >= 500
+        if status is None and not self.disconnected:
+            status = 500  # what the server answers when the app raised or never responded
+        failed = self.error is not None or (status is not None and status >= 500)
         fields: dict[str, Any] = {
             "hopscope.hop.kind": "server",
             "trace.id": self.trace_id,
@@ -127,16 +131,17 @@ class ServerHop:
             fields["server.address"], fields["server.port"] = self.server
         _add_body(fields, "request", self.request_body, self.request_type, redactor)
         _add_body(fields, "response", self.response_body, self.response_type, redactor)
+        outcome = str(status)
+        level = "error" if failed else "info"
         if self.error is not None:
             fields.update(error_of(self.error, redactor))
-        elif self.disconnected and status is None:
-            fields["error.type"] = "ClientDisconnected"
-            fields["error.message"] = "the client went away before a response was sent"
-        outcome = str(status) if status is not None else "disconnected"
-        if self.error is not None and status is None:
-            outcome = "500"  # what the server answers for an unhandled exception
-            fields["http.response.status_code"] = 500
-        level = "error" if failed and not (self.disconnected and self.error is None) else "info"
+        elif self.disconnected:
+            # the client went away before the response was complete: it saw nothing
+            fields["event.outcome"] = "failure"
+            fields["error.type"] = DISCONNECTED
+            fields["error.message"] = "the client closed the connection before the response"
+            outcome = f"{status} (client disconnected)" if status else "(client disconnected)"
+            level = "warning"
         return f"{self.method} {route} {outcome}", level, fields
 
 

@@ -87,8 +87,11 @@ class _ResponseBody:
 
     def __iter__(self) -> Iterator[bytes]:
         try:
+            # the server sends no body for HEAD, whatever the app yields
+            body = self._hop.response_body if self._hop.method != "HEAD" else None
             for chunk in self._result:
-                self._hop.response_body.add(chunk)
+                if body is not None:
+                    body.add(chunk)
                 yield chunk
         except BaseException as exc:
             self._hop.error = exc
@@ -142,6 +145,7 @@ class HopWSGIMiddleware:
                     quote_response = kind_of(value) is not None
             if not quote_response:
                 hop.response_body.limit = 0
+
             write = start_response(status, headers, exc_info)
 
             def write_wrapper(data: bytes) -> object:
