@@ -7,7 +7,7 @@ keyword, so they can never forge a schema field), and *fields* bound by the SDK 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
@@ -41,8 +41,8 @@ def bound(**labels: Any) -> Iterator[None]:
         _labels.reset(token)
 
 
-def bound_labels() -> Mapping[str, Any]:
-    return _labels.get()
+#: the labels bound in the current context (the ContextVar's own ``get``: called per line)
+bound_labels: Callable[[], Mapping[str, Any]] = _labels.get
 
 
 def push_fields(fields: Mapping[str, Any]) -> Token[Mapping[str, Any]]:
@@ -54,5 +54,5 @@ def pop_fields(token: Token[Mapping[str, Any]]) -> None:
     _fields.reset(token)
 
 
-def bound_fields() -> Mapping[str, Any]:
-    return _fields.get()
+#: the trusted fields bound in the current context
+bound_fields: Callable[[], Mapping[str, Any]] = _fields.get

@@ -33,7 +33,7 @@ class LineWriter:
         if self._broken:
             return
         try:
-            stream = self._target()
+            stream = self._stream or self._target()
             with self._lock:
                 stream.write(line)
                 stream.flush()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 REDACTED: Final = "[REDACTED]"
 
@@ -62,9 +62,14 @@ class Redactor:
         )
 
     def text(self, value: str) -> str:
-        """Scrub credentials that stand inside free text (URLs, bearer tokens, JWTs)."""
+        """Scrub credentials inside free text: URL userinfo, secret ``key=value`` pairs (query
+        strings, form bodies, access-log request lines), bearer tokens, JWTs."""
+        if len(value) < 6:  # shorter than any credential pattern below can match ("a://p@")
+            return value
         if "://" in value and ("@" in value or "?" in value):
             value = _URL_IN_TEXT.sub(lambda m: self.url(m.group(0)), value)
+        if "=" in value:  # key=value pairs: query strings without a scheme, form bodies
+            value = _KEY_VALUE.sub(self._key_value, value)
         # Plain substring tests first: most text has none, and they cost far less than a regex.
         if (
             "earer" in value
@@ -75,6 +80,18 @@ class Redactor:
         ):
             value = _JWT.sub(REDACTED, _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", value))
         return value
+
+    def _key_value(self, match: re.Match[str]) -> str:
+        lead, key, secret = match.groups()
+        if not secret or secret == REDACTED:
+            return match.group(0)
+        name = unquote(key)
+        # Signed-URL names (sig, key, code...) only count inside a query string: in prose,
+        # "status code=500" is no secret.
+        in_query = lead in ("?", "&", ";")
+        if self._secret_param(name) if in_query else self.is_secret_key(name):
+            return f"{lead}{key}={REDACTED}"
+        return match.group(0)
 
     def url(self, url: str) -> str:
         """Drop the password of URL userinfo and the values of secret query parameters."""
@@ -127,4 +144,6 @@ class Redactor:
         }
 
 
+#: ``key=value`` after a start, ``?``, ``&``, ``;``, a space, a comma or a parenthesis
+_KEY_VALUE = re.compile(r"(^|[?&;\s,(])([A-Za-z0-9_.%\[\]-]+)=([^&;#\s\"'<>,)]*)")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")

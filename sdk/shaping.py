@@ -10,6 +10,7 @@ import math
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterable, Mapping, MutableMapping
 from functools import cache
 from typing import Any, Final
@@ -65,6 +66,17 @@ def valid_field(name: str, value: Any) -> bool:
     return True
 
 
+_live_shapers: weakref.WeakSet[Shaper] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for shaper in list(_live_shapers):
+        shaper._refresh_static()  # a forked worker has its own process.pid
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Shaper:
     """Builds records for one configuration."""
 
@@ -75,7 +87,7 @@ class Shaper:
         self._label_names: dict[Any, tuple[str, bool]] = {}
         #: fields every line gets from the head; trusted fields never replace them
         self._protected = frozenset({*schema.LEADING_FIELDS, *self._static})
-        os.register_at_fork(after_in_child=self._refresh_static)
+        _live_shapers.add(self)
 
     def _static_fields(self) -> Record:
         cfg = self.config
@@ -234,7 +246,7 @@ class Shaper:
         record = self.head(level, event)
         logger_name = bound.get(LOGGER_KEY)
         if logger_name:
-            record["log.logger"] = str(logger_name)
+            record["log.logger"] = logger_name if type(logger_name) is str else str(logger_name)
         self.add_context(record)
         labels = context.bound_labels()
         if labels:

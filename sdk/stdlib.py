@@ -28,6 +28,8 @@ LEVEL_OF_NUMBER: Final = {
     logging.CRITICAL: "critical",
 }
 _STANDARD: Final = frozenset({*RESERVED_ATTRS, "taskName", "message", "asctime"})
+#: attributes every LogRecord gets from its constructor
+_CONSTRUCTED: Final = frozenset(logging.makeLogRecord({}).__dict__) & _STANDARD
 
 
 def level_name(levelno: int) -> str:
@@ -45,6 +47,22 @@ def message_of(record: logging.LogRecord) -> str:
         return record.getMessage()
     except Exception:  # noqa: BLE001
         return f"{message_text(record.msg)} % {safe_repr(record.args)} (bad format arguments)"
+
+
+def extra_fields(log_record: logging.LogRecord) -> list[tuple[str, Any]]:
+    """The ``extra=`` fields of a record, in the order given.
+
+    ``makeRecord`` adds them after everything the constructor sets, so the walk goes from
+    the end of the record's attributes and stops at the first one the constructor set.
+    """
+    extras: list[tuple[str, Any]] = []
+    for key, value in reversed(log_record.__dict__.items()):
+        if key in _CONSTRUCTED:
+            break
+        if key not in _STANDARD:
+            extras.append((key, value))
+    extras.reverse()
+    return extras
 
 
 class SchemaFormatter(BaseJsonFormatter):
@@ -69,9 +87,9 @@ class SchemaFormatter(BaseJsonFormatter):
         labels = context.bound_labels()
         if labels:
             shaper.add_labels(record, labels.items())
-        attributes = log_record.__dict__
-        if attributes.keys() - _STANDARD:  # extra= fields; a set difference runs in C
-            shaper.add_labels(record, [(k, v) for k, v in attributes.items() if k not in _STANDARD])
+        extras = extra_fields(log_record)
+        if extras:
+            shaper.add_labels(record, extras)
         exc = log_record.exc_info[1] if log_record.exc_info else None
         if exc is not None:
             shaper.add_error(record, exc)

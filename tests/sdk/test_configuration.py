@@ -128,3 +128,24 @@ async def test_async_methods(info_capture: Capture) -> None:
 def test_structlog_get_logger_also_writes_the_schema(capture: Capture) -> None:
     structlog.get_logger().info("plain structlog", k="v")
     assert capture.one()["labels.k"] == "v"
+
+
+def test_forked_workers_write_their_own_pid(
+    run_python: Run, validator: jsonschema.Validator
+) -> None:
+    result = run_python(
+        "import os, sdk\n"
+        "log = sdk.get_logger('fork')\n"
+        "log.info('parent')\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    log.info('child')\n"
+        "    os._exit(0)\n"
+        "os.waitpid(child, 0)\n"
+        "import sys; sys.stderr.write(f'{os.getpid()} {child}')\n"
+    )
+    assert result.returncode == 0, result.stderr
+    parent_pid, child_pid = map(int, result.stderr.split())
+    parent, child = parse_lines(result.stdout, validator)
+    assert (parent["message"], parent["process.pid"]) == ("parent", parent_pid)
+    assert (child["message"], child["process.pid"]) == ("child", child_pid)

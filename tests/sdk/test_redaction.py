@@ -80,6 +80,9 @@ def test_secrets_inside_objects_are_redacted(capture: Capture) -> None:
         ("header was Bearer abcdefghijklmnopqrstu", "abcdefghijklmnopqrstu"),
         ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl here", "eyJzdWIiOiIxMjM0In0"),
         ("BASIC dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
+        ('127.0.0.1 - "GET /cb?code=OAUTHCODE1&state=s HTTP/1.1" 200', "OAUTHCODE1"),
+        ("login failed for ann, password=hunter2pw", "hunter2pw"),
+        ("form body: user=ann&client_secret=CLIENTSECRET9", "CLIENTSECRET9"),
     ],
 )
 def test_credentials_in_free_text_are_redacted(capture: Capture, text: str, leak: str) -> None:
@@ -132,3 +135,11 @@ def test_bound_secret_labels_are_redacted(capture: Capture) -> None:
     record = capture.one()
     assert record["labels.session_id"] == REDACTED
     assert record["labels.user"] == "ann"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["status code=500 returned", "key=value pairs", "x == y", "a=1&b=2", "page?size=10"],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert Redactor().text(text) == text

@@ -33,7 +33,7 @@ thread.start()
 while not server.started:
     time.sleep(0.01)
 port = server.servers[0].sockets[0].getsockname()[1]
-assert httpx.get(f"http://127.0.0.1:{{port}}/carts/42?page=2").text == "ok"
+assert httpx.get(f"http://127.0.0.1:{{port}}/carts/42?page=2&access_token=TOPSECRET1").text == "ok"
 server.should_exit = True
 thread.join()
 """
@@ -58,7 +58,8 @@ def test_uvicorn_lines_follow_the_schema(run_python: Run, validator: jsonschema.
     loggers = {r["log.logger"] for r in records}
     assert {"uvicorn.error", "uvicorn.access", "httpx"} <= loggers
     (access,) = [r for r in records if r["log.logger"] == "uvicorn.access"]
-    assert "GET /carts/42?page=2" in access["message"]
+    assert "GET /carts/42?page=2&access_token=[REDACTED]" in access["message"]
+    assert b"TOPSECRET1" not in result.stdout  # neither uvicorn's nor httpx's line leaks it
     assert any("Uvicorn running on" in r["message"] for r in records)
 
 
