@@ -215,7 +215,8 @@ def _show_running(
         table.add_row(process.name, url, str(process.pid), str(log))
     if running.dashboard is not None:
         url = f"http://{options.host}:{options.dashboard_port}"
-        table.add_row("dashboard", url, str(running.dashboard.pid), "")
+        table.add_row("dashboard", url, str(running.dashboard.pid),
+                      str(options.log_dir / "dashboard.log"))
     table.add_row("records", route.destination, "", "")
     table.add_row("traffic", f"{options.rate:g}/s, faults: {options.faults}",
                   str(running.traffic.pid if running.traffic else ""),
@@ -230,20 +231,34 @@ def _show_running(
     console.print(f"Running {length}. Press Ctrl-C to stop.")
 
 
-def sent_so_far(report: Path) -> Counter[str]:
-    """Payments sent by outcome, from the traffic generator's report."""
-    outcomes: Counter[str] = Counter()
+def _report(report: Path) -> list[dict[str, Any]]:
+    """The traffic generator's report: one object per payment sent."""
     try:
         text = report.read_text(encoding="utf-8")
     except OSError:
-        return outcomes
+        return []
+    sent = []
     for line in text.splitlines():
         try:
-            sent = json.loads(line)
+            sent.append(json.loads(line))
         except ValueError:
-            continue
-        outcomes[str(sent.get("status") or "no answer")] += 1
-    return outcomes
+            continue  # the line being written right now
+    return sent
+
+
+def sent_so_far(report: Path) -> Counter[str]:
+    """Payments sent by outcome."""
+    return Counter(str(s.get("status") or "no answer") for s in _report(report))
+
+
+def example_traces(report: Path) -> dict[str, str]:
+    """One trace id per kind of payment (healthy, each fault), to look at first."""
+    examples: dict[str, str] = {}
+    for sent in _report(report):
+        kind = sent.get("fault") or ("healthy" if sent.get("status") == 201 else None)
+        if kind and kind not in examples and sent.get("trace_id"):
+            examples[kind] = sent["trace_id"]
+    return examples
 
 
 def _describe(outcomes: Mapping[str, int]) -> str:
@@ -256,7 +271,7 @@ def wait(options: DemoOptions, console: Console, running: Running) -> None:
     """Until the traffic is done (``--duration``) or a child dies; Ctrl-C ends it early."""
     with console.status("traffic flowing") as status:
         while True:
-            if running.traffic is not None and running.traffic.exit_code() is not None:
+            if running.traffic is None or running.traffic.exit_code() is not None:
                 return
             for process, _url, _log in running.services:
                 if process.exit_code() is not None:
@@ -316,6 +331,7 @@ def summary(options: DemoOptions, running: Running) -> dict[str, Any]:
         "lines_written": lines,
         "records_stored": stored_records(options.store_url),
         "store": options.store_url,
+        "example_traces": example_traces(options.traffic_report),
     }
 
 
@@ -347,6 +363,15 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     stored = result["records_stored"]
     console.print(f"{written} lines written by the services; "
                   f"{'no' if stored is None else stored} records in {options.store_url}.")
-    if stored is not None:
-        console.print(f"Explore them again: hopscope dashboard --store {options.store_url}")
+    if stored:
+        _show_next_steps(console, options.store_url, result["example_traces"])
     return code
+
+
+def _show_next_steps(console: Console, store: str, examples: Mapping[str, str]) -> None:
+    console.print("Explore them again:")
+    if available.has_command("dashboard"):
+        console.print(f"  hopscope dashboard --store {store}", soft_wrap=True)
+    if available.has_command("trace"):
+        for kind, trace_id in examples.items():
+            console.print(f"  hopscope trace {trace_id} --store {store}   # {kind}", soft_wrap=True)
