@@ -10,7 +10,8 @@ Addresses (the credentials in the userinfo, or else in ``HOPSCOPE_SEARCH_USERNAM
 Query options: ``target=dated`` (default; ``hopscope-records-YYYY.MM.DD``) or
 ``target=stream`` (data stream ``hopscope-records-stream``, where the server has them),
 ``template=false`` (do not install the index template), ``verify=false``,
-``ca=/path/ca.pem``, ``timeout=30`` (seconds), ``max_body=8388608`` (bytes per request).
+``ca=/path/ca.pem``, ``timeout=30`` (seconds), ``max_body=8388608`` (bytes per request),
+``compress=true`` (gzip request bodies).
 
 What each answer means:
 
@@ -132,7 +133,9 @@ class SearchSink(Sink):
                 f"search sink address must start with one of {', '.join(sorted(SCHEMES))}://"
             )
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        unknown = set(query) - {"target", "template", "verify", "ca", "timeout", "max_body"}
+        unknown = set(query) - {
+            "target", "template", "verify", "ca", "timeout", "max_body", "compress",
+        }
         if unknown:
             raise ValueError(f"unknown search sink option(s): {', '.join(sorted(unknown))}")
         target = query.get("target", "dated")
@@ -144,6 +147,7 @@ class SearchSink(Sink):
             verify_certs=_flag(query.get("verify", "true")),
             ca_certs=query.get("ca"),
             timeout_s=float(query.get("timeout", "30")),
+            compress=_flag(query.get("compress", "false")),
         )
         options = SearchOptions(
             flavour=flavour,

@@ -42,6 +42,7 @@ class Endpoint:
     verify_certs: bool = True
     ca_certs: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    compress: bool = False  # gzip request bodies (worth it over a slow link)
 
     @property
     def display(self) -> str:
@@ -58,6 +59,7 @@ class Endpoint:
         verify_certs: bool = True,
         ca_certs: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        compress: bool = False,
     ) -> Endpoint:
         """``http(s)://[user:password@]host[:port][/prefix]``; credentials missing from the
         URL come from :data:`ENV_USERNAME`/:data:`ENV_PASSWORD` or :data:`ENV_API_KEY`."""
@@ -78,6 +80,7 @@ class Endpoint:
             verify_certs=verify_certs,
             ca_certs=ca_certs,
             timeout_s=timeout_s,
+            compress=compress,
         )
 
 
@@ -125,7 +128,7 @@ class OpenSearchClient(SearchClient):
             max_retries=0,
             retry_on_status=(),
             retry_on_timeout=False,
-            http_compress=False,
+            http_compress=endpoint.compress,
         )
 
     def request(
@@ -174,6 +177,7 @@ class ElasticsearchClient(SearchClient):
             max_retries=0,
             retry_on_status=(),
             retry_on_timeout=False,
+            http_compress=endpoint.compress,
         )
 
     def _mimetype(self, kind: str) -> str:

@@ -158,7 +158,10 @@ class FaultProxy:
         host = self.upstream.hostname or "127.0.0.1"
         conn = http.client.HTTPConnection(host, self.upstream.port, timeout=30)
         try:
-            conn.request(method, path, body=sent or None, headers={"content-type": content_type})
+            forwarded = {"content-type": content_type}
+            if "content-encoding" in headers:
+                forwarded["content-encoding"] = headers["content-encoding"]
+            conn.request(method, path, body=sent or None, headers=forwarded)
             response = conn.getresponse()
             reply = Reply(response.status, response.read())
         finally:

@@ -404,3 +404,14 @@ def test_item_outcomes() -> None:
     assert item_outcome(400, {"type": "index_closed_exception"}) is Outcome.BLOCKED
     assert item_outcome(404, {"type": "index_not_found_exception"}) is Outcome.BLOCKED
     assert item_outcome(403, {"type": "cluster_block_exception"}) is Outcome.BLOCKED
+
+
+@pytest.mark.parametrize("flavour", ["opensearch", "elasticsearch"])
+def test_compressed_bodies(flavour: str, proxy: Any, es_proxy: Any, engine: Any) -> None:
+    front = es_proxy if flavour == "elasticsearch" else proxy
+    sink = sink_for(f"{flavour}+{front.url}?compress=true")
+    assert sink.write([make_record(n) for n in range(30)]).stored == 30
+    bulk = next(e for e in front.seen if e.path.startswith("/_bulk"))
+    assert bulk.headers["content-encoding"] == "gzip"
+    assert bulk.body[:2] == b"\x1f\x8b"
+    assert count(engine, {"term": {"trace.id": f"{29:032x}"}}) == 1
