@@ -7,7 +7,9 @@ request. Transport-level retries are off: the sink decides what to retry, and ho
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Final
@@ -163,6 +165,7 @@ class ElasticsearchClient(SearchClient):
     flavour = "elasticsearch"
 
     def __init__(self, endpoint: Endpoint, compatible_with: int = 8) -> None:
+        _import_without_arrow("elasticsearch")
         from elasticsearch import Elasticsearch
 
         self.compatible_with = compatible_with
@@ -209,6 +212,22 @@ class ElasticsearchClient(SearchClient):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _import_without_arrow(module: str) -> None:
+    """Import *module* while ``pyarrow`` counts as absent, unless something imported it
+    already. The elasticsearch client imports pyarrow (and numpy) eagerly for its Arrow
+    serializer, about 55 MiB of resident memory that a process shipping JSON never uses.
+    A ``None`` entry in ``sys.modules`` makes that import fail the documented way; it is
+    removed again, so a later ``import pyarrow`` elsewhere in the process still works."""
+    if module in sys.modules or "pyarrow" in sys.modules:
+        return
+    sys.modules["pyarrow"] = None  # type: ignore[assignment]
+    try:
+        importlib.import_module(module)
+    finally:
+        if sys.modules.get("pyarrow", False) is None:
+            del sys.modules["pyarrow"]
 
 
 def _describe(exc: Exception) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -415,3 +416,19 @@ def test_compressed_bodies(flavour: str, proxy: Any, es_proxy: Any, engine: Any)
     assert bulk.headers["content-encoding"] == "gzip"
     assert bulk.body[:2] == b"\x1f\x8b"
     assert count(engine, {"term": {"trace.id": f"{29:032x}"}}) == 1
+
+
+def test_elasticsearch_client_leaves_arrow_unloaded() -> None:
+    # Run fresh: in this test process another test may have imported either already.
+    script = (
+        "import sys\n"
+        "from collector.sinks.search_client import ElasticsearchClient, Endpoint\n"
+        "ElasticsearchClient(Endpoint.parse('http://127.0.0.1:9'))\n"
+        "print('pyarrow' in sys.modules)\n"
+        "import pyarrow\n"
+        "print(pyarrow.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "pyarrow"]
