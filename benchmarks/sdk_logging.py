@@ -110,6 +110,10 @@ def sdk_logger(target: Target) -> Emit:
     from opentelemetry import context as otel_context
 
     otel_context.attach(ctx)  # stays current for the rest of the run
+    from sdk.tracing import current_ids
+
+    if current_ids() is None:
+        raise SystemExit("benchmark set-up: no active span, the SDK line would lack trace ids")
 
     def emit() -> None:
         log.info(MESSAGE, **FIELDS)

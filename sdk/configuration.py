@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, BinaryIO, Final, cast
 
+import orjson
 import structlog
 
 from sdk import errors, tracing
@@ -47,11 +48,16 @@ def _write_call(
     level: str, event: Any, args: tuple[Any, ...], bound: Mapping[str, Any], kw: dict[str, Any]
 ) -> None:
     """The sink of every ``sdk.get_logger`` call: shape, render, write; never raises."""
+    state = _state
     try:
-        line = render(_state.shaper.from_call(level, event, args, bound, kw))
+        record = state.shaper.from_call(level, event, args, bound, kw)
+        try:
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        except (TypeError, orjson.JSONEncodeError):
+            line = render(record)  # the slow path that converts what orjson refused
     except Exception as exc:  # noqa: BLE001 - logging must never raise into the service
         line = _failure_line(exc)
-    _state.writer.write(line)
+    state.writer.write(line)
 
 
 def _failure_line(exc: BaseException) -> bytes:

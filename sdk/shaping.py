@@ -83,6 +83,8 @@ class Shaper:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.redactor = Redactor(config.redact_keys)
+        self._scrub = self.redactor.text  # looked up once: called for every string written
+        self._max_string = config.max_string
         self._static = self._static_fields()
         self._label_names: dict[Any, tuple[str, bool]] = {}
         #: fields every line gets from the head; trusted fields never replace them
@@ -112,11 +114,10 @@ class Shaper:
         text = message if type(message) is str else message_text(message)
         if not text.isascii():
             text = clean_text(text)
-        text = self.redactor.text(text)
-        limit = self.config.max_string
-        cut = len(text) > limit
+        text = self._scrub(text)
+        cut = len(text) > self._max_string
         if cut:
-            text = truncate(text, limit)[0]
+            text = truncate(text, self._max_string)[0]
         record: Record = {
             "@timestamp": format_timestamp(time.time_ns() if ns is None else ns),
             "log.level": level,
@@ -173,9 +174,9 @@ class Shaper:
                 text = plain
             if not text.isascii():
                 text = clean_text(text)
-            text = self.redactor.text(text)
-            if len(text) > self.config.max_string:
-                text = truncate(text, self.config.max_string)[0]
+            text = self._scrub(text)
+            if len(text) > self._max_string:
+                text = truncate(text, self._max_string)[0]
                 record["hopscope.truncated"] = True
             record[name] = text
 

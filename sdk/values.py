@@ -28,12 +28,18 @@ def safe_repr(obj: object) -> str:
 
 def to_plain(value: Any, depth: int = 0, seen: frozenset[int] = frozenset()) -> Any:
     """A structure of only str/int/float/bool/None/list/dict (str keys), cycles cut."""
-    if value is None or isinstance(value, str | bool):
+    if value is None or type(value) is str or type(value) is bool:
         return value
+    if isinstance(value, str):  # subclasses as their plain value: orjson refuses some
+        return str.__str__(value)
     if isinstance(value, int):
-        return value if -(2**63) <= value < 2**64 else str(value)
+        if isinstance(value, enum.Enum):
+            return to_plain(value.value, depth + 1, seen)
+        number = int(value)
+        return number if -(2**63) <= number < 2**64 else str(number)
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        number = float(value)
+        return number if math.isfinite(number) else str(number)
     if depth > _MAX_DEPTH:
         return "[too deep]"
     if id(value) in seen:
@@ -62,6 +68,8 @@ def scalar_of(value: Any) -> Any:
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value
+    if type(value).__module__ == "numpy" and callable(getattr(value, "tolist", None)):
+        return value.tolist()  # numpy scalars and arrays as Python numbers and lists
     if isinstance(value, BaseException):
         return f"{type(value).__name__}: {value}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

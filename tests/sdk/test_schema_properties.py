@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import logging
 from collections.abc import Callable
 from decimal import Decimal
@@ -63,6 +64,22 @@ RESERVED_NAMES = (
 )
 
 
+class Ratio(float):
+    """A float subclass, which orjson refuses as it is."""
+
+
+class Name(str):
+    pass
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+class Size(enum.IntEnum):
+    BIG = 3
+
+
 @dataclasses.dataclass
 class Point:
     x: Any
@@ -115,6 +132,9 @@ scalars = st.one_of(
     st.builds(ValueError, st.text(max_size=20)),
     st.builds(Hostile),
     st.builds(Model, name=st.text(max_size=10), size=st.floats(allow_nan=False)),
+    st.builds(Ratio, st.floats()),
+    st.builds(Name, st.text(max_size=10)),
+    st.sampled_from([Color.RED, Size.BIG]),
     st.builds(_recursive_list),
     st.builds(_recursive_dict),
     st.sampled_from(
@@ -258,6 +278,8 @@ def test_trusted_fields_with_wrong_values_are_kept_as_labels(
         ("lone \udcff surrogate", "lone \\udcff surrogate"),
         (_recursive_list(), '[1,"two","[recursive]"]'),
         (Hostile(), "<Hostile (repr failed: RuntimeError)>"),
+        (Ratio("inf"), "inf"),
+        ({"c": Color.RED, "s": Size.BIG}, '{"c":"red","s":3}'),
     ],
 )
 def test_values_of_any_type_are_rendered_as_text(
@@ -278,3 +300,17 @@ def test_scalars_keep_their_json_type(make_capture: Callable[..., Capture]) -> N
     record = capture.one()
     assert (record["labels.n"], record["labels.f"], record["labels.ok"]) == (3, 1.5, True)
     assert (record["labels.nothing"], record["labels.s"]) == (None, "x")
+
+
+def test_numpy_values_become_numbers_and_lists(capture: Capture) -> None:
+    np = pytest.importorskip("numpy")
+    sdk.get_logger("values").info("np", n=np.int64(5), x=np.float64(2.5), a=np.array([[1, 2]]))
+    record = capture.one()
+    assert (record["labels.n"], record["labels.x"], record["labels.a"]) == (5, 2.5, "[[1,2]]")
+
+
+def test_scalar_subclasses_keep_their_plain_value(capture: Capture) -> None:
+    sdk.get_logger("values").info("sub", r=Ratio(0.5), n=Name("ann"), c=Color.RED, s=Size.BIG)
+    record = capture.one()
+    assert (record["labels.r"], record["labels.n"]) == (0.5, "ann")
+    assert (record["labels.c"], record["labels.s"]) == ("red", 3)
