@@ -38,8 +38,8 @@ def to_plain(value: Any, depth: int = 0, seen: frozenset[int] = frozenset()) -> 
         number = int(value)
         return number if -(2**63) <= number < 2**64 else str(number)
     if isinstance(value, float):
-        number = float(value)
-        return number if math.isfinite(number) else str(number)
+        real = float(value)
+        return real if math.isfinite(real) else str(real)
     if depth > _MAX_DEPTH:
         return "[too deep]"
     if id(value) in seen:
