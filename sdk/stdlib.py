@@ -95,6 +95,15 @@ class SchemaFormatter(BaseJsonFormatter):
             shaper.add_error(record, exc)
         return record
 
+    def failure_of(self, log_record: logging.LogRecord, exc: BaseException) -> Record:
+        """A valid record saying a record could not be shaped, rather than no line at all."""
+        name = getattr(log_record, "name", None)
+        return self._shaper().trusted(
+            "error",
+            f"hopscope could not shape a record: {type(exc).__name__}",
+            {"log.logger": name if isinstance(name, str) else "?"},
+        )
+
     def format(self, record: logging.LogRecord) -> str:
         return render(self.record_of(record)).decode("utf-8").rstrip("\n")
 
@@ -110,9 +119,12 @@ class LineHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = render(self.formatter.record_of(record))
-        except Exception:  # noqa: BLE001 - logging must never raise into the service
-            self.handleError(record)
-            return
+        except Exception as exc:  # noqa: BLE001 - logging must never raise into the service
+            try:
+                line = render(self.formatter.failure_of(record, exc))
+            except Exception:  # noqa: BLE001 - not even that: the stdlib's own report
+                self.handleError(record)
+                return
         self._writer().write(line)
 
 

@@ -143,3 +143,14 @@ def test_python_json_logger_formatter_renders_the_schema(
     text = SchemaFormatter(shaper).format(record)
     (parsed,) = parse_lines(text.encode(), validator)
     assert parsed["message"] == "hello you"
+
+
+def test_a_record_that_cannot_be_shaped_still_gives_a_valid_line(capture: Capture) -> None:
+    capture.only_sdk_handler()
+    (handler,) = logging.getLogger().handlers
+    record = logging.makeLogRecord({"name": "odd.library", "msg": "no level at all"})
+    handler.handle(record)  # levelno is None: there is no level to map
+    line = capture.one()
+    assert line["message"] == "hopscope could not shape a record: TypeError"
+    assert line["log.logger"] == "odd.library"
+    assert line["log.level"] == "error"
