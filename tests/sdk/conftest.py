@@ -50,6 +50,7 @@ class Capture:
 
     def __init__(self, validator: jsonschema.Draft202012Validator, **options: Any) -> None:
         self.stream = io.BytesIO()
+        self.offset = 0
         self.validator = validator
         self.config = sdk.configure(stream=self.stream, **options)
 
@@ -62,11 +63,15 @@ class Capture:
         root.handlers[:] = [h for h in root.handlers if isinstance(h, LineHandler)]
 
     def take(self) -> list[Record]:
-        """The valid records written since the last call."""
+        """The valid records written since the last call.
+
+        Safe while a server thread is writing: the stream is never truncated under the
+        writer, and a line still being written waits for the next call.
+        """
         data = self.stream.getvalue()
-        self.stream.seek(0)
-        self.stream.truncate()
-        return parse_lines(data, self.validator)
+        end = data.rfind(b"\n", self.offset) + 1
+        fresh, self.offset = data[self.offset : end], max(end, self.offset)
+        return parse_lines(fresh, self.validator)
 
     def one(self) -> Record:
         records = self.take()
