@@ -1,0 +1,61 @@
+"""What the pages read, cached: the store connection (one per URL, shared by every
+session) and rebuilt traces (a 10,000-hop tree is rebuilt once, not on every click)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+import streamlit as st
+
+from dashboards.chain import TraceSummary, TraceTree, build_tree, summarize, tree_to_dict
+from dashboards.store import Store, open_store
+from dashboards.store.url import default_store_url, redact
+from dashboards.ui.rows import HopIndex
+
+#: Seconds a rebuilt trace is reused (records of a live request may still be arriving).
+TRACE_TTL = 30
+
+
+def store_url() -> str:
+    """The store the app reads (``$HOPSCOPE_STORE``, set by ``hopscope dashboard``)."""
+    return default_store_url()
+
+
+def shown_url(url: str) -> str:
+    return redact(url)
+
+
+@st.cache_resource(show_spinner=False)
+def store_at(url: str) -> Store:
+    """One open store per URL for the whole server (the stores are thread safe)."""
+    return open_store(url)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedTrace:
+    tree: TraceTree
+    index: HopIndex
+    summary: TraceSummary
+    records: int
+    truncated: bool
+
+    def json(self) -> bytes:
+        """The rebuilt chain as JSON (the ``hopscope trace --json`` shape)."""
+        return orjson.dumps(tree_to_dict(self.tree), option=orjson.OPT_INDENT_2)
+
+
+@st.cache_resource(show_spinner="Rebuilding the hop chain…", ttl=TRACE_TTL, max_entries=16)
+def trace_at(url: str, trace_id: str, skew: bool) -> LoadedTrace | None:
+    """The trace rebuilt from the store, or None when the store has no record of it."""
+    fetched = store_at(url).fetch_trace(trace_id)
+    if not fetched.records:
+        return None
+    tree = build_tree(fetched.records, trace_id=trace_id, adjust_clock_skew=skew)
+    return LoadedTrace(
+        tree=tree,
+        index=HopIndex(tree),
+        summary=summarize(tree),
+        records=len(fetched.records),
+        truncated=fetched.truncated,
+    )

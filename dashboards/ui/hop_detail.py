@@ -1,0 +1,159 @@
+"""One hop in detail: what it asked and answered, how it failed, and every log line it
+wrote, in order. Everything from the records is shown literally (tables and code)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import streamlit as st
+
+from dashboards import records as f
+from dashboards.chain.model import Hop
+from dashboards.records import Record, format_ns
+from dashboards.ui.rows import Row, callee, label
+from dashboards.ui.show import literal
+from dashboards.ui.text import ns_ms
+
+REQUEST_FIELDS: Final = (
+    f.METHOD,
+    f.ROUTE,
+    f.URL_PATH,
+    "url.query",
+    f.URL_FULL,
+    f.ORIGIN,
+    f.TARGET,
+    "client.address",
+    "server.address",
+    f.ATTEMPT,
+    "http.request.body.bytes",
+)
+RESPONSE_FIELDS: Final = (f.STATUS, f.OUTCOME, "http.response.body.bytes")
+#: Folded runs list at most this many of their calls.
+MEMBERS_SHOWN: Final = 1000
+
+
+def _value(record: Record | None, name: str) -> Any:
+    return None if record is None else record.get(name)
+
+
+def facts(hop: Hop) -> dict[str, list[str]]:
+    """Field/value rows about the hop: timing first, then the record's own fields."""
+    rows: list[tuple[str, str]] = [
+        ("kind", hop.kind),
+        ("service", hop.service),
+        ("operation", hop.operation),
+        ("start", format_ns(hop.adj_start_ns)),
+        ("duration", ns_ms(hop.duration_ns)),
+        ("self time", ns_ms(hop.self_ns)),
+    ]
+    if hop.gap_ns is not None:
+        rows.append(("network and queueing (gap)", ns_ms(hop.gap_ns)))
+    if hop.adjusted:
+        rows.append(("clock skew adjustment", ns_ms(hop.skew_ns)))
+    if hop.kind in ("client", "call", "external"):
+        rows.append(("called", callee(hop)))
+    rows.append(("on the critical path", "yes" if hop.critical else "no"))
+    if hop.orphan:
+        rows.append(("caller", f"not in the store (likely {hop.likely_caller or 'unknown'})"))
+    if hop.duplicates:
+        rows.append(("duplicate records folded", str(hop.duplicates)))
+    for name in (f.SPAN_ID, f.PARENT_ID, f.HOST, *REQUEST_FIELDS, *RESPONSE_FIELDS):
+        value = _value(hop.record, name)
+        if value is not None and value != "":
+            rows.append((name, str(value)))
+    return {"field": [k for k, _ in rows], "value": [v for _, v in rows]}
+
+
+def log_table(lines: Sequence[Record]) -> dict[str, list[str]]:
+    return {
+        "time": [str(r.get(f.TIMESTAMP, "")) for r in lines],
+        "level": [str(r.get(f.LEVEL, "")) for r in lines],
+        "message": [str(r.get(f.MESSAGE, "")) for r in lines],
+    }
+
+
+def _bodies(hop: Hop) -> None:
+    for title, name in (
+        ("Request body", "http.request.body.content"),
+        ("Response body", "http.response.body.content"),
+    ):
+        body = _value(hop.record, name)
+        if body:
+            st.markdown(f"**{title}**")
+            literal(str(body))
+
+
+def _error(hop: Hop) -> None:
+    if not hop.failed:
+        return
+    st.error("This hop failed.")
+    what = _error_text(hop)
+    status = f"status {hop.status_code}" if hop.status_code is not None else ""
+    literal(" — ".join(x for x in (what, status) if x) or "failed (no error recorded)")
+    stack = _value(hop.record, "error.stack_trace")
+    if stack:
+        st.markdown("**Stack trace**")
+        literal(str(stack))
+
+
+def _logs(hop: Hop) -> None:
+    st.markdown(f"**Log lines ({len(hop.logs)})**")
+    if not hop.logs:
+        st.caption("This hop wrote no log lines.")
+        return
+    st.dataframe(log_table(hop.logs), hide_index=True, key=f"logs-{id(hop)}")
+    with st.expander("Log records, every field"):
+        st.json([dict(r) for r in hop.logs], expanded=1)
+
+
+def attempts(call: Hop) -> dict[str, list[Any]]:
+    return {
+        "attempt": [a.attempt or n for n, a in enumerate(call.children, start=1)],
+        "start": [format_ns(a.adj_start_ns) for a in call.children],
+        "duration": [ns_ms(a.duration_ns) for a in call.children],
+        "status": [a.status_code for a in call.children],
+        "error": [_error_text(a) for a in call.children],
+    }
+
+
+def _error_text(hop: Hop) -> str:
+    return ": ".join(x for x in (hop.error_type, hop.error_message) if x)
+
+
+def render_hop(hop: Hop) -> None:
+    literal(label(Row(key="", depth=0, hop=hop)))
+    if hop.kind == "call":
+        st.caption(f"A call retried {hop.attempt} times; its attempts:")
+        st.dataframe(attempts(hop), hide_index=True)
+    _error(hop)
+    st.dataframe(facts(hop), hide_index=True)
+    _bodies(hop)
+    _logs(hop)
+
+
+def render_folded(row: Row) -> None:
+    """A folded run of identical calls: how many, how long, which failed."""
+    literal(label(row))
+    durations = sorted(m.duration_ns for m in row.members)
+    total = len(durations)
+    cols = st.columns(4)
+    cols[0].metric("calls", f"{total:,}")
+    cols[1].metric("failed", f"{row.errors:,}")
+    cols[2].metric("median", ns_ms(durations[total // 2]))
+    cols[3].metric("slowest", ns_ms(durations[-1]))
+    shown = row.members[:MEMBERS_SHOWN]
+    st.caption(
+        f"The calls{'' if total <= MEMBERS_SHOWN else f' (first {MEMBERS_SHOWN:,})'}; pick a "
+        "failed one in the hop list above to see it in full."
+    )
+    st.dataframe(
+        {
+            "start": [format_ns(m.adj_start_ns) for m in shown],
+            "duration": [ns_ms(m.duration_ns) for m in shown],
+            "status": [m.status_code for m in shown],
+            "failed": [any(h.failed for h in m.walk()) for m in shown],
+            "span": [m.span_id or "" for m in shown],
+        },
+        hide_index=True,
+    )

@@ -1,0 +1,59 @@
+"""Which page is shown: a sidebar choice mirrored in the URL (``?page=``); a link with
+only ``?trace=<id>`` opens that trace."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import streamlit as st
+
+from dashboards.ui import url_state
+
+PAGES: Final = {"requests": "Requests", "trace": "Trace", "services": "Services"}
+NAV_KEY: Final = "nav"
+#: Widget keys of the trace page that a newly opened trace starts afresh.
+TRACE_ID_KEY: Final = "tr_id"
+TRACE_RESETS: Final = ("tr_hop", "tr_page")
+_PENDING_KEY: Final = "nav_pending_trace"
+
+
+def seed() -> None:
+    if NAV_KEY in st.session_state:
+        return
+    page = url_state.param("page")
+    if page not in PAGES:
+        page = "trace" if url_state.param("trace") else "requests"
+    st.session_state[NAV_KEY] = page
+
+
+def choose() -> str:
+    """Draw the page choice in the sidebar; the chosen page's name."""
+    pending = st.session_state.pop(_PENDING_KEY, None)
+    if isinstance(pending, str):
+        open_trace(pending)
+    seed()
+    page: str = st.sidebar.radio("View", tuple(PAGES), format_func=PAGES.__getitem__, key=NAV_KEY)
+    url_state.publish("page", page)
+    return page
+
+
+def request_trace(trace_id: str) -> None:
+    """Open *trace_id* on the next run (for choices made after the page choice is drawn;
+    follow with ``st.rerun()``)."""
+    st.session_state[_PENDING_KEY] = trace_id
+
+
+def open_trace(trace_id: str) -> None:
+    """Switch to the trace page showing *trace_id* (call from a widget callback)."""
+    st.session_state[NAV_KEY] = "trace"
+    st.session_state[TRACE_ID_KEY] = trace_id
+    for key in TRACE_RESETS:
+        st.session_state.pop(key, None)
+    url_state.publish("trace", trace_id)
+    for name in ("hop", "wpage"):
+        url_state.publish(name, None)
+
+
+def go_to(page: str) -> None:
+    """Switch page (call from a widget callback)."""
+    st.session_state[NAV_KEY] = page

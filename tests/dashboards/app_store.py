@@ -1,0 +1,173 @@
+"""Stores for the dashboard app's tests, filled the way production fills them: hand-built
+hop chains written as JSON lines to a file, shipped by the real collector
+(``hopscope collect FILE --sink sqlite:///...``) into a SQLite store."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tests.dashboards.conftest import T0, TraceBuilder
+
+#: gateway -> orders -> payments; payments fails twice (orders retries), the request fails.
+CHECKOUT = "c0ffee00" * 4
+#: gateway -> cart, fast and fine.
+CART = "ca" * 16
+#: gateway -> search, slow and fine.
+SEARCH = "5ea2c400" * 4
+#: gateway only, a 404.
+MISSING = "404" + "0" * 29
+#: gateway fans out to cart thousands of times; one call fails.
+LARGE = "1a" * 16
+
+#: A log message that would run script, load an image or format text if it were rendered.
+HOSTILE = (
+    '<script>alert("x")</script> <img src=x onerror=alert(1)> '
+    "**bold** [click](http://evil.example) :red[red]"
+)
+STACK = (
+    "Traceback (most recent call last):\n"
+    '  File "payments/app.py", line 42, in pay\n'
+    "    acquirer.charge(card)\n"
+    "payments.GatewayTimeout: acquirer did not answer"
+)
+#: Calls to cart in the large trace; with the root and each call's two hops, 10,000 hops
+#: minus one, plus one internal hop.
+LARGE_CALLS = 4_999
+LARGE_FAILING_CALL = 1_234
+
+HOST = "collector-test"
+
+
+def checkout(t: TraceBuilder) -> None:
+    root = t.server(
+        "gateway", "/checkout", 0, 400, method="POST", status=502, **{"url.query": "cart=42"}
+    )
+    t.log("gateway", root, 1, "checkout started for cart 42")
+    to_orders = t.client(
+        "gateway", "orders", 10, 390, parent=root, path="/orders", method="POST", status=502
+    )
+    orders = t.server(
+        "orders", "/orders", 20, 380, parent=to_orders, method="POST", status=502,
+        caller="gateway",
+    )
+    t.log("orders", orders, 25, "reserving stock")
+    for attempt, (start, end) in enumerate(((30, 150), (200, 360)), start=1):
+        call = t.client(
+            "orders", "payments", start, end, parent=orders, path="/pay", method="POST",
+            status=503, attempt=attempt,
+        )
+        pay = t.server(
+            "payments", "/pay", start + 10, end - 10, parent=call, method="POST", status=503,
+            caller="orders",
+            error_type="payments.GatewayTimeout",
+            error_message="acquirer did not answer",
+            **{
+                "error.stack_trace": STACK,
+                "http.request.body.content": '{"amount": 1999, "currency": "EUR"}',
+                "http.response.body.content": '{"error": "acquirer did not answer"}',
+            },
+        )
+        t.log("payments", pay, start + 15, "charging card ending 4242")
+        t.log("payments", pay, start + 20, HOSTILE, level="warning")
+    t.log("orders", orders, 370, "payment failed after 2 attempts", level="error")
+
+
+def cart(t: TraceBuilder) -> None:
+    root = t.server("gateway", "/cart", 0, 50)
+    call = t.client("gateway", "cart", 5, 45, parent=root, path="/cart")
+    t.server("cart", "/cart", 10, 40, parent=call, caller="gateway")
+
+
+def search(t: TraceBuilder) -> None:
+    root = t.server("gateway", "/search", 0, 900, **{"url.query": "q=shoes"})
+    call = t.client("gateway", "search", 10, 890, parent=root, path="/search")
+    t.server("search", "/search", 20, 880, parent=call, caller="gateway")
+
+
+def missing(t: TraceBuilder) -> None:
+    t.server("gateway", "/items/{id}", 0, 5, status=404)
+
+
+def large(t: TraceBuilder) -> None:
+    root = t.server("gateway", "/report", 0, LARGE_CALLS * 0.2 + 20)
+    t.internal("gateway", "render report", 1, 4, parent=root)
+    for n in range(LARGE_CALLS):
+        start = 5 + n * 0.2
+        failed = n == LARGE_FAILING_CALL
+        call = t.client(
+            "gateway", "cart", start, start + 0.15, parent=root, path="/item",
+            status=500 if failed else 200,
+        )
+        t.server(
+            "cart", "/item", start + 0.02, start + 0.13, parent=call, caller="gateway",
+            status=500 if failed else 200,
+            error_type="cart.OutOfStock" if failed else None,
+            error_message="item 1234 is gone" if failed else None,
+        )
+
+
+def small_records() -> list[dict[str, Any]]:
+    """The checkout, cart, search and 404 traces, one second apart."""
+    out: list[dict[str, Any]] = []
+    for n, (trace_id, fill) in enumerate(
+        ((CHECKOUT, checkout), (CART, cart), (SEARCH, search), (MISSING, missing))
+    ):
+        t = TraceBuilder(trace_id, T0 + n * 1_000_000_000)
+        fill(t)
+        out.extend(t.records)
+    return out
+
+
+def large_records() -> list[dict[str, Any]]:
+    t = TraceBuilder(LARGE, T0)
+    large(t)
+    return t.records
+
+
+def hopscope_script() -> str:
+    """The ``hopscope`` console script of the running interpreter's environment."""
+    script = Path(sys.executable).with_name("hopscope")
+    return str(script) if script.exists() else "hopscope"
+
+
+def collect(records: list[dict[str, Any]], directory: Path) -> str:
+    """Write *records* as JSON lines and ship them with the real collector; the store URL."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = directory / "services.log"
+    lines.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    db = directory / "hopscope.db"
+    done = subprocess.run(
+        [
+            hopscope_script(), "collect", str(lines), "--sink", f"sqlite:///{db}",
+            "--state-dir", str(directory / "state"), "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return f"sqlite:///{db}"
+
+
+def small_store(tmp_path_factory: Any) -> str:
+    """The small traces in a store, collected once per test process."""
+    return _once(tmp_path_factory, "app-small", small_records)
+
+
+def large_store(tmp_path_factory: Any) -> str:
+    """The 10,000-hop trace in a store, collected once per test process."""
+    return _once(tmp_path_factory, "app-large", large_records)
+
+
+def _once(tmp_path_factory: Any, name: str, make: Any) -> str:
+    directory = Path(tmp_path_factory.getbasetemp()) / name
+    db = directory / "hopscope.db"
+    if db.exists():
+        return f"sqlite:///{db}"
+    return collect(make(), directory)
