@@ -12,6 +12,7 @@ import time
 import webbrowser
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,16 +123,17 @@ def _interrupt_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _wait_ready(process: ManagedProcess, host: str, port: int, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not wait_listening(host, port):
-        code = process.exit_code()
-        if code is not None:
-            raise DemoError(f"{process.name} exited with status {code} while starting; see {log}")
-        if time.monotonic() > deadline:
-            raise DemoError(f"{process.name} did not listen on {host}:{port} within "
-                            f"{START_TIMEOUT_S:.0f}s; see {log}")
-        time.sleep(0.1)
+def _ready(process: ManagedProcess, host: str, port: int, log: Path, deadline: float) -> bool:
+    """Whether it listens yet; :class:`DemoError` once it died or the deadline passed."""
+    if wait_listening(host, port):
+        return True
+    code = process.exit_code()
+    if code is not None:
+        raise DemoError(f"{process.name} exited with status {code} while starting; see {log}")
+    if time.monotonic() > deadline:
+        raise DemoError(f"{process.name} did not listen on {host}:{port} within "
+                        f"{START_TIMEOUT_S:.0f}s; see {log}")
+    return False
 
 
 def _open_log(path: Path) -> IO[bytes]:
@@ -140,7 +142,11 @@ def _open_log(path: Path) -> IO[bytes]:
 
 
 def start(options: DemoOptions, console: Console, files: ExitStack) -> Running:
-    """Start everything in order with a progress display; :class:`DemoError` on failure."""
+    """Start everything with a progress display; :class:`DemoError` on failure.
+
+    The services and the dashboard start side by side (none calls another while starting);
+    the traffic starts once all of them listen.
+    """
     ports: dict[str, int] = {name: options.ports[name] for name in SERVICES}
     dashboard_argv = dashboard_command(options)
     if dashboard_argv is not None:
@@ -152,55 +158,77 @@ def start(options: DemoOptions, console: Console, files: ExitStack) -> Running:
     keys = Secrets()
     running = Running()
     plan = demo_plan(options.host, options.ports, keys)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        for service in plan:
-            task = progress.add_task(f"starting {service.name} on {service.url}")
-            log = options.log_dir / f"{service.name}.log"
-            err = options.log_dir / f"{service.name}.stderr.log"
-            process = ManagedProcess(
-                service.name, route.command(service.name, service.command()), service.env,
-                stdout=files.enter_context(_open_log(log)),
-                stderr=files.enter_context(_open_log(err)),
-            )
-            process.start()
-            running.services.append((process, service.url, log))
-            _wait_ready(process, service.host, service.port, err)
-            progress.update(task, description=f"[green]{service.name} ready on {service.url}")
-            progress.stop_task(task)
-        if dashboard_argv is not None:
-            task = progress.add_task("starting the dashboard")
-            err = options.log_dir / "dashboard.log"
-            running.dashboard = ManagedProcess(
-                "dashboard", dashboard_argv, dashboard_env(options),
-                stdout=files.enter_context(_open_log(err)),
-                stderr=subprocess.STDOUT,
-            )
-            running.dashboard.start()
-            try:
-                _wait_ready(running.dashboard, options.host, options.dashboard_port, err)
-            except DemoError as exc:
-                # The services and the store are what matter; go on without the dashboard.
-                console.print(f"[yellow]The dashboard did not start: {exc}")
-                running.dashboard.stop()
-                running.dashboard = None
-            progress.stop_task(task)
-        progress.add_task("starting traffic")
-        traffic_argv = [
-            sys.executable, "-m", "stack.demo.traffic",
-            "--gateway", plan[-1].url, "--sso", plan[0].url,
-            "--faults", options.faults, "--rate", str(options.rate),
-            "--report", str(options.traffic_report),
-        ]
-        if options.duration is not None:
-            traffic_argv += ["--duration", str(options.duration)]
-        running.traffic = ManagedProcess(
-            "traffic", traffic_argv, {"SSO_USERS": keys.users},
-            stderr=files.enter_context(_open_log(options.demo_dir / "traffic.log")),
+    waiting: list[tuple[ManagedProcess, int, Path]] = []
+    for service in plan:
+        log = options.log_dir / f"{service.name}.log"
+        err = options.log_dir / f"{service.name}.stderr.log"
+        process = ManagedProcess(
+            service.name, route.command(service.name, service.command()), service.env,
+            stdout=files.enter_context(_open_log(log)),
+            stderr=files.enter_context(_open_log(err)),
         )
-        running.traffic.start()
+        process.start()
+        running.services.append((process, service.url, log))
+        waiting.append((process, service.port, err))
+    if dashboard_argv is not None:
+        log = options.log_dir / "dashboard.log"
+        running.dashboard = ManagedProcess(
+            "dashboard", dashboard_argv, dashboard_env(options),
+            stdout=files.enter_context(_open_log(log)), stderr=subprocess.STDOUT,
+        )
+        running.dashboard.start()
+        waiting.append((running.dashboard, options.dashboard_port, log))
+    _wait_all_ready(options, console, running, waiting)
+    traffic_argv = [
+        sys.executable, "-m", "stack.demo.traffic",
+        "--gateway", plan[-1].url, "--sso", plan[0].url,
+        "--faults", options.faults, "--rate", str(options.rate),
+        "--report", str(options.traffic_report),
+    ]
+    if options.duration is not None:
+        traffic_argv += ["--duration", str(options.duration)]
+    running.traffic = ManagedProcess(
+        "traffic", traffic_argv, {"SSO_USERS": keys.users},
+        stderr=files.enter_context(_open_log(options.demo_dir / "traffic.log")),
+    )
+    running.traffic.start()
     _show_running(console, options, route, running)
     return running
+
+
+def _wait_all_ready(
+    options: DemoOptions,
+    console: Console,
+    running: Running,
+    waiting: list[tuple[ManagedProcess, int, Path]],
+) -> None:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks = {
+            process.name: progress.add_task(f"starting {process.name} on port {port}")
+            for process, port, _log in waiting
+        }
+        pending = list(waiting)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while pending:
+            for item in list(pending):
+                process, port, log = item
+                try:
+                    ready = _ready(process, options.host, port, log, deadline)
+                except DemoError as exc:
+                    if process is not running.dashboard:
+                        raise
+                    # The services and the store are what matter: go on without it.
+                    console.print(f"[yellow]The dashboard did not start: {exc}")
+                    process.stop()
+                    running.dashboard = None
+                    ready = True
+                if ready:
+                    pending.remove(item)
+                    progress.update(tasks[process.name],
+                                    description=f"[green]{process.name} ready")
+                    progress.stop_task(tasks[process.name])
+            time.sleep(0.1)
 
 
 def _show_running(
@@ -282,21 +310,23 @@ def wait(options: DemoOptions, console: Console, running: Running) -> None:
 
 
 def stop(running: Running, console: Console) -> list[str]:
-    """Traffic first, then the services from the edge inwards, then the dashboard; returns
-    the processes that did not exit cleanly."""
-    problems = []
-    order: list[ManagedProcess] = []
-    if running.traffic is not None:
-        order.append(running.traffic)
-    order += [process for process, _url, _log in reversed(running.services)]
+    """Traffic first, then the edge (the gateway finishes its in-flight calls), then the
+    rest side by side; returns the processes that did not exit cleanly."""
+    services = [process for process, _url, _log in running.services]
+    edge = [p for p in services if p.name == "payment-gateway"]
+    rest = [p for p in services if p not in edge]
     if running.dashboard is not None:
-        order.append(running.dashboard)
-    with console.status("stopping") as status:
-        for process in order:
-            status.update(f"stopping {process.name}")
-            code = process.stop()
-            if code not in CLEAN_EXITS:
-                problems.append(f"{process.name} exited with status {code}")
+        rest.append(running.dashboard)
+    stages = [[running.traffic] if running.traffic else [], edge, rest]
+    problems = []
+    with console.status("stopping") as status, ThreadPoolExecutor(max_workers=8) as pool:
+        for stage in stages:
+            if not stage:
+                continue
+            status.update(f"stopping {', '.join(p.name for p in stage)}")
+            for process, code in zip(stage, pool.map(ManagedProcess.stop, stage), strict=True):
+                if code not in CLEAN_EXITS:
+                    problems.append(f"{process.name} exited with status {code}")
     return problems
 
 
