@@ -38,7 +38,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import orjson
@@ -264,9 +264,8 @@ class SearchSink(Sink):
         result: WriteResult,
     ) -> None:
         if len(records) == 1:
-            reason = f"{answer.status} {short_error(answer.body)}"
-            if answer.status == 413:
-                reason = f"413 request entity too large: the server refuses this record ({reason})"
+            detail = short_error(answer.body) if answer.body else "no detail"
+            reason = f"413 request entity too large: the server refuses this record ({detail})"
             result.rejected.append((records[0], reason))
             return
         half = len(records) // 2
@@ -274,7 +273,7 @@ class SearchSink(Sink):
             body = b"".join(encode_item(r, self._target(r.doc)) for r in part)
             self._send(client, part, body, result)
 
-    def _refuse(self, answer: SearchResponse) -> None:
+    def _refuse(self, answer: SearchResponse) -> NoReturn:
         """A request-level 4xx other than 413 / 429: credentials, privileges, a read-only
         cluster, a wrong path prefix or media type. The operator fixes it and the records
         must still be there, so none is dead-lettered for it."""
