@@ -113,7 +113,7 @@ def hops(records: Iterable[Record], kind: str) -> list[Record]:
     return [r for r in records if r.get("hopscope.hop.kind") == kind]
 
 
-def poll(predicate: Any, timeout: float = 10.0) -> Any:
+def poll(predicate: Any, timeout: float = 30.0) -> Any:
     """Wait until ``predicate()`` returns something truthy (lines reach files a bit later)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -58,7 +58,7 @@ def wait_for(take: Callable[[], list[dict[str, Any]]], count: int = 1) -> list[d
     """Records from ``take()`` until ``count`` hop records are among them (a hop is written
     just after the response went out, so it can trail the client's read by a moment)."""
     records: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         records += take()
         if sum(1 for r in records if "hopscope.hop.kind" in r) >= count:

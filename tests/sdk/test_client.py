@@ -1,0 +1,196 @@
+"""``sdk.BaseClient`` / ``sdk.SyncBaseClient`` against a real server on loopback: addresses
+from the environment, one client hop per attempt, retries, timeouts and connection errors.
+respx is used only to inject a failure the real server cannot produce on demand."""
+
+from __future__ import annotations
+
+import email.utils
+import importlib.util
+import json
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import sdk
+from sdk.propagation import span_id_of
+
+Record = dict[str, Any]
+
+
+def _load(name: str) -> ModuleType:
+    path = Path(__file__).parent / "services" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+inprocess = _load("inprocess")
+peers = _load("peers")
+FAST = sdk.RetryPolicy(retries=2, backoff=0.01, max_delay=0.05)
+
+
+class Shop(sdk.BaseClient):
+    service = "shop"
+
+
+class SyncShop(sdk.SyncBaseClient):
+    service = "shop"
+
+
+@pytest.fixture
+def shop(capture: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    state = peers.EchoState()
+    with inprocess.serve_asgi(peers.echo_app(state)) as url:
+        monkeypatch.setenv("SERVICE_SHOP_URL", url)
+        capture.take()
+        yield state
+
+
+def client_hops(capture: Any) -> list[Record]:
+    return [r for r in capture.take() if r.get("hopscope.hop.kind") == "client"]
+
+
+def test_a_missing_address_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SERVICE_CART_API_URL", raising=False)
+
+    class CartApi(sdk.BaseClient):
+        service = "cart-api"
+
+    with pytest.raises(sdk.ConfigError, match="SERVICE_CART_API_URL is not set"):
+        CartApi()
+    monkeypatch.setenv("SERVICE_CART_API_URL", "not a url")
+    with pytest.raises(sdk.ConfigError, match="SERVICE_CART_API_URL: "):
+        SyncShop(service="cart-api")
+
+
+async def test_one_client_hop_with_the_traceparent_it_sent(shop: Any, capture: Any) -> None:
+    async with Shop(retry_policy=FAST) as client:
+        response = await client.get("/echo", params={"page": 2, "access_token": "tok-999"})
+    assert response.status_code == 200
+    sent = response.json()
+    hops = client_hops(capture)
+    assert len(hops) == 1
+    hop = hops[0]
+    assert hop["message"] == "shop GET /echo -> 200"
+    assert hop["span.id"] == span_id_of(sent["traceparent"])
+    assert hop["trace.id"] == sent["traceparent"].split("-")[1]
+    assert sent["origin"] == "cart"  # the calling service names itself
+    assert hop["service.target.name"] == "shop"
+    assert hop["hopscope.hop.attempt"] == 1
+    assert hop["hopscope.hop.as_service"] is False
+    assert hop["http.response.status_code"] == 200
+    assert hop["event.outcome"] == "success"
+    assert hop["url.path"] == "/echo"
+    assert "tok-999" not in hop["url.full"]
+    assert hop["url.full"].startswith(f"http://127.0.0.1:{hop['server.port']}/echo?page=2")
+    assert json.loads(hop["http.response.body.content"])["method"] == "GET"
+    assert hop["http.response.body.bytes"] == len(response.content)
+
+
+def test_retries_show_as_attempts_and_stop_on_success(shop: Any, capture: Any) -> None:
+    with SyncShop(retry_policy=FAST) as client:
+        response = client.get("/flaky/a", params={"fail": 2})
+    assert response.status_code == 200
+    hops = client_hops(capture)
+    assert [h["hopscope.hop.attempt"] for h in hops] == [1, 2, 3]
+    assert [h["http.response.status_code"] for h in hops] == [503, 503, 200]
+    assert [h["event.outcome"] for h in hops] == ["failure", "failure", "success"]
+    assert len({h["span.id"] for h in hops}) == 3
+    assert shop.calls["a"] == 3
+
+
+async def test_post_is_retried_only_when_the_caller_says_so(shop: Any, capture: Any) -> None:
+    async with Shop(retry_policy=FAST) as client:
+        refused = await client.post("/flaky/p", params={"fail": 1}, json={"n": 1})
+        assert refused.status_code == 503
+        assert len(client_hops(capture)) == 1
+        accepted = await client.post("/flaky/q", params={"fail": 1}, json={"n": 1}, retry=True)
+    assert accepted.status_code == 200
+    hops = client_hops(capture)
+    assert [h["http.response.status_code"] for h in hops] == [503, 200]
+    assert hops[0]["http.request.body.content"] == '{"n":1}'
+
+
+def test_retry_after_is_honoured_and_4xx_is_final(shop: Any, capture: Any) -> None:
+    with SyncShop(retry_policy=FAST) as client:
+        ok = client.get("/flaky/r", params={"fail": 1, "code": 429, "retry_after": 0})
+        assert ok.status_code == 200
+        assert [h["http.response.status_code"] for h in client_hops(capture)] == [429, 200]
+        gone = client.get("/flaky/g", params={"fail": 5, "code": 404})
+    assert gone.status_code == 404
+    assert len(client_hops(capture)) == 1
+
+
+def test_connection_refused_is_retried_then_raised(capture: Any) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with (
+        SyncShop(base_url=f"http://127.0.0.1:{port}", retry_policy=FAST) as client,
+        pytest.raises(httpx.ConnectError),
+    ):
+        client.get("/echo")
+    hops = client_hops(capture)
+    assert [h["hopscope.hop.attempt"] for h in hops] == [1, 2, 3]
+    for hop in hops:
+        assert hop["error.type"] == "httpx.ConnectError"
+        assert hop["event.outcome"] == "failure"
+        assert "http.response.status_code" not in hop
+        assert hop["message"] == "shop GET /echo -> ConnectError"
+
+
+async def test_a_timeout_is_recorded_and_not_retried(shop: Any, capture: Any) -> None:
+    async with Shop(timeout=0.2, retry_policy=FAST) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get("/slow", params={"seconds": 1})
+    hops = client_hops(capture)
+    assert len(hops) == 1
+    assert hops[0]["error.type"] == "httpx.ReadTimeout"
+    assert hops[0]["log.level"] == "error"
+
+
+def test_injected_connect_error_then_success(shop: Any, capture: Any) -> None:
+    with respx.mock(assert_all_called=True) as mock:
+        mock.get(url__regex=r".*/echo$").mock(
+            side_effect=[httpx.ConnectError("connection reset by the network"), httpx.Response(204)]
+        )
+        with SyncShop(retry_policy=FAST) as client:
+            assert client.get("/echo").status_code == 204
+    hops = client_hops(capture)
+    assert [h.get("error.type") for h in hops] == ["httpx.ConnectError", None]
+    assert [h.get("http.response.status_code") for h in hops] == [None, 204]
+
+
+def test_retry_policy_delays() -> None:
+    policy = sdk.RetryPolicy(retries=3, backoff=0.1, max_delay=5.0)
+    ok = httpx.Response(200)
+    busy = httpx.Response(503)
+    later = httpx.Response(429, headers={"retry-after": "2"})
+    date = email.utils.formatdate(time.time() + 3, usegmt=True)
+    dated = httpx.Response(503, headers={"retry-after": date})
+    assert policy.delay(1, "GET", response=ok) is None
+    assert policy.delay(1, "POST", response=busy) is None
+    assert policy.delay(1, "POST", response=busy, retry_unsafe=True) is not None
+    assert policy.delay(4, "GET", response=busy) is None  # retries used up
+    for attempt in (1, 2, 3):
+        wait = policy.delay(attempt, "GET", response=busy)
+        assert wait is not None
+        assert 0 <= wait <= 0.1 * 2 ** (attempt - 1)
+    assert policy.delay(1, "GET", response=later) == 2.0
+    dated_wait = policy.delay(1, "GET", response=dated)
+    assert dated_wait is not None
+    assert 1.0 <= dated_wait <= 3.0
+    assert policy.delay(1, "GET", error=httpx.ConnectTimeout("t")) is not None
+    assert policy.delay(1, "GET", error=httpx.ReadTimeout("t")) is None
