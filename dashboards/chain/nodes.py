@@ -22,20 +22,25 @@ def split_records(records: Iterable[Record]) -> tuple[list[Record], list[Record]
 
 
 def hop_times(record: Record) -> tuple[int, int]:
-    """(start, end) in Unix ns: ``event.start``/``event.end``, else derived from
-    ``event.duration`` and ``@timestamp`` (the line is written when the hop ends)."""
+    """(start, end) in Unix ns: ``event.start`` plus ``event.duration`` (one parse per hop),
+    else whichever of ``event.end``, ``event.duration`` and ``@timestamp`` (the line is
+    written when the hop ends) the record has."""
     start_text = record.get(f.START)
-    end_text = record.get(f.END) or (None if start_text else record.get(f.TIMESTAMP))
     duration = record.get(f.DURATION)
+    if not isinstance(duration, int):
+        duration = None
     start = parse_ns(start_text) if isinstance(start_text, str) else None
+    if start is not None and duration is not None:
+        return start, start + duration
+    end_text = record.get(f.END) or (None if start is not None else record.get(f.TIMESTAMP))
     end = parse_ns(end_text) if isinstance(end_text, str) else None
     if start is None and end is None:
         end = parse_ns(str(record.get(f.TIMESTAMP, "1970-01-01T00:00:00Z")))
     if start is None:
         assert end is not None
-        start = end - duration if isinstance(duration, int) else end
+        start = end - duration if duration is not None else end
     if end is None:
-        end = start + duration if isinstance(duration, int) else start
+        end = start
     return start, max(end, start)
 
 

@@ -52,6 +52,20 @@ ROOT_SQL: Final = (
     "SELECT 1 FROM records p WHERE p.span_id = r.parent_id AND p.hop_kind IS NOT NULL"
     " AND +p.trace_id = r.trace_id))"
 )
+#: Some record of the trace holds the words: the trace's own records, each checked
+#: against the full-text index by rowid (cheap per candidate, whatever the word's
+#: frequency). A rare word is better served by :data:`RARE_TEXT_SQL`.
+TEXT_SQL: Final = (
+    "EXISTS (SELECT 1 FROM records x WHERE x.trace_id = r.trace_id AND x.rowid IN ("
+    "SELECT rowid FROM records_fts WHERE records_fts MATCH ? AND rowid = x.rowid))"
+)
+#: The same condition from the other side: every trace with a matching record, at once.
+RARE_TEXT_SQL: Final = (
+    "r.trace_id IN (SELECT x.trace_id FROM records_fts JOIN records x"
+    " ON x.rowid = records_fts.rowid WHERE records_fts MATCH ?)"
+)
+#: Below this many matching records a word counts as rare.
+RARE_TEXT_MATCHES: Final = 20_000
 _ORDER_SQL: Final = {
     "newest": ("r.ts_ns", "DESC"),
     "oldest": ("r.ts_ns", "ASC"),
@@ -126,7 +140,9 @@ class SqliteStore(Store):
 
     def find_requests(self, query: RequestQuery) -> Page[RequestSummary]:
         check_query(query)
-        where, params = _request_filters(query)
+        match = fts_query(query.text)
+        text_sql = RARE_TEXT_SQL if match is not None and self._rare(match) else TEXT_SQL
+        where, params = _request_filters(query, text_sql)
         sort_column, direction = _ORDER_SQL[query.order]
         if query.cursor is not None:
             value, rowid = cursors.decode(query.cursor, query.order)
@@ -154,6 +170,10 @@ class SqliteStore(Store):
             seen.add(row[2])
             items.append(_summary(row, shapes.get(row[2])))
         return Page(items, next_cursor)
+
+    def _rare(self, match: str) -> bool:
+        sql = "SELECT COUNT(*) FROM (SELECT 1 FROM records_fts WHERE records_fts MATCH ? LIMIT ?)"
+        return int(self._rows(sql, (match, RARE_TEXT_MATCHES))[0][0]) < RARE_TEXT_MATCHES
 
     def _trace_shapes(self, trace_ids: list[str]) -> dict[str, tuple[int, tuple[str, ...], bool]]:
         if not trace_ids:
@@ -264,7 +284,15 @@ def _time_filter(column: str, time: TimeRange) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def _request_filters(query: RequestQuery) -> tuple[list[str], list[Any]]:
+def fts_query(text: str | None) -> str | None:
+    """Free text -> an FTS5 query with every word required (quoted: no operators)."""
+    words = text_words(text or "")
+    if not words:
+        return None
+    return " ".join('"' + w.replace('"', "") + '"' for w in words)
+
+
+def _request_filters(query: RequestQuery, text_sql: str) -> tuple[list[str], list[Any]]:
     time_where, params = _time_filter("r.ts_ns", query.time)
     where = [ROOT_SQL, *time_where]
     for column, equal in (
@@ -288,14 +316,10 @@ def _request_filters(query: RequestQuery) -> tuple[list[str], list[Any]]:
     if query.errors_only:
         failed = FAILED_SQL.format(t="e")
         where.append(f"EXISTS (SELECT 1 FROM records e WHERE e.trace_id = r.trace_id AND {failed})")  # noqa: S608
-    if query.text:
-        words = text_words(query.text)
-        if words:
-            where.append(
-                "r.trace_id IN (SELECT x.trace_id FROM records_fts JOIN records x"
-                " ON x.rowid = records_fts.rowid WHERE records_fts MATCH ?)"
-            )
-            params.append(" ".join('"' + w.replace('"', "") + '"' for w in words))
+    match = fts_query(query.text)
+    if match is not None:
+        where.append(text_sql)
+        params.append(match)
     for name, raw in query.attributes.items():
         value = coerce_attribute(name, raw)
         mapped = COLUMNS.get(name)
