@@ -23,12 +23,13 @@ def digest(value: str) -> str:
 class EchoState:
     calls: dict[str, int] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)  # digests of Authorization values
+    refuse_all: bool = False
 
 
 def echo_app(state: EchoState) -> Starlette:
     async def echo(request: Request) -> JSONResponse:
         auth = request.headers.get("authorization")
-        if auth is not None and digest(auth) in state.refused:
+        if auth is not None and (state.refuse_all or digest(auth) in state.refused):
             return JSONResponse({"error": "token refused"}, status_code=401)
         return JSONResponse(
             {

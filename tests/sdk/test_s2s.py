@@ -1,0 +1,231 @@
+"""``sdk.S2SClient`` / ``sdk.SyncS2SClient`` with a real SSO on loopback: the user's token
+forwarded, the service's own token fetched once, cached, refreshed, replaced after a 401,
+and never written anywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import sdk
+from sdk.credentials import reset_inbound, set_inbound
+from sdk.settings import SSOSettings
+
+Record = dict[str, Any]
+
+
+def _load(name: str) -> ModuleType:
+    path = Path(__file__).parent / "services" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+inprocess = _load("inprocess")
+peers = _load("peers")
+
+
+class Orders(sdk.S2SClient):
+    service = "orders"
+
+
+class SyncOrders(sdk.SyncS2SClient):
+    service = "orders"
+
+
+class Peers:
+    def __init__(self, echo: Any, sso: Any, sso_url: str) -> None:
+        self.echo, self.sso, self.sso_url = echo, sso, sso_url
+
+    def settings(self, secret: str | None = None) -> SSOSettings:
+        return SSOSettings(
+            token_url=self.sso_url,
+            client_id=self.sso.client_id,
+            client_secret=secret or self.sso.client_secret,
+        )
+
+
+@pytest.fixture
+def peer(capture: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Peers]:
+    echo, sso = peers.EchoState(), peers.SSOState()
+    with (
+        inprocess.serve_asgi(peers.echo_app(echo)) as echo_url,
+        inprocess.serve_asgi(peers.sso_app(sso)) as sso_url,
+    ):
+        monkeypatch.setenv("SERVICE_ORDERS_URL", echo_url)
+        monkeypatch.setenv("SSO_TOKEN_URL", f"{sso_url}/oauth/token")
+        monkeypatch.setenv("SSO_CLIENT_ID", sso.client_id)
+        monkeypatch.setenv("SSO_CLIENT_SECRET", sso.client_secret)
+        capture.take()
+        running = Peers(echo, sso, f"{sso_url}/oauth/token")
+        yield running
+        written = capture.stream.getvalue()
+        for secret in [sso.client_secret, *sso.issued]:
+            assert secret.encode() not in written
+
+
+def hops(capture: Any, target: str = "orders") -> list[Record]:
+    return [r for r in capture.take() if r.get("service.target.name") == target]
+
+
+def test_the_users_token_is_forwarded(peer: Peers, capture: Any) -> None:
+    token = set_inbound("Bearer user-abc-123456")
+    try:
+        with SyncOrders() as orders:
+            seen = orders.get("/echo").json()
+    finally:
+        reset_inbound(token)
+    assert seen["authorization_digest"] == peers.digest("Bearer user-abc-123456")
+    assert peer.sso.issued == []
+    (hop,) = hops(capture)
+    assert hop["hopscope.hop.as_service"] is False
+    assert "user-abc" not in str(hop)
+
+
+async def test_the_service_token_is_fetched_once_and_reused(peer: Peers, capture: Any) -> None:
+    async with Orders() as orders:
+        first = (await orders.get("/echo", as_service=True)).json()
+        second = (await orders.post("/echo", as_service=True, json={"n": 1})).json()
+    assert len(peer.sso.issued) == 1
+    expected = peers.digest(f"Bearer {peer.sso.issued[0]}")
+    assert first["authorization_digest"] == second["authorization_digest"] == expected
+    calls = hops(capture)
+    assert [h["hopscope.hop.as_service"] for h in calls] == [True, True]
+
+
+async def test_a_burst_makes_one_sso_request(peer: Peers, capture: Any) -> None:
+    peer.sso.delay = 0.3
+    async with Orders() as orders:
+        responses = await asyncio.gather(*(orders.get("/echo", as_service=True) for _ in range(50)))
+    assert {r.status_code for r in responses} == {200}
+    assert len(peer.sso.issued) == 1
+    assert len(hops(capture, target="sso")) == 1
+
+
+def test_threads_share_one_fetch(peer: Peers) -> None:
+    peer.sso.delay = 0.2
+    tokens = sdk.ServiceTokens(peer.settings())
+    got: list[sdk.ServiceToken] = []
+    threads = [threading.Thread(target=lambda: got.append(tokens.token())) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 16
+    assert len({t.access_token for t in got}) == 1
+    assert tokens.fetches == 1
+
+
+def test_the_token_is_refreshed_before_it_expires(peer: Peers) -> None:
+    peer.sso.lifetime = 1  # refreshed after half its life, at most 30 s before expiry
+    tokens = sdk.ServiceTokens(peer.settings())
+    first = tokens.token()
+    assert tokens.token() is first
+    time.sleep(0.6)
+    assert tokens.token().access_token != first.access_token
+    assert tokens.fetches == 2
+
+
+def test_a_refused_token_is_replaced_once(peer: Peers, capture: Any) -> None:
+    with SyncOrders() as orders:
+        assert orders.get("/echo", as_service=True).status_code == 200
+        peer.echo.refused.add(peers.digest(f"Bearer {peer.sso.issued[0]}"))
+        capture.take()
+        assert orders.get("/echo", as_service=True).status_code == 200
+        calls = hops(capture)
+        assert [h["http.response.status_code"] for h in calls] == [401, 200]
+        assert len(peer.sso.issued) == 2
+        # a service that refuses every token: one replacement, then the 401 is the answer
+        peer.echo.refuse_all = True
+        assert orders.get("/echo", as_service=True).status_code == 401
+    assert [h["http.response.status_code"] for h in hops(capture)] == [401, 401]
+    assert len(peer.sso.issued) == 3
+
+
+def test_without_a_user_the_service_token_is_used(peer: Peers, capture: Any) -> None:
+    with SyncOrders() as orders:
+        seen = orders.get("/echo").json()  # a background job: no inbound request
+    assert seen["authorization_digest"] == peers.digest(f"Bearer {peer.sso.issued[0]}")
+    (hop,) = hops(capture)
+    assert hop["hopscope.hop.as_service"] is True
+
+
+def test_without_user_or_sso_no_authorization_is_sent(
+    peer: Peers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SSO_TOKEN_URL", "SSO_CLIENT_ID", "SSO_CLIENT_SECRET"):
+        monkeypatch.delenv(name)
+    with SyncOrders() as orders:
+        assert orders.get("/echo").json()["authorization_digest"] is None
+        with pytest.raises(sdk.ConfigError, match="SSO_TOKEN_URL is not set"):
+            orders.get("/echo", as_service=True)
+
+
+def test_wrong_credentials_give_a_clear_error_without_the_secret(peer: Peers, capture: Any) -> None:
+    tokens = sdk.ServiceTokens(peer.settings(secret="wrong-secret-42"))
+    with pytest.raises(sdk.SSOError) as raised:
+        tokens.token()
+    message = str(raised.value)
+    assert peer.sso.client_id in message
+    assert "401 invalid_client" in message
+    assert "wrong-secret-42" not in message
+    (hop,) = hops(capture, target="sso")
+    assert hop["http.response.status_code"] == 401
+    assert "wrong-secret-42" not in capture.stream.getvalue().decode()
+
+
+def test_an_unreachable_sso_gives_a_clear_error(capture: Any) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = SSOSettings(
+        token_url=f"http://127.0.0.1:{port}/token", client_id="x", client_secret="y"
+    )
+    with pytest.raises(sdk.SSOError, match="could not reach the SSO"):
+        sdk.ServiceTokens(settings).token()
+
+
+async def test_a_shared_cache_serves_every_provider(peer: Peers) -> None:
+    class DictCache:
+        def __init__(self) -> None:
+            self.items: dict[str, sdk.ServiceToken] = {}
+
+        def get(self, key: str) -> sdk.ServiceToken | None:
+            return self.items.get(key)
+
+        def set(self, key: str, token: sdk.ServiceToken) -> None:
+            self.items[key] = token
+
+        def delete(self, key: str) -> None:
+            self.items.pop(key, None)
+
+    cache = DictCache()
+    one = sdk.ServiceTokens(peer.settings(), cache=cache)
+    two = sdk.ServiceTokens(peer.settings(), cache=cache)
+    assert (await one.atoken()).access_token == (await two.atoken()).access_token
+    assert len(peer.sso.issued) == 1
+    async with Orders(tokens=two) as orders:
+        seen = (await orders.get("/echo", as_service=True)).json()
+    assert seen["authorization_digest"] == peers.digest(f"Bearer {peer.sso.issued[0]}")
+
+
+def test_tokens_do_not_show_in_repr(peer: Peers) -> None:
+    token = sdk.ServiceTokens(peer.settings()).token()
+    assert token.access_token not in repr(token)
+    assert token.access_token not in repr(token.credential())
+    assert token.access_token not in str(token.credential())
