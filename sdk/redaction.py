@@ -70,6 +70,8 @@ class Redactor:
             value = _URL_IN_TEXT.sub(lambda m: self.url(m.group(0)), value)
         if "=" in value:  # key=value pairs: query strings without a scheme, form bodies
             value = _KEY_VALUE.sub(self._key_value, value)
+        if ":" in value and ("'" in value or '"' in value):  # 'key': 'value' in reprs, JSON
+            value = _QUOTED_PAIR.sub(self._quoted_pair, value)
         # Plain substring tests first: most text has none, and they cost far less than a regex.
         if (
             "earer" in value
@@ -82,16 +84,26 @@ class Redactor:
         return value
 
     def _key_value(self, match: re.Match[str]) -> str:
-        lead, key, secret = match.groups()
+        lead, key, single, double, bare = match.groups()
+        secret = single if single is not None else double if double is not None else bare
         if not secret or secret == REDACTED:
             return match.group(0)
         name = unquote(key)
         # Signed-URL names (sig, key, code...) only count inside a query string: in prose,
         # "status code=500" is no secret.
         in_query = lead in ("?", "&", ";")
-        if self._secret_param(name) if in_query else self.is_secret_key(name):
-            return f"{lead}{key}={REDACTED}"
-        return match.group(0)
+        if not (self._secret_param(name) if in_query else self.is_secret_key(name)):
+            return match.group(0)
+        quote = "'" if single is not None else '"' if double is not None else ""
+        return f"{lead}{key}={quote}{REDACTED}{quote}"
+
+    def _quoted_pair(self, match: re.Match[str]) -> str:
+        key_quote, key, colon, quote, quoted, bare = match.groups()
+        secret = quoted if quote else bare
+        if not secret or secret == REDACTED or not self.is_secret_key(key):
+            return match.group(0)
+        quote = quote or ""
+        return f"{key_quote}{key}{key_quote}{colon}{quote}{REDACTED}{quote}"
 
     def url(self, url: str) -> str:
         """Drop the password of URL userinfo and the values of secret query parameters."""
@@ -145,5 +157,14 @@ class Redactor:
 
 
 #: ``key=value`` after a start, ``?``, ``&``, ``;``, a space, a comma or a parenthesis
-_KEY_VALUE = re.compile(r"(^|[?&;\s,(])([A-Za-z0-9_.%\[\]-]+)=([^&;#\s\"'<>,)]*)")
+_KEY_VALUE = re.compile(
+    r"(^|[?&;\s,(])([A-Za-z0-9_.%\[\]-]+)="
+    r"(?:'([^']{0,2000})'|\"([^\"]{0,2000})\"|([^&;#\s\"'<>,)]*))"
+)
+#: ``'key': 'value'`` or ``"key": "value"``: Python reprs and JSON text of objects.
+#: Quoted values are bounded so that text full of unclosed quotes stays linear to scan.
+_QUOTED_PAIR = re.compile(
+    r"([\"'])([A-Za-z0-9_. -]{1,64})\1(\s*:\s*)"
+    r"(?:([\"'])(.{0,2000}?)(?<!\\)\4|([^,{}\[\]\s()\"']+))"
+)
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import string
+import types
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sdk
 from sdk.redaction import REDACTED, Redactor
@@ -143,3 +148,62 @@ def test_bound_secret_labels_are_redacted(capture: Capture) -> None:
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert Redactor().text(text) == text
+
+
+SECRET_KEYS = (
+    "Authorization",
+    "cookie",
+    "Set-Cookie",
+    "password",
+    "passwd",
+    "secret",
+    "client_secret",
+    "token",
+    "refresh_token",
+    "api_key",
+    "x-api-key",
+)
+secrets_text = st.text(string.ascii_letters + string.digits, min_size=10, max_size=20).map(
+    lambda s: f"SECRET{s}"
+)
+containers = st.lists(st.sampled_from(["list", "dict", "tuple", "object"]), max_size=12)
+
+
+def _wrap(value: Any, kinds: list[str]) -> Any:
+    for kind in kinds:
+        if kind == "list":
+            value = [1, value, "x"]
+        elif kind == "dict":
+            value = {"plain": "visible", "inner": value}
+        elif kind == "tuple":
+            value = (value,)
+        else:
+            value = types.SimpleNamespace(inner=value)  # rendered by repr: must not leak either
+    return value
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    key=st.sampled_from(SECRET_KEYS).flatmap(
+        lambda k: st.sampled_from([k, k.upper(), k.title(), f"my_{k}"])
+    ),
+    secret=st.one_of(secrets_text, st.integers(min_value=10**12, max_value=10**15)),
+    kinds=containers,
+    as_keyword=st.booleans(),
+)
+def test_no_secret_under_a_secret_key_ever_reaches_a_line(
+    capture: Capture, key: str, secret: str | int, kinds: list[str], as_keyword: bool
+) -> None:
+    """At any depth of lists, dicts, tuples, and of objects only their repr can render."""
+    payload = _wrap({key: secret}, kinds)
+    log = sdk.get_logger("redact")
+    start = len(capture.stream.getvalue())
+    if as_keyword:
+        log.info("call", **{key: secret}, payload=payload)
+    else:
+        log.info("call", payload=payload)
+    data = capture.stream.getvalue()[start:]
+    capture.take()  # and the line is valid
+    assert str(secret).encode() not in data
