@@ -175,3 +175,16 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
     texts = {text for _service, text in rows}
     for sent in malformed:
         assert f"PRICING DEBUG cart={sent['cart_id']} recalculated by legacy engine" in texts
+
+
+def test_no_token_or_password_reaches_the_store(demo_run: dict[str, Any]) -> None:
+    with sqlite3.connect(demo_run["state"] / "hopscope.db") as db:
+        leaks = db.execute(
+            "SELECT count(*) FROM records WHERE doc LIKE '%eyJ%' OR doc LIKE '%Bearer %' "
+            "OR (doc LIKE '%password=%' AND doc NOT LIKE '%password=[REDACTED]%')"
+        ).fetchone()[0]
+        token_requests = db.execute(
+            "SELECT count(*) FROM records WHERE service = 'sso' AND path = '/token'"
+        ).fetchone()[0]
+    assert token_requests > 0
+    assert leaks == 0
