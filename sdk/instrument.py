@@ -29,12 +29,17 @@ def instrument(app: App, *, headers: Iterable[str] = DEFAULT_HEADERS) -> App:
         configure()
     silence_access_log()
     wanted = tuple(headers)
+    if isinstance(app, HopMiddleware | HopWSGIMiddleware):
+        return app  # instrumenting twice would write two records per request
     if _is_starlette(app):
+        if any(m.cls is HopMiddleware for m in app.user_middleware):  # type: ignore[attr-defined]
+            return app
         _no_second_server_span(app)
         app.add_middleware(HopMiddleware, headers=wanted)  # type: ignore[attr-defined]
         return app
     if _is_flask(app):
-        _instrument_flask(app, wanted)
+        if not isinstance(app.wsgi_app, HopWSGIMiddleware):  # type: ignore[attr-defined]
+            _instrument_flask(app, wanted)
         return app
     if _is_asgi(app):
         return HopMiddleware(app, headers=wanted)  # type: ignore[arg-type,return-value]

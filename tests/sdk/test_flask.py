@@ -66,6 +66,7 @@ def flask_shop() -> Flask:
         return Response((f"part {n}\n" for n in range(4)), mimetype="text/plain")
 
     assert sdk.instrument(app) is app
+    assert sdk.instrument(app) is app  # a second call changes nothing
     return app
 
 

@@ -313,6 +313,17 @@ def test_plain_asgi_callable_and_starlette_app(capture: Any) -> None:
         assert hop["http.response.body.content"] == "hello ann"
 
 
+def test_instrumenting_twice_writes_one_record(capture: Any) -> None:
+    app = shop()
+    assert sdk.instrument(app) is app
+    with inprocess.serve_asgi(app) as url:
+        capture.take()
+        httpx.get(f"{url}/carts/8")
+        records = inprocess.wait_for(capture.take)
+        time.sleep(0.1)
+        hop_of(records + capture.take())
+
+
 def test_instrument_refuses_what_is_not_an_app() -> None:
     with pytest.raises(TypeError, match="not an ASGI or WSGI app"):
         sdk.instrument(42)
