@@ -146,7 +146,9 @@ class SearchStore(Store):
         found: list[Mapping[str, Any]] = []
         seen: set[str] = set()
         next_cursor: str | None = None
-        for _ in range(MAX_ROUNDS):
+        for round_no in range(MAX_ROUNDS):
+            # Few roots among many hops: widen the batch each round to save round trips.
+            body["size"] = min(BATCH * 4**round_no, _PAGE)
             if after is not None:
                 body["search_after"] = after
             hits = self._search(body)["hits"]["hits"]
@@ -161,13 +163,14 @@ class SearchStore(Store):
                 seen.add(source[f.TRACE_ID])
                 found.append(source)
                 if len(found) == query.limit:
-                    more = position + 1 < len(hits) or len(hits) == BATCH
+                    more = position + 1 < len(hits) or len(hits) == body["size"]
                     next_cursor = cursors.encode(query.order, hit["sort"]) if more else None
                     break
             else:
                 after = hits[-1]["sort"]
-                next_cursor = cursors.encode(query.order, after) if len(hits) == BATCH else None
-                if len(hits) < BATCH:
+                full = len(hits) == body["size"]
+                next_cursor = cursors.encode(query.order, after) if full else None
+                if not full:
                     break
                 continue
             break
