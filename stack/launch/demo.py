@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -57,6 +58,16 @@ class DemoOptions:
         return self.store or f"sqlite:///{self.state_dir / 'hopscope.db'}"
 
     @property
+    def store_shown(self) -> str:
+        """The store URL without its password, for the terminal and the summary file."""
+        parts = urlsplit(self.store_url)
+        if parts.password is None:
+            return self.store_url
+        netloc = f"{parts.username}:***@{parts.hostname}" + (
+            f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    @property
     def demo_dir(self) -> Path:
         return self.state_dir / "demo"
 
@@ -86,7 +97,8 @@ def port_hints() -> dict[str, str]:
 
 def choose_route(options: DemoOptions) -> LogRoute:
     if available.has_command("run"):
-        return CollectorRoute(options.store_url, options.demo_dir / "collector")
+        return CollectorRoute(options.store_url, options.demo_dir / "collector",
+                              shown=options.store_shown)
     return FileRoute()
 
 
@@ -360,7 +372,7 @@ def summary(options: DemoOptions, running: Running) -> dict[str, Any]:
         "payments": dict(sent_so_far(options.traffic_report)),
         "lines_written": lines,
         "records_stored": stored_records(options.store_url),
-        "store": options.store_url,
+        "store": options.store_shown,
         "example_traces": example_traces(options.traffic_report),
     }
 
@@ -391,10 +403,12 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     console.print(_describe(result["payments"]) + ".")
     written = sum(result["lines_written"].values())
     stored = result["records_stored"]
-    console.print(f"{written} lines written by the services; "
-                  f"{'no' if stored is None else stored} records in {options.store_url}.")
+    counted = "records not counted (not a SQLite store)" if stored is None else (
+        f"{stored} records")
+    console.print(f"{written} lines written by the services; {counted} in {options.store_shown}.",
+                  soft_wrap=True)
     if stored:
-        _show_next_steps(console, options.store_url, result["example_traces"])
+        _show_next_steps(console, options.store_shown, result["example_traces"])
     return code
 
 

@@ -30,10 +30,10 @@ class LogRoute(ABC):
 
 
 class CollectorRoute(LogRoute):
-    def __init__(self, sink: str, state_dir: Path) -> None:
+    def __init__(self, sink: str, state_dir: Path, shown: str | None = None) -> None:
         self.sink = sink
         self.state_dir = state_dir
-        self.destination = sink
+        self.destination = shown or sink
 
     def command(self, service: str, argv: Sequence[str]) -> list[str]:
         state = self.state_dir / service
