@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.httpx import (
     SyncOpenTelemetryTransport,
 )
 
+from sdk.config import ConfigError
 from sdk.configuration import configure, current_config
 from sdk.credentials import Credential
 from sdk.excerpts import BodyExcerpt, kind_of
@@ -36,7 +37,7 @@ from sdk.hops import ORIGIN_HEADER, ClientHop, Timing
 from sdk.propagation import new_span_id, parse_traceparent
 from sdk.request_scope import enclosing_hop
 from sdk.retry import RetryPolicy
-from sdk.settings import ServiceSettings, service_settings
+from sdk.settings import ServiceSettings, env_prefix, service_settings
 
 #: what a subclass may hand back to the request loop as the attempt's credential.
 Auth = tuple[Credential | None, bool | None, object]
@@ -77,7 +78,7 @@ class _ClientCore:
         self.retry_policy = retry_policy or RetryPolicy(
             retries=retries if retries is not None else (settings.retries if settings else 2)
         )
-        self.verify = verify if verify is not None else _tls_of(settings)
+        self.verify = verify if verify is not None else _tls_of(settings, self.target)
         self.headers = dict(headers or {})
 
     def _client_kwargs(self) -> dict[str, Any]:
@@ -148,14 +149,27 @@ def _quiet_httpx_log() -> None:
         logger.setLevel(logging.WARNING)
 
 
-def _tls_of(settings: ServiceSettings | None) -> bool | ssl.SSLContext:
+def _tls_of(settings: ServiceSettings | None, service: str) -> bool | ssl.SSLContext:
+    """``verify`` for httpx: a bool, or a context with the CA bundle and client certificate
+    the settings name (a file that cannot be loaded is a configuration error, named)."""
     if settings is None:
         return True
     if not settings.ca_bundle and not settings.client_cert:
         return settings.verify
-    context = ssl.create_default_context(cafile=settings.ca_bundle)
+    prefix = env_prefix(service)
+    try:
+        context = ssl.create_default_context(cafile=settings.ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"{prefix}CA_BUNDLE={settings.ca_bundle!r} cannot be loaded: {exc}"
+        ) from None
     if settings.client_cert:
-        context.load_cert_chain(settings.client_cert)
+        try:
+            context.load_cert_chain(settings.client_cert)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"{prefix}CLIENT_CERT={settings.client_cert!r} cannot be loaded: {exc}"
+            ) from None
     if not settings.verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE

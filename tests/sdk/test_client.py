@@ -75,6 +75,20 @@ def test_a_missing_address_names_the_variable(monkeypatch: pytest.MonkeyPatch) -
         SyncShop(service="cart-api")
 
 
+def test_tls_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SERVICE_VAULT_URL", "https://vault.internal:8200")
+    monkeypatch.setenv("SERVICE_VAULT_VERIFY", "false")
+    with SyncShop(service="vault") as client:
+        assert client.verify is False
+        assert str(client.http.base_url) == "https://vault.internal:8200/"
+    missing = tmp_path / "no-such-ca.pem"
+    monkeypatch.setenv("SERVICE_VAULT_CA_BUNDLE", str(missing))
+    with pytest.raises(sdk.ConfigError, match="SERVICE_VAULT_CA_BUNDLE="):
+        SyncShop(service="vault")
+
+
 async def test_one_client_hop_with_the_traceparent_it_sent(shop: Any, capture: Any) -> None:
     async with Shop(retry_policy=FAST) as client:
         response = await client.get("/echo", params={"page": 2, "access_token": "tok-999"})
