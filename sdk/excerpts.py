@@ -68,7 +68,9 @@ class BodyExcerpt:
             return None
         text = excerpt(self.data(), kind, redactor, self.complete)
         if not self.complete:
-            text += MARKER.format(self.size - self._kept).replace("chars", "bytes")
+            # marker included, the excerpt stays within the limit, so it is not cut again
+            marker = MARKER.format(self.size - self._kept).replace("chars", "bytes")
+            text = text[: max(self.limit - len(marker), 0)] + marker
         return text
 
 

@@ -98,8 +98,7 @@ class ServerHop:
     disconnected: bool = False
 
     def write(self, now: int) -> None:
-        message, level, fields = self.record(now)
-        emit(message, fields, level)
+        write_hop(self, now)
 
     def record(self, now: int) -> tuple[str, str, dict[str, Any]]:
         redactor = shaper().redactor
@@ -185,8 +184,7 @@ class ClientHop:
     error: BaseException | None = None
 
     def write(self, now: int) -> None:
-        message, level, fields = self.record(now)
-        emit(message, fields, level)
+        write_hop(self, now)
 
     def record(self, now: int) -> tuple[str, str, dict[str, Any]]:
         redactor = shaper().redactor
@@ -220,3 +218,16 @@ class ClientHop:
             outcome = str(status)
         level = "error" if self.error is not None or (status or 0) >= 500 else "info"
         return f"{self.target} {self.method} {self.path} -> {outcome}", level, fields
+
+
+def write_hop(hop: ServerHop | ClientHop, now: int) -> None:
+    """Write the hop's record; it never raises into the request it describes. A hop that
+    cannot be described still leaves a line saying so, with its ids."""
+    try:
+        message, level, fields = hop.record(now)
+    except Exception as exc:  # noqa: BLE001 - the record must not break the request
+        kind = "server" if isinstance(hop, ServerHop) else "client"
+        message = f"hopscope could not build a {kind} hop record: {type(exc).__name__}"
+        level = "error"
+        fields = {"hopscope.hop.kind": kind, "trace.id": hop.trace_id, "span.id": hop.span_id}
+    emit(message, fields, level)

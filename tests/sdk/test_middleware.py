@@ -324,6 +324,37 @@ def test_instrumenting_twice_writes_one_record(capture: Any) -> None:
         hop_of(records + capture.take())
 
 
+def test_a_failing_route_hook_and_a_huge_body_lose_no_record(capture: Any) -> None:
+    def broken_route(scope: dict[str, Any], root_path: str) -> str:
+        raise LookupError("route table unavailable")
+
+    async def upload(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = json.dumps({"received": size}).encode()
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    huge = json.dumps({"token": "t0k", "blob": "z" * 3_000_000}, separators=(",", ":")).encode()
+    with inprocess.serve_asgi(sdk.HopMiddleware(upload, route_of=broken_route)) as url:
+        response = httpx.post(
+            f"{url}/upload", content=huge, headers={"content-type": "application/json"}
+        )
+        assert response.json() == {"received": len(huge)}
+        hop = hop_of(inprocess.wait_for(capture.take))
+    assert hop["http.route"] == sdk.UNMATCHED
+    assert hop["http.request.body.bytes"] == len(huge)
+    content = hop["http.request.body.content"]
+    assert len(content) <= capture.config.max_body
+    assert content.startswith('{"token":"[REDACTED]","blob":"zzz')
+    assert content.endswith(f"…[truncated {len(huge) - capture.config.max_body} bytes]")
+
+
 def test_instrument_refuses_what_is_not_an_app() -> None:
     with pytest.raises(TypeError, match="not an ASGI or WSGI app"):
         sdk.instrument(42)
