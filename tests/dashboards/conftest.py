@@ -187,34 +187,13 @@ def with_ids(records: list[dict[str, Any]], source: str = "/var/log/app.log") ->
 
 
 def write_sqlite(path: Any, records: list[dict[str, Any]]) -> None:
-    """Fill a store file with the collector's layout (rows as the SQLite sink writes them)."""
-    import sqlite3
+    """Fill a store file through the collector's own SQLite sink."""
+    from collector.sinks.sqlite import SqliteSink
 
-    import orjson
-
-    from collector.sqlite_layout import COLUMNS, DDL
-
-    db = sqlite3.connect(path)
-    db.executescript(DDL)
-    columns = list(COLUMNS.values())
-    marks = ",".join("?" * (len(columns) + 5))
-    sql = (
-        f"INSERT INTO records (id, ts_ns, source, offset, doc, {','.join(columns)})"  # noqa: S608
-        f" VALUES ({marks})"
-    )
-    with db:
-        for record in with_ids(records):
-            doc = record.doc
-            values = [doc.get(name) for name in COLUMNS]
-            db.execute(
-                sql,
-                [
-                    record.id,
-                    parse_ns(doc["@timestamp"]),
-                    record.source,
-                    record.offset,
-                    orjson.dumps(doc).decode(),
-                    *values,
-                ],
-            )
-    db.close()
+    sink = SqliteSink(path)
+    try:
+        result = sink.write(with_ids(records))
+    finally:
+        sink.close()
+    assert result.stored == len(records)
+    assert not result.rejected

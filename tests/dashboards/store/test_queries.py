@@ -338,3 +338,26 @@ def test_unusable_store_urls_say_why(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="search store") as refused:
         open_store("opensearch+http://user:secret@127.0.0.1:9/")
     assert "secret" not in str(refused.value)
+
+
+def test_plain_http_url_detects_opensearch_and_an_empty_store_answers_empty(
+    search_engine: OsmemServer,
+) -> None:
+    with search_engine.clone() as clone, open_store(clone.url) as store:
+        assert type(store).__name__ == "SearchStore"
+        page = store.find_requests(RequestQuery())
+        assert (page.items, page.next_cursor) == ([], None)
+        assert store.fetch_trace(trace_id(1)).records == []
+        assert store.services() == []
+        assert store.dependencies().edges == ()
+        assert store.service_stats() == []
+
+
+def test_empty_sqlite_store_answers_empty(tmp_path: Path) -> None:
+    write_sqlite(tmp_path / "empty.db", [])
+    with open_store(f"sqlite:///{tmp_path}/empty.db") as store:
+        assert store.find_requests(RequestQuery()).items == []
+        assert store.services() == []
+        assert store.routes() == []
+        assert store.dependencies().nodes == ()
+        assert store.service_stats(bucket_seconds=60) == []
