@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Final
 
-from collector.sqlite_layout import ADDED_COLUMNS, DDL
+from collector.sqlite_layout import ADDED_COLUMNS, bulk_writer_ddl
 
 STATE_FILE: Final = "hopscope.db"
 DEFAULT_STATE_DIR: Final = ".hopscope"
@@ -59,7 +59,8 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def ensure_layout(connection: sqlite3.Connection, extra_ddl: str = "") -> None:
-    connection.executescript(DDL + extra_ddl)
+    """The records layout as the collector writes it (full text indexed by batch)."""
+    connection.executescript(bulk_writer_ddl() + extra_ddl)
     for table, columns in ADDED_COLUMNS.items():
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         for column, kind in columns.items():

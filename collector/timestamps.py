@@ -15,6 +15,28 @@ class TimestampParser:
         self._last_seconds = 0
 
     def __call__(self, text: str) -> int:
+        if len(text) == 27 and text[19] == "." and text[26] == "Z":  # the SDK's own format
+            head = text[:19]
+            if head == self._last_head:
+                seconds = self._last_seconds
+            else:
+                seconds = self._seconds(head, "Z", text)
+            fraction = text[20:26]
+            if fraction.isdigit():
+                return seconds * 1_000_000_000 + int(fraction) * 1000
+        return self._general(text)
+
+    def _seconds(self, head: str, zone: str, text: str) -> int:
+        try:
+            seconds = int(datetime.fromisoformat(
+                head + ("+00:00" if zone == "Z" else zone)).timestamp())
+        except ValueError:
+            raise ValueError(f"@timestamp {text!r} is not a real date and time") from None
+        if zone == "Z":
+            self._last_head, self._last_seconds = head, seconds
+        return seconds
+
+    def _general(self, text: str) -> int:
         head, rest = text[:19], text[19:]
         fraction = ""
         if rest[:1] == ".":
@@ -22,16 +44,10 @@ class TimestampParser:
             while end < len(rest) and rest[end].isdigit():
                 end += 1
             fraction, rest = rest[1:end], rest[end:]
-        key = head + rest
-        if key == self._last_head:
+        if rest == "Z" and head == self._last_head:
             seconds = self._last_seconds
         else:
-            zone = "+00:00" if rest == "Z" else rest
-            try:
-                seconds = int(datetime.fromisoformat(head + zone).timestamp())
-            except ValueError:
-                raise ValueError(f"@timestamp {text!r} is not a real date and time") from None
-            self._last_head, self._last_seconds = key, seconds
+            seconds = self._seconds(head, rest, text)
         if not fraction:
             return seconds * 1_000_000_000
         if len(fraction) > 9 or not fraction.isdigit():

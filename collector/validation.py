@@ -17,76 +17,64 @@ from sdk import schema
 
 Check = Callable[[Any], bool]
 
-
-def _is_integer(value: Any) -> bool:
-    kind = type(value)
-    return (kind is int) or (kind is float and value.is_integer())
-
-
-def _is_number(value: Any) -> bool:
-    kind = type(value)
-    return kind is int or kind is float
-
-
-_TYPE_CHECKS: dict[str, Check] = {
-    "string": lambda v: type(v) is str,
-    "integer": _is_integer,
-    "number": _is_number,
-    "boolean": lambda v: type(v) is bool,
-    "null": lambda v: v is None,
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
+_TYPE_TESTS: dict[str, str] = {
+    "string": "type(v) is str",
+    "integer": "(type(v) is int or (type(v) is float and v.is_integer()))",
+    "number": "(type(v) is int or type(v) is float)",
+    "boolean": "type(v) is bool",
+    "null": "v is None",
+    "object": "isinstance(v, dict)",
+    "array": "isinstance(v, list)",
 }
+_KNOWN_KEYWORDS = frozenset({"type", "enum", "const", "pattern", "minLength", "maxLength",
+                             "minimum", "maximum", "description"})
 
 
 def compile_definition(definition: Mapping[str, Any]) -> Check | None:
-    """One key's definition as a check; ``None`` when only "is a string" is asked (the
-    commonest case, tested inline by the caller)."""
-    checks: list[Check] = []
+    """One key's definition as one compiled expression; ``None`` when only "is a string" is
+    asked (the commonest case, tested inline by the caller)."""
+    unknown = set(definition) - _KNOWN_KEYWORDS
+    if unknown:
+        raise ValueError(f"schema keyword(s) the collector cannot check: {sorted(unknown)}")
     kinds = definition.get("type")
     if isinstance(kinds, str):
         kinds = [kinds]
-    plain_string = kinds == ["string"]
+    if kinds == ["string"] and set(definition) <= {"type", "description"}:
+        return None
+    names: dict[str, Any] = {"json_equal": _json_equal}
+    terms: list[str] = []
     if kinds is not None:
-        tests = [_TYPE_CHECKS[k] for k in kinds]
-        checks.append(tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests)))
+        terms.append("(" + " or ".join(_TYPE_TESTS[k] for k in kinds) + ")")
+    string = "type(v) is str"
+    number = _TYPE_TESTS["number"]
     if "enum" in definition:
         allowed = list(definition["enum"])
-        checks.append(lambda v: any(_json_equal(v, a) for a in allowed))
-        plain_string = False
+        if all(type(a) is str for a in allowed):
+            names["allowed"] = frozenset(allowed)
+            terms.append(f"({string} and v in allowed)")
+        else:
+            names["allowed_list"] = allowed
+            terms.append("any(json_equal(v, a) for a in allowed_list)")
     if "const" in definition:
-        constant = definition["const"]
-        checks.append(lambda v: _json_equal(v, constant))
-        plain_string = False
+        names["constant"] = definition["const"]
+        plain = type(definition["const"]) in (str, int) and type(definition["const"]) is not bool
+        terms.append("v == constant" if plain and kinds else "json_equal(v, constant)")
     if "pattern" in definition:
-        search = re.compile(definition["pattern"]).search
-        checks.append(lambda v: type(v) is not str or search(v) is not None)
-        plain_string = False
+        names["search"] = re.compile(definition["pattern"]).search
+        terms.append(f"(not {string} or search(v) is not None)")
     if "minLength" in definition:
-        least = int(definition["minLength"])
-        checks.append(lambda v: type(v) is not str or len(v) >= least)
-        plain_string = False
+        terms.append(f"(not {string} or len(v) >= {int(definition['minLength'])})")
     if "maxLength" in definition:
-        most = int(definition["maxLength"])
-        checks.append(lambda v: type(v) is not str or len(v) <= most)
-        plain_string = False
+        terms.append(f"(not {string} or len(v) <= {int(definition['maxLength'])})")
     if "minimum" in definition:
-        low = definition["minimum"]
-        checks.append(lambda v: not _is_number(v) or v >= low)
-        plain_string = False
+        names["low"] = definition["minimum"]
+        terms.append(f"(not {number} or v >= low)")
     if "maximum" in definition:
-        high = definition["maximum"]
-        checks.append(lambda v: not _is_number(v) or v <= high)
-        plain_string = False
-    unknown = set(definition) - {"type", "enum", "const", "pattern", "minLength", "maxLength",
-                                 "minimum", "maximum", "description"}
-    if unknown:
-        raise ValueError(f"schema keyword(s) the collector cannot check: {sorted(unknown)}")
-    if plain_string:
-        return None
-    if len(checks) == 1:
-        return checks[0]
-    return lambda v: all(c(v) for c in checks)
+        names["high"] = definition["maximum"]
+        terms.append(f"(not {number} or v <= high)")
+    source = "lambda v: " + (" and ".join(terms) or "True")
+    check: Check = eval(source, names)  # noqa: S307 - built from the schema's keywords only
+    return check
 
 
 def _json_equal(value: Any, expected: Any) -> bool:

@@ -17,7 +17,7 @@ import orjson
 from collector.record import Record
 from collector.retention import RetentionPolicy, apply_retention
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.sqlite_layout import COLUMNS
+from collector.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
 from collector.state import connect, ensure_layout
 from collector.timestamps import TimestampParser
 
@@ -25,6 +25,7 @@ SCHEME: Final = "sqlite://"
 CACHE_KIB: Final = 65_536
 
 _FIELDS: Final = tuple(COLUMNS)
+_DROP_TRIGGER: Final = f"DROP TRIGGER IF EXISTS {FTS_INSERT_TRIGGER}"
 _INSERT: Final = (  # noqa: S608 - column names from the layout, values bound
     "INSERT OR IGNORE INTO records (id, ts_ns, {columns}, unstructured, source, offset, doc, raw)"
     " VALUES ({marks})"
@@ -75,7 +76,11 @@ class SqliteSink(Sink):
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
+                # a writer that ran the plain layout may have put the per-row trigger back
+                db.execute(_DROP_TRIGGER)
+                before = db.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
                 db.executemany(_INSERT, rows)
+                db.execute(FTS_INDEX_NEW_ROWS, (before,))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -100,8 +105,7 @@ class SqliteSink(Sink):
             except (ValueError, KeyError, TypeError) as exc:
                 rejected.append((record, str(exc)))
                 continue
-            get = doc.get
-            rows.append((record.id, ts_ns, *[get(f) for f in fields], record.unstructured,
+            rows.append((record.id, ts_ns, *map(doc.get, fields), record.unstructured,
                          record.source, record.offset, dumps(doc).decode(), record.raw))
         return rows, rejected
 

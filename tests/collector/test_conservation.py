@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +21,25 @@ COLLECT = [sys.executable, "-m", "stack.cli", "collect"]
 def run_collect(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*COLLECT, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120, check=False, **kwargs)
+
+
+def stored_count(helpers: Any, db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        return int(helpers.stored_rows(db, "SELECT count(*) FROM records")[0][0])
+    except sqlite3.OperationalError:  # created a moment ago, tables not there yet
+        return 0
+
+
+def wait_for_progress(helpers: Any, db: Path, before: int, process: subprocess.Popen[bytes],
+                      timeout: float = 60) -> None:
+    """Until the collector has stored something new (it takes a while to start on a busy
+    machine) or has exited."""
+    deadline = time.monotonic() + timeout
+    while stored_count(helpers, db) <= before and process.poll() is None:
+        assert time.monotonic() < deadline, "the collector made no progress"
+        time.sleep(0.05)
 
 
 def docs(helpers: Any, db: Path) -> list[dict[str, Any]]:
@@ -40,9 +60,11 @@ def test_kill_9_at_random_points_then_restart(tmp_path: Path, helpers: Any) -> N
     args = [str(log), "--sink", "sqlite:///out.db", "--state-dir", "state"]
     kills = 0
     for _ in range(5):
+        before = stored_count(helpers, tmp_path / "out.db")
         process = subprocess.Popen([*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(2.0, 4.0))  # the command itself takes a second or two to start
+        wait_for_progress(helpers, tmp_path / "out.db", before, process)
+        time.sleep(rng.uniform(0.0, 0.5))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
@@ -136,9 +158,13 @@ def test_follow_under_kill_9_with_a_live_writer(tmp_path: Path, helpers: Any) ->
     written = 0
     args = [str(log), "--follow", "--sink", "sqlite:///out.db", "--state-dir", "state"]
     for round_number in range(4):
+        before = stored_count(helpers, tmp_path / "out.db")
+        os.write(fd, b"".join(helpers.valid_line(n) + b"\n" for n in range(written, written + 50)))
+        written += 50
         process = subprocess.Popen([*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + rng.uniform(2.5, 4.0)
+        wait_for_progress(helpers, tmp_path / "out.db", before, process)
+        deadline = time.monotonic() + rng.uniform(0.3, 1.5)
         while time.monotonic() < deadline:
             os.write(fd, b"".join(helpers.valid_line(n) + b"\n"
                                   for n in range(written, written + 200)))
@@ -151,12 +177,14 @@ def test_follow_under_kill_9_with_a_live_writer(tmp_path: Path, helpers: Any) ->
         process.send_signal(signal.SIGKILL)
         process.wait()
     os.close(fd)
+    started_ns = time.time_ns()
     process = subprocess.Popen([*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if (tmp_path / "out.db").exists() and helpers.stored_rows(
-                tmp_path / "out.db", "SELECT count(*) FROM records")[0][0] >= written:
+    state = tmp_path / "state" / "hopscope.db"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # running (files opened) and caught up
+        opened = helpers.stored_rows(state, "SELECT max(updated_ns) FROM checkpoints")[0][0]
+        if opened >= started_ns and stored_count(helpers, tmp_path / "out.db") >= written:
             break
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)

@@ -20,7 +20,7 @@ keys = st.one_of(st.sampled_from(sorted(schema.fields())),
                                   "http.request.header.x-id", "http.request.header.X"]))
 
 
-@settings(max_examples=600)
+@settings(max_examples=300)
 @given(st.dictionaries(keys, values, max_size=6), st.sets(st.sampled_from(sorted(BASE))))
 def test_agrees_with_the_reference_validator(extra: dict[str, Any], drop: set[str]) -> None:
     doc = {k: v for k, v in BASE.items() if k not in drop}
