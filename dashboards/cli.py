@@ -53,9 +53,7 @@ def register(sub: Any) -> None:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    import orjson
-
-    from dashboards.chain import build_tree, tree_to_dict
+    from dashboards.chain import build_tree, tree_to_json
     from dashboards.store import StoreError, open_store
     from dashboards.trace_view import render
 
@@ -77,8 +75,7 @@ def run_trace(args: argparse.Namespace) -> int:
         return 1
     tree = build_tree(fetched.records, trace_id=trace_id, adjust_clock_skew=args.skew)
     if args.json:
-        sys.stdout.write(orjson.dumps(tree_to_dict(tree), option=orjson.OPT_INDENT_2).decode())
-        sys.stdout.write("\n")
+        sys.stdout.write(tree_to_json(tree))
     else:
         render(tree, sys.stdout, logs=args.logs)
     if fetched.truncated:

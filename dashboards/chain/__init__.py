@@ -3,7 +3,7 @@ critical path and summary. No UI imports; shared by the dashboard and ``hopscope
 
 from dashboards.chain.build import build_tree
 from dashboards.chain.critical import critical_path
-from dashboards.chain.export import hop_to_dict, tree_to_dict
+from dashboards.chain.export import hop_to_dict, tree_to_dict, tree_to_json
 from dashboards.chain.failure import first_failure
 from dashboards.chain.model import Hop, NodeKind, Segment, TraceSummary, TraceTree
 from dashboards.chain.skew import adjust_skew, skew_delta
@@ -24,4 +24,5 @@ __all__ = [
     "skew_delta",
     "summarize",
     "tree_to_dict",
+    "tree_to_json",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from dashboards import records as f
 from dashboards.chain.model import Hop, TraceTree
 from dashboards.chain.summary import summarize
@@ -86,3 +88,33 @@ def tree_to_dict(tree: TraceTree) -> dict[str, Any]:
         "roots": out_roots,
         "unattached_logs": len(tree.unattached_logs),
     }
+
+
+def tree_to_json(tree: TraceTree) -> str:
+    """:func:`tree_to_dict` as JSON text, written without recursion: JSON encoders recurse
+    per nesting level and give up long before a 10,000-hop chain's depth."""
+    head = tree_to_dict(tree)
+    roots = head.pop("roots")
+    parts: list[str] = [orjson.dumps(head).decode()[:-1], ', "roots": [']
+    # Stack items: a node to open, or the closing text of a node whose children are done.
+    stack: list[dict[str, Any] | str] = [*reversed(_with_commas(roots))]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        children = item.pop("children")
+        parts.append(orjson.dumps(item).decode()[:-1] + ', "children": [')
+        stack.append("]}")
+        stack.extend(reversed(_with_commas(children)))
+    parts.append("]}")
+    return "".join(parts) + "\n"
+
+
+def _with_commas(nodes: list[dict[str, Any]]) -> list[dict[str, Any] | str]:
+    out: list[dict[str, Any] | str] = []
+    for i, node in enumerate(nodes):
+        if i:
+            out.append(", ")
+        out.append(node)
+    return out

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
-from dashboards.chain import build_tree, summarize, tree_to_dict
+import orjson
+import pytest
+
+from dashboards.chain import build_tree, summarize, tree_to_dict, tree_to_json
 from dashboards.chain.model import TraceTree
 
 #: Flags shown only when set, so the expected trees stay readable yet complete.
@@ -516,3 +520,16 @@ def test_ten_thousand_hops_deep_and_wide(tb: Any) -> None:
         depth += 1
     assert depth == 5000
     assert len(node["children"]) == 5000
+
+
+def test_json_of_a_chain_deeper_than_json_encoders_go(tb: Any) -> None:
+    t = tb()
+    parent = t.server("s0", "/", 0, 10_000)
+    for depth in range(1, 151):
+        call = t.client(f"s{depth - 1}", f"s{depth}", depth, 10_000 - depth, parent=parent)
+        parent = t.server(f"s{depth}", "/", depth + 0.25, 10_000 - depth - 0.25, parent=call)
+    tree = build_tree(t.records)
+    with pytest.raises(orjson.JSONEncodeError):
+        orjson.dumps(tree_to_dict(tree))
+    parsed = json.loads(tree_to_json(tree))
+    assert parsed == tree_to_dict(tree)
