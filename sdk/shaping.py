@@ -46,6 +46,7 @@ LEVEL_OF_METHOD: Final = {
 _NOT_LABEL_CHAR = re.compile(r"[^a-z0-9_]+")
 LOGGER_KEY: Final = "_logger"  # bound by get_logger(name): becomes log.logger
 _MAX_CACHED_KEYS: Final = 4096
+_MAX_CACHED_MESSAGES: Final = 1024
 
 
 @cache
@@ -87,6 +88,7 @@ class Shaper:
         self._max_string = config.max_string
         self._static = self._static_fields()
         self._label_names: dict[Any, tuple[str, bool]] = {}
+        self._messages: dict[str, str] = {}
         #: fields every line gets from the head; trusted fields never replace them
         self._protected = frozenset({*schema.LEADING_FIELDS, *self._static})
         _live_shapers.add(self)
@@ -111,13 +113,19 @@ class Shaper:
 
     def head(self, level: str, message: Any, ns: int | None = None) -> Record:
         """The leading fields and the service's static ones, in the schema's order."""
-        text = message if type(message) is str else message_text(message)
-        if not text.isascii():
-            text = clean_text(text)
-        text = self._scrub(text)
-        cut = len(text) > self._max_string
-        if cut:
-            text = truncate(text, self._max_string)[0]
+        # Messages are mostly constant strings: their cleaned form is looked up, not redone.
+        text = self._messages.get(message) if type(message) is str else None
+        cut = False
+        if text is None:
+            text = message if type(message) is str else message_text(message)
+            if not text.isascii():
+                text = clean_text(text)
+            text = self._scrub(text)
+            cut = len(text) > self._max_string
+            if cut:
+                text = truncate(text, self._max_string)[0]
+            elif type(message) is str and len(self._messages) < _MAX_CACHED_MESSAGES:
+                self._messages[message] = text
         record: Record = {
             "@timestamp": format_timestamp(time.time_ns() if ns is None else ns),
             "log.level": level,

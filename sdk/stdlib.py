@@ -116,6 +116,18 @@ class LineHandler(logging.Handler):
         self.formatter: SchemaFormatter = formatter
         self._writer = writer
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        # No handler lock around emit: the line writer serialises writes itself, and shaping
+        # touches no shared state, so threads shape their records in parallel.
+        if self.filters:
+            passed: Any = self.filter(record)
+            if not passed:
+                return False
+            if isinstance(passed, logging.LogRecord):  # 3.12+: a filter may replace it
+                record = passed
+        self.emit(record)
+        return True
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = render(self.formatter.record_of(record))
