@@ -60,16 +60,23 @@ def _write_call(
     state.writer.write(line)
 
 
-def _failure_line(exc: BaseException) -> bytes:
+def _failure_record(exc: BaseException) -> Record:
     problem = f"hopscope could not shape a record: {type(exc).__name__}"
-    return render(_state.shaper.trusted("error", problem, {}))
+    return _state.shaper.trusted("error", problem, {})
+
+
+def _failure_line(exc: BaseException) -> bytes:
+    return render(_failure_record(exc))
 
 
 def _shape(_logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Record:
     """structlog's generic processor path (the async ``a*`` methods) joins here."""
     if LEVEL_NUMBERS.get(LEVEL_OF_METHOD.get(method_name, "info"), 0) < _threshold.number:
         raise structlog.DropEvent
-    return _state.shaper.from_structlog(method_name, event_dict)
+    try:
+        return _state.shaper.from_structlog(method_name, event_dict)
+    except Exception as exc:  # noqa: BLE001 - logging must never raise into the service
+        return _failure_record(exc)
 
 
 def _render(_logger: Any, _method_name: str, record: MutableMapping[str, Any]) -> bytes:

@@ -52,7 +52,9 @@ def logger_class(sink: LineSink, threshold: Threshold) -> type[Any]:
             kw.setdefault("exc_info", True)
             sink("error", event, args, self._context, kw)
 
-    def log(self: Any, level: int, event: Any = "", *args: Any, **kw: Any) -> None:
+    def log(self: Any, level: int | str, event: Any = "", *args: Any, **kw: Any) -> None:
+        if isinstance(level, str):  # log("warning", ...) as well as log(30, ...)
+            level = LEVEL_NUMBERS.get(level.lower(), logging.INFO)
         if level >= threshold.number:
             name = level_name(level)
             sink(name, event, args, self._context, kw)
@@ -66,8 +68,10 @@ def logger_class(sink: LineSink, threshold: Threshold) -> type[Any]:
         is_enabled_for=lambda self, level: level >= threshold.number,
         get_effective_level=lambda self: threshold.number,
     )
-    # structlog's async variants (ainfo, ...) filter with the base class's level: NOTSET lets
-    # them through to the processors, which shape them like any other call.
+    # The async variants write at once too: one line to stdout costs less than handing it
+    # to a thread pool (structlog's way), and the caller's context stays as it is.
+    for name in [*LEVEL_NUMBERS, "exception", "log", "fatal", "warn", "msg"]:
+        methods[f"a{name}"] = _async_method(methods[name])
     base = structlog.make_filtering_bound_logger(logging.NOTSET)
     return type("HopscopeBoundLogger", (base,), methods)
 
@@ -79,3 +83,11 @@ def _level_method(name: str, number: int, sink: LineSink, threshold: Threshold) 
 
     method.__name__ = name
     return method
+
+
+def _async_method(method: Any) -> Any:
+    async def async_method(self: Any, *args: Any, **kw: Any) -> None:
+        method(self, *args, **kw)
+
+    async_method.__name__ = f"a{method.__name__}"
+    return async_method

@@ -114,15 +114,21 @@ def test_structlog_api_is_intact(capture: Capture) -> None:
 
 async def test_async_methods(info_capture: Capture) -> None:
     log = sdk.get_logger("async")
-    await log.ainfo("async info", n=1)
+    with sdk.bound(request_id="r-async"):
+        await log.ainfo("async info", n=1)
     await log.adebug("dropped at info")
     try:
         raise ValueError("async boom")
     except ValueError:
         await log.aexception("async exception")
-    info, error = info_capture.take()
+    await log.awarning("bad %d format", "x")
+    await log.alog("warning", "by name")
+    info, error, bad, by_name = info_capture.take()
     assert (info["message"], info["labels.n"], info["log.logger"]) == ("async info", 1, "async")
+    assert info["labels.request_id"] == "r-async"
     assert error["error.type"] == "ValueError"
+    assert bad["message"] == "bad %d format % ('x',) (bad format arguments)"
+    assert (by_name["message"], by_name["log.level"]) == ("by name", "warning")
 
 
 def test_structlog_get_logger_also_writes_the_schema(capture: Capture) -> None:
