@@ -400,16 +400,22 @@ def main() -> int:
     parser.add_argument(
         "--search-records",
         type=int,
-        default=300_000,
-        help="records copied into the OpenSearch-API engine (default 300,000)",
+        default=100_000,
+        help="records copied into the OpenSearch-API engine (default 100,000)",
     )
     parser.add_argument("--repeat", type=int, default=15, help="runs per measurement")
     parser.add_argument("--skip-search", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=ROOT / ".hopscope" / "bench",
+        help="where generated stores are kept and reused (default .hopscope/bench)",
+    )
     args = parser.parse_args()
     records = 300_000 if args.quick else args.records
     search_records = 30_000 if args.quick else args.search_records
 
-    cache = ROOT / ".hopscope" / "bench"
+    cache = args.cache
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"store-{records}.db"
     if path.exists():
