@@ -272,14 +272,16 @@ class Shaper:
         return record
 
     def from_structlog(self, method_name: str, event_dict: MutableMapping[str, Any]) -> Record:
-        """An event dict of structlog's generic processor path (the async ``a*`` methods)."""
+        """An event dict of structlog's generic processor path (``structlog.get_logger()``
+        used directly rather than ``sdk.get_logger``)."""
         level = LEVEL_OF_METHOD.get(method_name, "info")
         event = event_dict.pop("event", "")
         keywords = {"exc_info": event_dict.pop("exc_info")} if "exc_info" in event_dict else {}
         return self.from_call(level, event, (), event_dict, keywords)
 
     def trusted(self, level: str, message: str, fields: Mapping[str, Any]) -> Record:
-        record = self.head(level, message)
+        """A record of the SDK's own: schema fields checked one by one, strays as labels."""
+        record = self.head(LEVEL_OF_METHOD.get(level, "info"), message)
         self.add_context(record)
         self.add_trusted(record, fields)
         return record
