@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 
@@ -45,10 +47,31 @@ def _run_lint(args: argparse.Namespace) -> int:
         print(f"hopscope lint: cannot read {name}: {exc.strerror}", file=sys.stderr)
         return 2
     with stream:
-        report = lint_lines(stream)
+        report = lint_lines(_with_progress(stream, name) if args.file != "-" else stream)
         for number, reason in report.problems:
             if not args.quiet:
                 print(f"{name}:{number}: {reason}")
         sys.stdout.flush()  # problems before the summary when both go to one terminal
     print(f"{name}: {report.checked} line(s) checked, {len(report.problems)} bad", file=sys.stderr)
     return 1 if report.problems else 0
+
+
+def _with_progress(stream: BinaryIO, name: str) -> Iterator[bytes]:
+    """The file's lines, with a progress bar over its bytes on an interactive terminal
+    (when rich is installed; the SDK alone does not need it)."""
+    try:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+    except ImportError:
+        yield from stream
+        return
+    if not sys.stderr.isatty():
+        yield from stream
+        return
+    total = os.fstat(stream.fileno()).st_size
+    with Progress(
+        TextColumn(f"linting {name}"), BarColumn(), DownloadColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("lint", total=total)
+        for line in stream:
+            bar.advance(task, len(line))
+            yield line
