@@ -206,8 +206,10 @@ def _print_counters(counters: Counters) -> None:
 def _collect(command: str, args: argparse.Namespace,
              make_sources: Callable[[Any], list[Source]],
              follow: bool) -> tuple[int, Collector | None]:
+    from collector import events
     from collector.collect import Collector, CollectorOptions
 
+    events.use_sdk()
     try:
         state = _open_state(args)
         sinks = _open_sinks(args)
@@ -230,6 +232,8 @@ def _collect(command: str, args: argparse.Namespace,
     collector = Collector(sources, sinks, state, options, checkpoints=checkpoints,
                           on_stats=_print_counters,
                           on_progress=progress.advance if progress else None)
+    events.emit("info", "collector started", sources=[s.name for s in sources],
+                sinks=[s.name for s in sinks], follow=follow)
     try:
         with _stop_on_signals(collector):
             counters = collector.run()
@@ -242,6 +246,9 @@ def _collect(command: str, args: argparse.Namespace,
             sink.close()
         state.close()
     _print_counters(counters)
+    events.emit("info", "collector stopped", read=counters.read,
+                stored={n: c.stored for n, c in counters.sinks.items()},
+                dead_lettered={n: c.dead_lettered for n, c in counters.sinks.items()})
     undelivered = sum(c.buffered for c in counters.sinks.values())
     if undelivered:
         print(f"hopscope {command}: {undelivered} record(s) wait on disk in {args.state_dir} "

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
@@ -39,7 +40,7 @@ class SinkConfigError(ValueError):
 def path_from_url(url: str) -> Path:
     if not url.startswith(SCHEME):
         raise SinkConfigError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
-    rest = url[len(SCHEME):]
+    rest = url[len(SCHEME):].partition("?")[0]
     if not rest.startswith("/") or rest == "/":
         raise SinkConfigError(f"bad SQLite URL {url!r}: expected sqlite:///relative/file.db or"
                               " sqlite:////absolute/file.db")
@@ -68,7 +69,17 @@ class SqliteSink(Sink):
 
     @classmethod
     def from_url(cls, url: str) -> SqliteSink:
-        return cls(path_from_url(url))
+        """``sqlite:///file.db``; ``?busy_timeout=SECONDS`` sets how long a write waits for
+        another writer before the sink counts as unavailable (default 5)."""
+        options = parse_qs(urlsplit(url).query)
+        unknown = set(options) - {"busy_timeout"}
+        if unknown:
+            raise SinkConfigError(f"unknown option(s) in {url!r}: {', '.join(sorted(unknown))}")
+        try:
+            busy = float(options.get("busy_timeout", ["5"])[-1])
+        except ValueError:
+            raise SinkConfigError(f"busy_timeout in {url!r} is not a number of seconds") from None
+        return cls(path_from_url(url), busy_timeout_seconds=busy)
 
     def write(self, records: Sequence[Record]) -> WriteResult:
         rows, rejected = self._rows(records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -77,8 +78,11 @@ def test_run_passes_sigterm_on_and_flushes(tmp_path: Path, helpers: Any) -> None
     db = tmp_path / ".hopscope" / "hopscope.db"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if db.exists() and helpers.stored_rows(db, "SELECT count(*) FROM records")[0][0]:
-            break
+        try:
+            if db.exists() and helpers.stored_rows(db, "SELECT count(*) FROM records")[0][0]:
+                break
+        except sqlite3.OperationalError:
+            pass  # created a moment ago, tables not there yet
         time.sleep(0.1)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
@@ -143,3 +147,38 @@ def test_help_explains_every_option(tmp_path: Path) -> None:
     for option in ("--follow", "--sink", "--state-dir", "--max-line-bytes", "--retain-days",
                    "--buffer-max-mb", "--format"):
         assert option in collect_help
+
+
+def test_sink_locked_then_free_loses_nothing_and_says_so(tmp_path: Path, helpers: Any) -> None:
+    from collector.sinks.sqlite import SqliteSink
+
+    SqliteSink(tmp_path / "out.db").close()  # the store exists; another writer holds it
+    holder = sqlite3.connect(tmp_path / "out.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    process = subprocess.Popen([*HOPSCOPE, "collect", "-", "--sink",
+                                "sqlite:///out.db?busy_timeout=0.1"], cwd=tmp_path,
+                               stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write(b"".join(helpers.valid_line(n) + b"\n" for n in range(500)))
+    process.stdin.close()
+    spool = tmp_path / ".hopscope" / "hopscope.db"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the records wait on disk for the sink
+        if spool.exists():
+            try:
+                if helpers.stored_rows(spool, "SELECT count(*) FROM spool")[0][0] == 500:
+                    break
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.1)
+    holder.execute("ROLLBACK")
+    holder.close()
+    process.stdin = None  # written and closed above
+    err = process.communicate(timeout=60)[1].decode()
+    assert process.returncode == 0, err
+    assert helpers.stored_numbers(tmp_path / "out.db") == list(range(500))
+    logged = [orjson.loads(line) for line in err.splitlines() if line.startswith("{")]
+    messages = [(e["log.level"], e["message"]) for e in logged]
+    assert ("warning", "sink unavailable; records wait on disk") in messages
+    assert ("info", "sink available again") in messages
+    assert all(e["service.name"] == "hopscope-collector" for e in logged)
