@@ -206,6 +206,8 @@ def _print_counters(counters: Counters) -> None:
 def _collect(command: str, args: argparse.Namespace,
              make_sources: Callable[[Any], list[Source]],
              follow: bool) -> tuple[int, Collector | None]:
+    import sqlite3
+
     from collector import events
     from collector.collect import Collector, CollectorOptions
 
@@ -234,9 +236,13 @@ def _collect(command: str, args: argparse.Namespace,
                           on_progress=progress.advance if progress else None)
     events.emit("info", "collector started", sources=[s.name for s in sources],
                 sinks=[s.name for s in sinks], follow=follow)
+    failure: str | None = None
     try:
         with _stop_on_signals(collector):
             counters = collector.run()
+    except sqlite3.Error as exc:  # the state file itself (disk full, removed, corrupt)
+        failure = f"the state store {state.path} failed: {exc}; nothing acknowledged is lost"
+        counters = collector.counters
     finally:
         if progress is not None:
             progress.close()
@@ -246,6 +252,8 @@ def _collect(command: str, args: argparse.Namespace,
             sink.close()
         state.close()
     _print_counters(counters)
+    if failure is not None:
+        return _fail(command, failure), collector
     events.emit("info", "collector stopped", read=counters.read,
                 stored={n: c.stored for n, c in counters.sinks.items()},
                 dead_lettered={n: c.dead_lettered for n, c in counters.sinks.items()})

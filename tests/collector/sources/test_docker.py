@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from collector.lines import Line
+from collector.sources.docker import DockerUnwrapper, container_name, is_docker_log
+
+
+def docker_lines(*entries: dict[str, str]) -> list[Line]:
+    lines, offset = [], 0
+    for entry in entries:
+        data = orjson.dumps(entry)
+        lines.append(Line(offset, offset + len(data) + 1, data, False))
+        offset += len(data) + 1
+    return lines
+
+
+def test_partials_merge_and_another_stream_does_not_join_them() -> None:
+    lines = docker_lines({"log": "abc", "stream": "stdout"}, {"log": "def\n", "stream": "stdout"},
+                         {"log": "half", "stream": "stdout"}, {"log": "err\n", "stream": "stderr"},
+                         {"log": "\n", "stream": "stdout"})
+    out = DockerUnwrapper(1 << 20).feed(lines)
+    assert [(line.data, line.offset, line.end) for line in out] == [
+        (b"abcdef", lines[0].offset, lines[1].end),
+        (b"half", lines[2].offset, lines[2].end),  # cut short by the other stream
+        (b"err", lines[3].offset, lines[3].end),
+        (b"", lines[4].offset, lines[4].end),  # an empty line is still a line (counted)
+    ]
+
+
+def test_damaged_docker_line_is_passed_through_and_limits_apply() -> None:
+    unwrapper = DockerUnwrapper(5)
+    damaged = Line(0, 10, b'{"log": "x', False)
+    (kept,) = unwrapper.feed([damaged])
+    assert kept is damaged
+    (cut,) = unwrapper.feed(docker_lines({"log": "0123456789\n", "stream": "stdout"}))
+    assert cut.truncated
+    assert cut.data.startswith(b"01234")
+
+
+def test_container_name_from_its_config(tmp_path: Path) -> None:
+    directory = tmp_path / ("f" * 64)
+    directory.mkdir()
+    log = directory / f"{'f' * 64}-json.log"
+    assert is_docker_log(str(log))
+    assert container_name(str(log)) == "f" * 12  # no config: the short id
+    (directory / "config.v2.json").write_text('{"Name": "/cart-1"}')
+    assert container_name(str(log)) == "cart-1"
