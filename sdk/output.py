@@ -3,9 +3,38 @@
 from __future__ import annotations
 
 import os
+import select
 import sys
 import threading
+import time
 from typing import Any, BinaryIO
+
+_BLOCKED_PATIENCE = 10.0  # seconds a non-blocking stdout may stay full before giving up
+
+
+def _write_patiently(stream: BinaryIO, rest: bytes) -> None:
+    """Write what the stream did not take at once, then flush.
+
+    A raw stdout (``PYTHONUNBUFFERED=1``) may take part of a line, and a non-blocking one
+    that is full (EAGAIN) takes none of it for a moment: neither is a broken stdout. Wait
+    until the reader catches up, for a while, rather than drop or cut the line.
+    """
+    deadline = time.monotonic() + _BLOCKED_PATIENCE
+    while True:
+        try:
+            while rest:
+                written = stream.write(rest)
+                if written is None:  # a raw non-blocking stream that would block
+                    break
+                rest = rest[written:]
+            if not rest:
+                stream.flush()
+                return
+        except BlockingIOError as exc:  # a buffered one: it says how much it took
+            rest = rest[exc.characters_written :]
+        if time.monotonic() > deadline:
+            raise OSError("stdout stayed full (non-blocking pipe)")
+        select.select([], [stream.fileno()], [], 0.05)
 
 
 class LineWriter:
@@ -35,8 +64,18 @@ class LineWriter:
         try:
             stream = self._stream or self._target()
             with self._lock:
-                stream.write(line)
-                stream.flush()
+                try:
+                    written = stream.write(line)
+                except BlockingIOError as exc:
+                    _write_patiently(stream, line[exc.characters_written :])
+                    return
+                if written != len(line):  # a raw stream took part of it, or none
+                    _write_patiently(stream, line[written or 0 :])
+                    return
+                try:
+                    stream.flush()
+                except BlockingIOError:
+                    _write_patiently(stream, b"")
         except (BrokenPipeError, ValueError, OSError) as exc:
             self._give_up(exc)
 

@@ -4,9 +4,11 @@ says so once on stderr."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -90,3 +92,29 @@ def test_writer_follows_a_replaced_stdout(monkeypatch: pytest.MonkeyPatch) -> No
     writer.write(b"b\n")
     assert first.buffer.getvalue() == b"a\n"
     assert second.buffer.getvalue() == b"b\n"
+
+
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["raw-stdout", "buffered-stdout"])
+def test_non_blocking_stdout_that_fills_up_loses_no_line(unbuffered: bool) -> None:
+    """A full non-blocking pipe (EAGAIN) is waited out, not taken for a broken one; a raw
+    stdout (PYTHONUNBUFFERED=1) that takes part of a line gets the rest."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    code = (
+        "import os, sdk\n"
+        "os.set_blocking(1, False)\n"
+        "sdk.configure(service='cart')\n"
+        "log = sdk.get_logger('svc')\n"
+        "for n in range(3000):\n"
+        "    log.info('line', n=n, pad='x' * 100)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    time.sleep(1.0)  # let the pipe (64 KiB) fill while nobody reads
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert b"unusable" not in err
+    numbers = [json.loads(line)["labels.n"] for line in out.splitlines()]
+    assert numbers == list(range(3000))
