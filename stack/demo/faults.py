@@ -83,6 +83,6 @@ class FaultSchedule:
 #: how long the cart takes under the ``slow`` fault
 SLOW_SECONDS = 0.6
 #: how long the cart's first answer takes under ``timeout``: beyond the gateway's cart timeout
-STALL_SECONDS = 2.5
+STALL_SECONDS = 3.5
 #: the payment gateway's timeout for one cart attempt
-CART_TIMEOUT_SECONDS = 1.0
+CART_TIMEOUT_SECONDS = 2.0

@@ -30,6 +30,7 @@ from sdk import schema
 from sdk.settings import env_prefix
 from stack.cli import build_parser
 from stack.demo import APPS, REQUIRED_ENV, clients, settings
+from stack.demo.faults import CART_TIMEOUT_SECONDS, STALL_SECONDS
 from stack.provision.resources import graylog_content_pack, kibana_ndjson, kibana_objects
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,6 +132,9 @@ def test_traffic_options_exist(config: dict[str, Any]) -> None:
 
 def test_every_variable_the_services_read_is_provided(config: dict[str, Any]) -> None:
     services = _services(config)
+    # the timeout fault stalls the cart beyond the gateway's timeout, as in the local demo
+    timeout = float(services["payment-gateway"]["environment"]["SERVICE_CART_TIMEOUT"])
+    assert timeout == CART_TIMEOUT_SECONDS < STALL_SECONDS
     for name, needed in REQUIRED_ENV.items():
         environment = services[name].get("environment", {})
         missing = [v for v in needed if not environment.get(v)]

@@ -104,14 +104,17 @@ def test_healthy_payments_cross_every_service_with_complete_chains(
             assert calls["sso", "/userinfo"]["hopscope.hop.as_service"] is False
             assert calls["cart", cart_path]["hopscope.hop.as_service"] is False
             assert calls["notifications", "/notifications"]["hopscope.hop.as_service"] is True
-            for call in calls.values():
+            for call in _hops(records, "client", "payment-gateway"):
                 if _is_token_fetch(call):
                     continue
                 callee = _callee_of(call, records)
                 assert callee is not None, f"no server hop for {call['url.path']}"
                 assert callee["service.name"] == call["service.target.name"]
                 assert callee["service.origin.name"] == "payment-gateway"
-                assert callee["http.response.status_code"] == call["http.response.status_code"]
+                if "http.response.status_code" in call:  # not a timed-out attempt
+                    assert callee["http.response.status_code"] == (
+                        call["http.response.status_code"]
+                    )
 
 
 def _fault_traces(demo_run: dict[str, Any], fault: Fault) -> list[dict[str, Any]]:
@@ -126,16 +129,19 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
         def trace(sent: dict[str, Any]) -> Sequence[Record]:
             return store.fetch_trace(sent["trace_id"]).records
 
+        # On a loaded machine a hop may also time out and be retried: each check looks for
+        # the fault's own mark and allows extra attempts around it.
         for sent in _fault_traces(demo_run, Fault.SLOW):
-            (cart,) = _hops(trace(sent), "server", "cart")
-            assert cart["event.duration"] >= SLOW_SECONDS * 0.9e9
+            carts = _hops(trace(sent), "server", "cart")
+            assert max(c["event.duration"] for c in carts) >= SLOW_SECONDS * 0.9e9
             assert sent["status"] == 201
 
         for sent in _fault_traces(demo_run, Fault.ERROR):
             records = trace(sent)
-            (cart,) = _hops(records, "server", "cart")
-            assert cart["http.response.status_code"] == 500
-            assert cart["error.type"].endswith("PricingEngineError")
+            failed = [c for c in _hops(records, "server", "cart")
+                      if c.get("http.response.status_code") == 500]
+            assert failed
+            assert failed[0]["error.type"].endswith("PricingEngineError")
             (root,) = _hops(records, "server", "payment-gateway")
             assert root["http.response.status_code"] == 502
             assert sent["status"] == 502
@@ -147,21 +153,29 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
                  if c["service.target.name"] == "cart"),
                 key=lambda c: c["hopscope.hop.attempt"],
             )
-            assert [a["hopscope.hop.attempt"] for a in attempts] == [1, 2]
+            assert [a["hopscope.hop.attempt"] for a in attempts] == list(
+                range(1, len(attempts) + 1)
+            )
+            assert len(attempts) >= 2
             assert attempts[0]["error.type"] == "httpx.ReadTimeout"
-            assert attempts[1]["http.response.status_code"] == 200
-            assert len(_hops(records, "server", "cart")) == 2  # the stalled one ends late
+            assert attempts[-1]["http.response.status_code"] == 200
+            assert len(_hops(records, "server", "cart")) == len(attempts)  # stalled ones too
             assert sent["status"] == 201
 
         for sent in _fault_traces(demo_run, Fault.EXPIRED_TOKEN):
             records = trace(sent)
-            served = [h["http.response.status_code"] for h in _hops(records, "server",
-                                                                    "notifications")]
-            assert sorted(served) == [202, 401]
-            calls = [c for c in _hops(records, "client", "payment-gateway")
-                     if c["service.target.name"] == "notifications"]
-            by_attempt = {c["hopscope.hop.attempt"]: c["http.response.status_code"] for c in calls}
-            assert by_attempt == {1: 401, 2: 202}
+            calls = sorted(
+                (c for c in _hops(records, "client", "payment-gateway")
+                 if c["service.target.name"] == "notifications"),
+                key=lambda c: c["hopscope.hop.attempt"],
+            )
+            statuses = [c.get("http.response.status_code") for c in calls]
+            assert statuses[0] == 401
+            assert statuses[-1] == 202
+            served = [h["http.response.status_code"]
+                      for h in _hops(records, "server", "notifications")]
+            assert 401 in served
+            assert 202 in served
             assert any(_is_token_fetch(c) for c in _hops(records, "client"))  # a new token
 
     with sqlite3.connect(demo_run["state"] / "hopscope.db") as db:
@@ -171,7 +185,8 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
         ).fetchall()
     malformed = _fault_traces(demo_run, Fault.MALFORMED)
     kept = Counter(service for service, _text in rows)
-    assert kept == {"cart": len(malformed)}
+    assert set(kept) == {"cart"}
+    assert kept["cart"] >= len(malformed)  # a retried verification prints it again
     texts = {text for _service, text in rows}
     for sent in malformed:
         assert f"PRICING DEBUG cart={sent['cart_id']} recalculated by legacy engine" in texts
