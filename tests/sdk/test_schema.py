@@ -1,0 +1,113 @@
+"""The shipped schema file: consistent with itself and with the design's rules, and the
+reasons it gives for a bad record are short and complete."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+import pytest
+
+from sdk import schema
+
+VALID = {
+    "@timestamp": "2026-01-01T00:00:00.000001Z",
+    "log.level": "info",
+    "message": "m",
+    "service.name": "cart",
+    "hopscope.schema_version": schema.SCHEMA_VERSION,
+}
+
+
+def test_schema_names_its_version_and_requires_it() -> None:
+    assert schema.fields()["hopscope.schema_version"]["const"] == schema.SCHEMA_VERSION
+    assert schema.schema()["$id"].endswith(f":{schema.SCHEMA_VERSION}")
+    assert set(schema.required_fields()) <= set(schema.fields())
+    assert "hopscope.schema_version" in schema.required_fields()
+
+
+def test_every_field_is_described() -> None:
+    for name, definition in schema.fields().items():
+        assert definition.get("description"), name
+
+
+def test_no_field_is_a_scalar_next_to_its_own_dotted_children() -> None:
+    """Elasticsearch cannot map ``error`` and ``error.type`` together."""
+    names = set(schema.fields())
+    for name in names:
+        parents = {name.rsplit(".", n)[0] for n in range(1, name.count(".") + 1)}
+        assert not (parents & names), (name, parents & names)
+    for pattern, _ in schema.field_patterns():
+        prefix = pattern.pattern.lstrip("^").split("\\.")[0]
+        assert prefix not in names
+
+
+def test_hop_fields_are_defined() -> None:
+    for name in (
+        "hopscope.hop.kind",
+        "hopscope.hop.attempt",
+        "trace.id",
+        "span.id",
+        "parent.id",
+        "event.start",
+        "event.end",
+        "event.duration",
+        "event.outcome",
+        "http.request.method",
+        "http.route",
+        "url.path",
+        "url.query",
+        "url.full",
+        "http.response.status_code",
+        "service.target.name",
+        "service.origin.name",
+        "error.type",
+        "error.message",
+        "error.stack_trace",
+    ):
+        assert name in schema.fields(), name
+
+
+def test_fastjsonschema_and_jsonschema_agree(validator: jsonschema.Draft202012Validator) -> None:
+    records = [
+        VALID,
+        {**VALID, "labels.x": [1]},
+        {**VALID, "log.level": "INFO"},
+        {**VALID, "trace.id": "0" * 32, "span.id": "0" * 16},
+        {**VALID, "http.request.header.x-id": "7"},
+        {**VALID, "http.request.header.X-Id": "7"},
+        {**VALID, "process.pid": True},
+    ]
+    for record in records:
+        assert (schema.problem(record) is None) == validator.is_valid(record), record
+
+
+def test_problems_lists_every_problem_once() -> None:
+    record = {**VALID, "log.level": "loud", "color": "red", "event.duration": -1}
+    del record["message"]
+    found = schema.problems(record)
+    assert found == [
+        "missing required field(s): message",
+        "unknown field(s) not in schema v1: color",
+        'log.level: "loud" is not one of debug, info, warning, error, critical',
+        "event.duration: -1 is not >= 0",
+    ]
+    with pytest.raises(schema.SchemaError, match=re.escape("; ".join(found))):
+        schema.validate(record)
+
+
+def test_long_values_are_shortened_in_reasons() -> None:
+    reason = schema.problem({**VALID, "trace.id": "z" * 500})
+    assert reason is not None
+    assert len(reason) < 150
+    assert reason.startswith('trace.id: "zzz')
+    assert "..." in reason
+
+
+def test_field_families() -> None:
+    assert schema.is_schema_field("labels.anything_1")
+    assert not schema.is_schema_field("labels.Upper")
+    assert schema.is_schema_field("http.request.header.x-request-id")
+    assert schema.field_problem("labels.x", {"a": 1}) is not None
+    assert schema.field_problem("labels.x", 1.5) is None
+    assert schema.field_problem("not.a.field", 1) is None
