@@ -7,6 +7,8 @@ import re
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sdk import schema
 
@@ -111,3 +113,29 @@ def test_field_families() -> None:
     assert schema.field_problem("labels.x", {"a": 1}) is not None
     assert schema.field_problem("labels.x", 1.5) is None
     assert schema.field_problem("not.a.field", 1) is None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children)
+    ),
+    max_leaves=5,
+)
+field_names = st.sampled_from(sorted(schema.fields())) | st.sampled_from(
+    ["labels.ok", "labels.Bad", "http.request.header.x-a", "color", "error"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(extra=st.dictionaries(field_names, json_values, max_size=6), drop=st.booleans())
+def test_problem_agrees_with_jsonschema_on_any_record(
+    validator: jsonschema.Draft202012Validator, extra: dict[str, object], drop: bool
+) -> None:
+    record = {**VALID, **extra}
+    if drop:
+        record.pop("message", None)
+    reason = schema.problem(record)
+    assert (reason is None) == validator.is_valid(record), (record, reason)
+    if reason is not None:
+        assert reason  # never an empty explanation
