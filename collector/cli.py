@@ -338,19 +338,21 @@ def _run_wrapped(args: argparse.Namespace) -> int:
     if not args.service:
         return _fail("run", "--service NAME is required: it names the records of the command")
     started: list[ProcessSource] = []
+    not_started: list[str] = []
 
     def make_sources(checkpoints: Any) -> list[Source]:
         try:
             source = ProcessSource(command, service=args.service,
                                    max_line_bytes=args.max_line_bytes, echo=not args.no_echo)
         except ProcessError as exc:
+            not_started.append(str(exc))
             raise UsageError(str(exc)) from None
         started.append(source)
         return [source]
 
     code, _ = _collect("run", args, make_sources, follow=False)
     if not started:
-        return 127 if code == 2 else code
+        return 127 if not_started else code  # 127: the shell's "command not found"
     status = exit_status(started[0].returncode)
     return status if status else code
 

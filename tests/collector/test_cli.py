@@ -91,20 +91,24 @@ def test_run_passes_sigterm_on_and_flushes(tmp_path: Path, helpers: Any) -> None
     assert [d["message"] for d in docs(helpers, db)] == ["ready", "shutting down cleanly"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["collect", "-", "--sink", "kafka://x:1"], "bad sink URL 'kafka://x:1': unknown scheme"),
-    (["collect", "missing.log"], "no such file: missing.log"),
-    (["collect", "-", "--state-dir", "blocker/state"], "cannot use state directory"),
-    (["collect", "-", "-"], "can be read only once"),
-    (["run", "--service", "x"], "no command given"),
-    (["run", "--", "true"], "--service NAME is required"),
-    (["run", "--service", "x", "--", "no-such-command-here"], "cannot start"),
+@pytest.mark.parametrize(("args", "message", "status"), [
+    (["collect", "-", "--sink", "kafka://x:1"], "bad sink URL 'kafka://x:1': unknown scheme", 2),
+    (["collect", "-", "--sink", "sqlite:///x.db?colour=red"], "unknown option(s)", 2),
+    (["collect", "missing.log"], "no such file: missing.log", 2),
+    (["collect", "-", "--state-dir", "blocker/state"], "cannot use state directory", 2),
+    (["collect", "-", "-"], "can be read only once", 2),
+    (["run", "--service", "x"], "no command given", 2),
+    (["run", "--", "true"], "--service NAME is required", 2),
+    (["run", "--service", "x", "--state-dir", "blocker/s", "--", "true"],
+     "cannot use state directory", 2),
+    (["run", "--service", "x", "--", "no-such-command-here"], "cannot start", 127),
 ])
-def test_clear_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
+def test_clear_one_line_errors(tmp_path: Path, args: list[str], message: str,
+                               status: int) -> None:
     (tmp_path / "blocker").write_text("a file where a directory should be")
     result = hopscope(*args, cwd=tmp_path, stdin=b"")
     err = result.stderr.decode()
-    assert result.returncode in (2, 127)
+    assert result.returncode == status, err
     assert message in err
     assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
