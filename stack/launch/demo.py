@@ -331,14 +331,27 @@ def stop(running: Running, console: Console) -> list[str]:
         rest.append(running.dashboard)
     stages = [[running.traffic] if running.traffic else [], edge, rest]
     problems = []
-    with console.status("stopping") as status, ThreadPoolExecutor(max_workers=8) as pool:
-        for stage in stages:
-            if not stage:
-                continue
-            status.update(f"stopping {', '.join(p.name for p in stage)}")
-            for process, code in zip(stage, pool.map(ManagedProcess.stop, stage), strict=True):
-                if code not in CLEAN_EXITS:
-                    problems.append(f"{process.name} exited with status {code}")
+    everything = [p for stage in stages for p in stage]
+
+    def kill_all(_signum: int, _frame: FrameType | None) -> None:
+        console.print("Ctrl-C again: killing what is left")
+        for process in everything:
+            process.kill()
+
+    previous = signal.signal(signal.SIGINT, kill_all)
+    try:
+        with console.status("stopping (Ctrl-C again to kill)") as status, \
+                ThreadPoolExecutor(max_workers=8) as pool:
+            for stage in stages:
+                if not stage:
+                    continue
+                status.update(f"stopping {', '.join(p.name for p in stage)}")
+                codes = pool.map(ManagedProcess.stop, stage)
+                for process, code in zip(stage, codes, strict=True):
+                    if code not in CLEAN_EXITS:
+                        problems.append(f"{process.name} exited with status {code}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return problems
 
 

@@ -3,6 +3,7 @@ demo, which then stops them in order (traffic, services, collector) and loses no
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,15 +52,24 @@ class ManagedProcess:
         for sig, wait in ((signal.SIGINT, grace_s), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
             if self.process.poll() is not None:
                 break
-            try:
-                self.process.send_signal(sig)
-            except ProcessLookupError:
-                break
+            if sig == signal.SIGKILL:
+                self.kill()
+            else:
+                try:
+                    self.process.send_signal(sig)
+                except ProcessLookupError:
+                    break
             try:
                 self.process.wait(timeout=wait)
             except subprocess.TimeoutExpired:
                 continue
         return self.process.poll()
+
+    def kill(self) -> None:
+        """At once, without a grace period, its own children too (its session's group)."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self.process is None:

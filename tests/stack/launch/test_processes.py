@@ -1,0 +1,54 @@
+"""Stopping a child of the demo: politely first, and its whole group when it will not go."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from stack.launch.processes import ManagedProcess
+
+STUBBORN = """
+import signal, subprocess, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_polite_stop_is_enough_for_a_well_behaved_child() -> None:
+    process = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"])
+    process.start()
+    assert process.running()
+    assert process.stop(grace_s=10) == -signal.SIGINT  # KeyboardInterrupt ends it
+    assert not process.running()
+
+
+def test_a_stubborn_child_and_its_children_are_killed() -> None:
+    read_fd, write_fd = os.pipe()
+    process = ManagedProcess("stubborn", [sys.executable, "-c", STUBBORN],
+                             stdout=write_fd, stderr=subprocess.DEVNULL)
+    process.start()
+    os.close(write_fd)
+    grandchild = int(os.read(read_fd, 64).split()[0])
+    os.close(read_fd)
+    started = time.monotonic()
+    code = process.stop(grace_s=0.5)
+    assert code == -signal.SIGKILL
+    assert time.monotonic() - started < 15
+    deadline = time.monotonic() + 5
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
