@@ -20,6 +20,8 @@ CATEGORIES: Final = (
     ("other hops", "#9ecae1"),
 )
 ROW_HEIGHT: Final = 24
+#: Share of the waterfall's width given to the hop names.
+LABEL_WIDTH: Final = 0.36
 
 
 def category(row: Row) -> str:
@@ -64,27 +66,44 @@ def waterfall(rows: Sequence[Row], origin_ns: int) -> go.Figure:
                 y=[n for n, _ in picked],
                 base=[(r.start_ns - origin_ns) / 1e6 for _, r in picked],
                 x=[max((r.end_ns - r.start_ns) / 1e6, 0.001) for _, r in picked],
-                marker={"color": color},
+                # Outlined: on the critical path (visible on failed bars too).
+                marker={
+                    "color": color,
+                    "line": {
+                        "color": "#1b1b1b",
+                        "width": [2 if r.critical else 0 for _, r in picked],
+                    },
+                },
                 customdata=[r.key for _, r in picked],
                 hovertext=[_hover(r) for _, r in picked],
                 hoverinfo="text",
                 width=0.7,
             )
         )
-    ticks = [plotly_text(shorten("\u2003" * min(r.depth, 12) + label(r), 70)) for r in rows]
+    # Names as left-aligned annotations in a column of their own, so indentation shows
+    # the tree (tick labels are right-aligned).
+    names = [
+        {
+            "xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": n,
+            "text": plotly_text(shorten("\u2003" * min(r.depth, 12) + label(r), 64)),
+            "showarrow": False, "font": {"size": 12,
+                                          "color": "#b21f1f" if r.failed else "#31333f"},
+        }
+        for n, r in enumerate(rows)
+    ]
     figure.update_layout(
         barmode="overlay",
+        showlegend=True,
         height=max(160, ROW_HEIGHT * len(rows) + 90),
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        xaxis={"title": {"text": "ms since the request started"}, "rangemode": "tozero"},
-        yaxis={
-            "tickmode": "array",
-            "tickvals": positions,
-            "ticktext": ticks,
-            "autorange": "reversed",
-            "automargin": True,
+        xaxis={
+            "title": {"text": "ms since the request started"},
+            "rangemode": "tozero",
+            "domain": [LABEL_WIDTH, 1],
         },
+        yaxis={"showticklabels": False, "autorange": "reversed"},
+        annotations=names,
         clickmode="event+select",
     )
     return figure

@@ -12,7 +12,7 @@ from dashboards import records as f
 from dashboards.chain.model import Hop
 from dashboards.records import Record, format_ns
 from dashboards.ui.rows import Row, callee, label
-from dashboards.ui.show import literal
+from dashboards.ui.show import literal, table_height
 from dashboards.ui.text import ns_ms
 
 REQUEST_FIELDS: Final = (
@@ -102,9 +102,9 @@ def _logs(hop: Hop) -> None:
     if not hop.logs:
         st.caption("This hop wrote no log lines.")
         return
-    st.dataframe(log_table(hop.logs), hide_index=True, key=f"logs-{id(hop)}")
+    st.dataframe(log_table(hop.logs), hide_index=True, height=table_height(len(hop.logs)))
     with st.expander("Log records, every field"):
-        st.json([dict(r) for r in hop.logs], expanded=1)
+        st.json([dict(r) for r in hop.logs], expanded=2)
 
 
 def attempts(call: Hop) -> dict[str, list[Any]]:
@@ -127,7 +127,8 @@ def render_hop(hop: Hop) -> None:
         st.caption(f"A call retried {hop.attempt} times; its attempts:")
         st.dataframe(attempts(hop), hide_index=True)
     _error(hop)
-    st.dataframe(facts(hop), hide_index=True)
+    table = facts(hop)
+    st.dataframe(table, hide_index=True, height=table_height(len(table["field"]), 30))
     _bodies(hop)
     _logs(hop)
 

@@ -12,6 +12,11 @@ def problem(title: str, detail: str, *, warning: bool = False) -> None:
     st.code(detail, language=None, wrap_lines=True)
 
 
+def table_height(rows: int, most: int = 20) -> int:
+    """Pixels for a table showing *rows* rows (up to *most*) without its own scrollbar."""
+    return 35 * (min(rows, most) + 1) + 3
+
+
 def literal(text: str) -> None:
     """Text from records, shown as it is (no markdown, no HTML)."""
     st.code(text, language=None, wrap_lines=True)

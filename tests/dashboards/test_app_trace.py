@@ -31,7 +31,7 @@ def bars(app: Any) -> dict[str, list[Any]]:
 
 def ticks(app: Any) -> list[str]:
     (figure,) = [json.loads(s) for s in spec(app, "plotly_chart")]
-    return list(figure["layout"]["yaxis"]["ticktext"])
+    return [a["text"] for a in figure["layout"]["annotations"]]
 
 
 def test_a_trace_link_opens_the_chain_with_the_failure(monkeypatch: Any, store: str) -> None:

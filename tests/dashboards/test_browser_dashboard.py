@@ -1,0 +1,172 @@
+"""The dashboard in a real browser: ``streamlit run`` on loopback (as ``hopscope
+dashboard`` starts it) on a store filled by the real collector, driven by Playwright with
+Debian's headless Chromium. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashboards.cli import dashboard_command
+from tests.dashboards import app_store
+
+CHROMIUM = shutil.which("chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+#: Streamlit draws after its websocket connects; generous for a loaded CI machine.
+WAIT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not installed (apt-get install chromium; .ci/run installs it)",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer on {base}:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = app_store.small_store(tmp_path_factory)
+    port = free_port()
+    command, env = dashboard_command(store, port, browser=False)
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, server, log)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    # Tall: Streamlit scrolls inside its own container, which a screenshot does not unroll.
+    context = browser.new_context(viewport={"width": 1400, "height": 2600})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def open_expander(page: Any, label: str, content: str) -> Any:
+    """Click an expander open (again if a rerun redrew it meanwhile); its content."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    shown = page.locator(content).first
+    for _ in range(5):
+        page.get_by_text(label).click(timeout=WAIT_MS)
+        try:
+            shown.wait_for(timeout=5_000)
+        except PlaywrightTimeout:  # the app redrew the page before the click took
+            pass
+        else:
+            return shown
+    pytest.fail(f"the expander {label!r} did not open")
+
+
+def test_a_trace_link_shows_the_waterfall_and_the_failing_hop(dashboard: str, page: Any) -> None:
+    page.goto(f"{dashboard}/?trace={app_store.CHECKOUT}")
+    page.get_by_text("The request failed. First failing hop:").wait_for(timeout=WAIT_MS)
+    waterfall = page.locator('[data-testid="stPlotlyChart"] .main-svg').first
+    waterfall.wait_for(timeout=WAIT_MS)
+    # Every hop of this chain failed: eight red bars, one per waterfall row.
+    bars = page.locator('[data-testid="stPlotlyChart"] .trace.bars .point path')
+    bars.first.wait_for(timeout=WAIT_MS)
+    assert bars.count() == 8
+    assert "rgb(214, 39, 40)" in (bars.first.get_attribute("style") or "")
+    failure = page.get_by_text("payments.GatewayTimeout: acquirer did not answer — status 503")
+    failure.wait_for(timeout=WAIT_MS)
+    page.locator('[data-testid="stGraphVizChart"] svg').first.wait_for(timeout=WAIT_MS)
+    assert "trace=" + app_store.CHECKOUT in page.url
+    shot = screenshot(page, "dashboard-trace.png")
+    assert shot.stat().st_size > 10_000
+
+
+def test_hostile_log_content_is_shown_as_text(dashboard: str, page: Any) -> None:
+    page.goto(f"{dashboard}/?trace={app_store.CHECKOUT}")
+    page.get_by_text("Log lines (2)").wait_for(timeout=WAIT_MS)
+    records = open_expander(page, "Log records, every field", '[data-testid="stJson"]')
+    shown = records.inner_text()
+    assert "<script>alert(" in shown
+    assert "<img src=x onerror=alert(1)> **bold** [click](http://evil.example)" in shown
+    # The log table's cells (glide grid) hold the message as text.
+    cell = page.locator('td[role="gridcell"]').filter(has_text="onerror=alert(1)").first
+    cell.wait_for(state="attached", timeout=WAIT_MS)
+    assert cell.text_content() == app_store.HOSTILE
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator('a[href="http://evil.example"]').count() == 0
+    assert page.evaluate("() => window.__hostile_ran === undefined")
+    screenshot(page, "dashboard-trace-logs.png")
+
+
+def test_the_requests_and_services_pages_draw(dashboard: str, page: Any) -> None:
+    page.goto(f"{dashboard}/?errors=1")
+    page.get_by_text("Requests 1 to 1.").wait_for(timeout=WAIT_MS)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=WAIT_MS)
+    screenshot(page, "dashboard-requests.png")
+    page.goto(f"{dashboard}/?page=services")
+    graph = page.locator('[data-testid="stGraphVizChart"] svg').first
+    graph.wait_for(timeout=WAIT_MS)
+    assert "payments" in (graph.text_content() or "")
+    screenshot(page, "dashboard-services.png")
