@@ -320,3 +320,14 @@ def test_graylog_content_pack_creates_the_gelf_input() -> None:
     assert data["configuration"]["port"] == {"@type": "integer", "@value": 12201}
     for value in data["configuration"].values():
         assert set(value) == {"@type", "@value"}
+
+
+def test_nothing_calls_out_at_run_time(config: dict[str, Any]) -> None:
+    services = _services(config)
+    assert services["elasticsearch"]["environment"]["ingest.geoip.downloader.enabled"] == "false"
+    assert services["kibana"]["environment"]["TELEMETRY_ENABLED"] == "false"
+    assert services["kibana"]["environment"]["NEWSFEED_ENABLED"] == "false"
+    assert services["graylog"]["environment"]["GRAYLOG_VERSIONCHECKS"] == "false"
+    assert services["graylog"]["environment"]["GRAYLOG_TELEMETRY_ENABLED"] == "false"
+    dockerfile = (ROOT / "stack" / "docker" / "Dockerfile").read_text()
+    assert "STREAMLIT_BROWSER_GATHER_USAGE_STATS=false" in dockerfile
