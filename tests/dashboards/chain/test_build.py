@@ -533,3 +533,18 @@ def test_json_of_a_chain_deeper_than_json_encoders_go(tb: Any) -> None:
         orjson.dumps(tree_to_dict(tree))
     parsed = json.loads(tree_to_json(tree))
     assert parsed == tree_to_dict(tree)
+
+
+def test_logs_only_and_hops_without_ids(tb: Any) -> None:
+    t = tb()
+    t.log("worker", None, 5, "started without a request")
+    empty = build_tree(t.records)
+    assert (empty.roots, empty.critical_path, empty.first_failure) == ([], [], None)
+    assert [r["message"] for r in empty.unattached_logs] == ["started without a request"]
+    assert summarize(empty).hop_count == 0
+    assert tree_to_dict(empty)["roots"] == []
+
+    t.server("worker", "/job", 0, 10)
+    del t.records[-1]["span.id"]
+    tree = build_tree(t.records)
+    assert shape(tree) == [hop("server", "worker", "GET /job", 10.0, 10.0)]
