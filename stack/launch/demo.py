@@ -250,7 +250,7 @@ def _show_running(
     table.add_column("what")
     table.add_column("where")
     table.add_column("pid", justify="right")
-    table.add_column("stdout")
+    table.add_column("output")
     for process, url, log in running.services:
         table.add_row(process.name, url, str(process.pid), str(log))
     if running.dashboard is not None:
