@@ -65,7 +65,7 @@ class Service:
             )
         return self
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if self.process is None or self.process.poll() is not None:
@@ -113,7 +113,7 @@ def hops(records: Iterable[Record], kind: str) -> list[Record]:
     return [r for r in records if r.get("hopscope.hop.kind") == kind]
 
 
-def poll(predicate: Any, timeout: float = 30.0) -> Any:
+def poll(predicate: Any, timeout: float = 60.0) -> Any:
     """Wait until ``predicate()`` returns something truthy (lines reach files a bit later)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -139,7 +139,9 @@ class Chain:
             "SSO_EXPECT_SECRET": CLIENT_SECRET,
             "SSO_DELAY": str(sso_delay),
         }
+        # generous timeouts: on a busy CI machine a hop may wait long for a core
         client_env = {
+            "SSO_TIMEOUT": "60",
             "SSO_TOKEN_URL": f"{self.sso.url}/token",
             "SSO_CLIENT_ID": CLIENT_ID,
             "SSO_CLIENT_SECRET": CLIENT_SECRET,
@@ -148,7 +150,12 @@ class Chain:
         try:
             self.sso.start(uvicorn_argv("sso_app"), sso_env)
             self.c.start(uvicorn_argv("chain_app"), {"CHAIN_ROLE": "c"})
-            b_env = {"CHAIN_ROLE": "b", "SERVICE_C_URL": self.c.url, **client_env}
+            b_env = {
+                "CHAIN_ROLE": "b",
+                "SERVICE_C_URL": self.c.url,
+                "SERVICE_C_TIMEOUT": "60",
+                **client_env,
+            }
             self.b.start(
                 werkzeug_argv("flask_b.py") if b_flask else uvicorn_argv("chain_app"), b_env
             )
