@@ -33,6 +33,22 @@ _INSERT: Final = (  # noqa: S608 - column names from the layout, values bound
 ).format(columns=", ".join(COLUMNS.values()), marks=", ".join("?" * (len(COLUMNS) + 7)))
 
 
+_INT64 = range(-(2**63), 2**63)
+_COLUMN_NAMES: Final = ("id", "ts_ns", *COLUMNS.values(), "unstructured", "source", "offset",
+                        "doc", "raw")
+
+
+def _unstorable(row: tuple[Any, ...]) -> str | None:
+    for name, value in zip(_COLUMN_NAMES, row, strict=True):
+        if type(value) is int and value not in _INT64:
+            field = "@timestamp" if name == "ts_ns" else next(
+                (f for f, c in COLUMNS.items() if c == name), name)
+            return f"{field} is too large for SQLite (64-bit integers): {value}"
+        if value is not None and not isinstance(value, str | int | float | bytes):
+            return f"{name}: SQLite cannot store a {type(value).__name__}"
+    return None
+
+
 class SinkConfigError(ValueError):
     """A sink URL or its target cannot be used; the message is meant for people."""
 
@@ -83,6 +99,24 @@ class SqliteSink(Sink):
 
     def write(self, records: Sequence[Record]) -> WriteResult:
         rows, rejected = self._rows(records)
+        try:
+            self._insert(rows)
+        except (OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError):
+            # a value SQLite cannot hold (an integer past 64 bits): find it, refuse its record
+            by_id = {r.id: r for r in records}
+            storable = []
+            for row in rows:
+                problem = _unstorable(row)
+                if problem is None:
+                    storable.append(row)
+                else:
+                    rejected.append((by_id[row[0]], problem))
+            rows = storable
+            self._insert(rows)
+        self._maybe_apply_retention()
+        return WriteResult(stored=len(rows), rejected=rejected)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -99,8 +133,6 @@ class SqliteSink(Sink):
         except sqlite3.OperationalError as exc:
             # locked by another writer past the busy timeout, disk full, read-only: retry later
             raise SinkUnavailable(f"{self.name}: {exc}") from exc
-        self._maybe_apply_retention()
-        return WriteResult(stored=len(rows), rejected=rejected)
 
     def _rows(self, records: Sequence[Record]
               ) -> tuple[list[tuple[Any, ...]], list[tuple[Record, str]]]:
@@ -113,11 +145,12 @@ class SqliteSink(Sink):
             doc = record.doc
             try:
                 ts_ns = timestamp_ns(doc["@timestamp"])
-            except (ValueError, KeyError, TypeError) as exc:
+                text = dumps(doc).decode()
+            except (ValueError, KeyError, TypeError) as exc:  # orjson's errors are TypeErrors
                 rejected.append((record, str(exc)))
                 continue
             rows.append((record.id, ts_ns, *map(doc.get, fields), record.unstructured,
-                         record.source, record.offset, dumps(doc).decode(), record.raw))
+                         record.source, record.offset, text, record.raw))
         return rows, rejected
 
     def _maybe_apply_retention(self) -> None:

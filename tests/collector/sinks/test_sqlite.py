@@ -134,3 +134,26 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(SinkURLError, match="cannot create"):
         open_sink(f"sqlite:///{blocker}/sub/x.db")
+
+
+def test_the_sink_applies_its_retention_while_writing(tmp_path: Path, helpers: Any) -> None:
+    sink = SqliteSink(tmp_path / "s.db", retention=RetentionPolicy(max_age_seconds=3600))
+    old = records(helpers, 3)  # 2024: far older than an hour
+    fresh = records(helpers, 2, start=10)
+    for record in fresh:
+        record.doc["@timestamp"] = "2200-01-01T00:00:00.000000Z"
+    sink.write(old + fresh)
+    assert helpers.stored_numbers(tmp_path / "s.db") == [10, 11]
+
+
+def test_integers_past_64_bits_are_refused_not_fatal(tmp_path: Path, helpers: Any) -> None:
+    sink = SqliteSink(tmp_path / "s.db")
+    batch = records(helpers, 4)
+    batch[1].doc["@timestamp"] = "2999-01-01T00:00:00.000000Z"  # past 2262 in nanoseconds
+    batch[2].doc["event.duration"] = 2**63 + 5  # valid JSON and schema; orjson reads it as int
+    result = sink.write(batch)
+    assert result.stored == 2
+    reasons = {r.id: reason for r, reason in result.rejected}
+    assert "@timestamp is too large" in reasons[batch[1].id]
+    assert "event.duration is too large" in reasons[batch[2].id]
+    assert helpers.stored_numbers(tmp_path / "s.db") == [0, 3]
