@@ -68,6 +68,9 @@ class _InputTee:
         while line := self.readline():
             yield line
 
+    def __getattr__(self, name: str) -> Any:  # anything else the server's stream offers
+        return getattr(self._stream, name)
+
 
 class _ResponseBody:
     """The app's response iterable, counted as the server drains it; ``close`` ends the hop."""
