@@ -105,7 +105,8 @@ def dependency_dot(graph: DependencyGraph) -> str:
     most = max((e.calls for e in graph.edges), default=1)
     for edge in graph.edges:
         color = _FAILED if edge.errors else _OK
-        label = f"{edge.calls} calls\n{edge.error_rate:.1%} errors\np95 {ms(edge.p95_ms)}"
+        calls = f"{edge.calls} call{'s' if edge.calls != 1 else ''}"
+        label = f"{calls}\n{edge.error_rate:.1%} errors\np95 {ms(edge.p95_ms)}"
         width = 1 + 3 * math.log1p(edge.calls) / math.log1p(most)
         lines.append(
             f"  {dot_string(edge.caller)} -> {dot_string(edge.callee)} "

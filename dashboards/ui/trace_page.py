@@ -31,7 +31,6 @@ def _seed() -> None:
     url_state.seed("tr_skew", "skew", url_state.parse_bool)
     url_state.seed("tr_fold", "fold", url_state.parse_bool)
     url_state.seed("tr_hop", "hop", url_state.parse_text)
-    url_state.seed("tr_page", "wpage", url_state.parse_int)
 
 
 def _back() -> None:
@@ -140,14 +139,12 @@ def _chosen_key(loaded: LoadedTrace) -> str:
 def _waterfall(loaded: LoadedTrace, rows: list[Row], chosen: str) -> list[Row]:
     st.subheader("Waterfall")
     pages = page_count(rows, ROWS_PER_PAGE)
-    page = st.session_state.get("tr_page")
-    if not isinstance(page, int) or not 1 <= page <= pages:
-        hop = loaded.index.get(chosen)
-        at = row_holding(rows, hop) if hop is not None else None
-        st.session_state["tr_page"] = 1 if at is None else at // ROWS_PER_PAGE + 1
     if pages > 1:
         st.caption(f"{len(rows):,} rows ({len(loaded.index):,} hops), {ROWS_PER_PAGE} per page.")
-        page = st.pagination(pages, key="tr_page", max_visible_pages=9)
+        page = st.pagination(
+            pages, default=_first_page(loaded, rows, chosen, pages), key="tr_page",
+            max_visible_pages=9,
+        )
     else:
         page = 1
     url_state.publish("wpage", None if page == 1 else str(page))
@@ -161,6 +158,20 @@ def _waterfall(loaded: LoadedTrace, rows: list[Row], chosen: str) -> list[Row]:
         config={"displaylogo": False},
     )
     return shown
+
+
+def _first_page(loaded: LoadedTrace, rows: list[Row], chosen: str, pages: int) -> int:
+    """The page the waterfall opens on: the URL's, else the one with the chosen hop."""
+    current = st.session_state.get("tr_page")
+    if isinstance(current, int) and 1 <= current <= pages:
+        return current
+    st.session_state.pop("tr_page", None)  # out of range after folding changed
+    wanted = url_state.parse_int(url_state.param("wpage") or "")
+    if wanted is not None and 1 <= wanted <= pages:
+        return wanted
+    hop = loaded.index.get(chosen)
+    at = row_holding(rows, hop) if hop is not None else None
+    return 1 if at is None else at // ROWS_PER_PAGE + 1
 
 
 def _options(loaded: LoadedTrace, page_rows: list[Row], chosen: str) -> dict[str, str]:

@@ -31,7 +31,7 @@ def test_the_dependency_map_has_counts_errors_and_p95(monkeypatch: Any, store: s
     assert [t.value for t in app.title] == ["Services"]
     (dot,) = spec(app, "graphviz_chart")
     assert '"orders" -> "payments" [label="2 calls\\n100.0% errors\\np95 160.0 ms"' in dot
-    assert '"gateway" -> "cart" [label="1 calls\\n0.0% errors\\np95 40.0 ms"' in dot
+    assert '"gateway" -> "cart" [label="1 call\\n0.0% errors\\np95 40.0 ms"' in dot
     edges = table_with(app, "caller")
     assert list(zip(edges["caller"], edges["callee"], edges["calls"], edges["errors"],
                     strict=True)) == [

@@ -179,3 +179,26 @@ def test_a_10000_hop_trace_unfolded_is_paged_to_the_failure(monkeypatch: Any, la
         "gateway GET /report", "gateway render report", "gateway → cart GET /item",
     ]
     assert "wpage" not in app.query_params
+
+
+def test_a_hop_link_opens_that_hop(monkeypatch: Any, store: str) -> None:
+    (orders,) = [
+        r["span.id"] for r in app_store.small_records()
+        if r.get("hopscope.hop.kind") == "server" and r["service.name"] == "orders"
+    ]
+    app = run_app(monkeypatch, store, trace=app_store.CHECKOUT, hop=orders)
+    assert app.selectbox(key="tr_hop").value == orders
+    logs = [t for t in tables(app) if "message" in t]
+    assert logs[0]["message"] == ["reserving stock", "payment failed after 2 attempts"]
+    assert app.query_params["hop"] == orders
+
+
+def test_a_waterfall_page_link_opens_that_page(monkeypatch: Any, large: str) -> None:
+    app = run_app(monkeypatch, large, trace=app_store.LARGE, fold="0", wpage="3")
+    (pager,) = of_type(app, "pagination")
+    assert pager.value == 3
+    assert len(ticks(app)) == 100
+    # The failure is on another page; it stays chosen and listed first.
+    hop = app.selectbox(key="tr_hop")
+    assert hop.index == 0
+    assert hop.options[0].startswith("cart GET /item")
