@@ -68,8 +68,10 @@ class _InputTee:
         while line := self.readline():
             yield line
 
-    def __getattr__(self, name: str) -> Any:  # anything else the server's stream offers
-        return getattr(self._stream, name)
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
 
 
 class _ResponseBody:
