@@ -16,6 +16,8 @@ from collector.record import Record, record_id
 from collector.retention import RetentionPolicy, apply_retention
 from collector.sinks import DEFAULT_SINK_URL, SinkURLError, open_sink
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
+from collector.sinks.sqlite import SqliteSink
+from collector.sources import FileSource, PipeSource, ProcessSource, Source, stdin_source
 from collector.state import StateError, StateStore
 from collector.validation import RecordValidator, record_validator
 
@@ -27,16 +29,21 @@ __all__ = [
     "Counters",
     "DeadLetter",
     "DeadLetters",
+    "FileSource",
     "Line",
     "LineSplitter",
     "Origin",
     "Parser",
+    "PipeSource",
+    "ProcessSource",
     "Record",
     "RecordValidator",
     "RetentionPolicy",
     "Sink",
     "SinkURLError",
     "SinkUnavailable",
+    "Source",
+    "SqliteSink",
     "StateError",
     "StateStore",
     "WriteResult",
@@ -45,4 +52,5 @@ __all__ = [
     "pipeline_key",
     "record_id",
     "record_validator",
+    "stdin_source",
 ]

@@ -41,14 +41,6 @@ class Checkpoints:
             (self.pipeline, fingerprint)).fetchone()
         return Checkpoint(*row) if row else None
 
-    def seen_at(self, path: str, limit: int = 20) -> list[Checkpoint]:
-        """Streams last seen at this path, newest first (to find rotated files again)."""
-        rows = self._db.execute(
-            "SELECT identity, fingerprint, generation, path, offset FROM checkpoints"
-            " WHERE pipeline = ? AND path = ? ORDER BY updated_ns DESC LIMIT ?",
-            (self.pipeline, path, limit)).fetchall()
-        return [Checkpoint(*row) for row in rows]
-
     def register(self, checkpoint: Checkpoint) -> None:
         """Start tracking a stream; an existing checkpoint keeps its (larger) offset."""
         self._known[checkpoint.identity] = checkpoint

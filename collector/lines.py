@@ -41,11 +41,6 @@ class LineSplitter:
         """Offset just past everything fed so far."""
         return self._position
 
-    @property
-    def pending_offset(self) -> int:
-        """Offset of the first byte not yet returned as part of a line."""
-        return self._pending_offset
-
     def has_pending(self) -> bool:
         return bool(self._pending) or self._skipping
 

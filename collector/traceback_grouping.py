@@ -43,10 +43,6 @@ class TracebackGrouper:
     def has_pending(self) -> bool:
         return bool(self._group)
 
-    @property
-    def pending_offset(self) -> int | None:
-        return self._group[0].offset if self._group else None
-
     def feed(self, lines: list[Line]) -> list[Line]:
         out: list[Line] = []
         for line in lines:
