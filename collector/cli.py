@@ -227,15 +227,16 @@ def _collect(command: str, args: argparse.Namespace,
     except UsageError as exc:
         for sink in sinks:
             sink.close()
+        state.close()
         return _fail(command, str(exc)), None
+    events.emit("info", "collector started", sources=[s.name for s in sources],
+                sinks=[s.name for s in sinks], follow=follow)
     progress = _Progress(sources) if (command == "collect" and not follow
                                       and not getattr(args, "no_progress", False)
                                       and sys.stderr.isatty()) else None
     collector = Collector(sources, sinks, state, options, checkpoints=checkpoints,
                           on_stats=_print_counters,
                           on_progress=progress.advance if progress else None)
-    events.emit("info", "collector started", sources=[s.name for s in sources],
-                sinks=[s.name for s in sinks], follow=follow)
     failure: str | None = None
     try:
         with _stop_on_signals(collector):
