@@ -152,14 +152,16 @@ class FileSource(Source):
     # -- end of data --------------------------------------------------------------------
     def _at_eof(self, tail: FileTail, now: float) -> list[Line]:
         draining = tail in self._draining
-        if not self.follow or self._stopping:
+        if not self.follow:
             return self._let_go(tail)
+        if self._stopping:  # a live file may be mid-line: leave that line to the next run
+            return self._let_go(tail, unfinished_line=draining)
         if draining and now - tail.last_data >= self.rotate_wait_seconds:
             return self._let_go(tail)
         return tail.decoder.flush_if_idle()
 
-    def _let_go(self, tail: FileTail) -> list[Line]:
-        lines = tail.decoder.flush()
+    def _let_go(self, tail: FileTail, unfinished_line: bool = True) -> list[Line]:
+        lines = tail.decoder.flush(unfinished_line=unfinished_line)
         tail.close()
         if tail in self._draining:
             self._draining.remove(tail)

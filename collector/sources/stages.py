@@ -43,8 +43,10 @@ class StreamDecoder:
             lines = stage.feed(lines)
         return lines
 
-    def flush(self) -> list[Line]:
-        lines = self.splitter.flush()
+    def flush(self, *, unfinished_line: bool = True) -> list[Line]:
+        """Everything held. ``unfinished_line=False`` keeps back a last line whose newline
+        has not come (a followed file being stopped: the next run reads it whole)."""
+        lines = self.splitter.flush() if unfinished_line else []
         for stage in self.stages:
             lines = stage.feed(lines) + stage.flush()
         return lines

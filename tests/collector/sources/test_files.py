@@ -190,3 +190,18 @@ def test_unfinished_last_line_waits_for_its_end(tmp_path: Path, helpers: Any) ->
         wait_for(lambda: count(tmp_path / "out.db", helpers) == 2)
     docs = [orjson.loads(d) for _, d, _ in helpers.stored_rows(tmp_path / "out.db")]
     assert sorted(d["labels.n"] for d in docs) == [0, 9]
+
+
+def test_stopping_leaves_an_unfinished_line_for_the_next_run(tmp_path: Path,
+                                                            helpers: Any) -> None:
+    log = tmp_path / "app.log"
+    line = helpers.valid_line(1) + b"\n"
+    log.write_bytes(helpers.valid_line(0) + b"\n" + line[:30])
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 1)
+    # stopped while the service was mid-line; it finishes the line later
+    with log.open("ab") as out:
+        out.write(line[30:])
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 2)
+    assert helpers.stored_numbers(tmp_path / "out.db") == [0, 1]
