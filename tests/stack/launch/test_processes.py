@@ -42,10 +42,15 @@ def test_a_stubborn_child_and_its_children_are_killed() -> None:
                              stdout=write_fd, stderr=subprocess.DEVNULL)
     process.start()
     os.close(write_fd)
-    grandchild = int(os.read(read_fd, 64).split()[0])
-    os.close(read_fd)
+    line = b""
+    while not line.endswith(b"\n"):  # the whole line: the child must not write into a
+        chunk = os.read(read_fd, 64)  # closed pipe and die of that instead
+        assert chunk, "the child ended before naming its own child"
+        line += chunk
+    grandchild = int(line)
     started = time.monotonic()
     code = process.stop(grace_s=0.5)
+    os.close(read_fd)
     assert code == -signal.SIGKILL
     assert time.monotonic() - started < 15
     deadline = time.monotonic() + 5
