@@ -96,12 +96,12 @@ class HopMiddleware:
             nonlocal quote_response, response_complete
             kind = message["type"]
             if kind == "http.response.body":
-                if not count_body:
-                    pass
-                elif quote_response:
-                    hop.response_body.add(message.get("body", b""))
-                else:
-                    hop.response_body.size += len(message.get("body", b""))
+                if count_body:
+                    body = message.get("body", b"")
+                    if quote_response:
+                        hop.response_body.add(body)
+                    else:  # counted, not quoted
+                        hop.response_body.size += len(body)
                 if not message.get("more_body", False):
                     response_complete = True
             elif kind == "http.response.start":
