@@ -502,6 +502,10 @@ def main() -> int:
         return rate
 
     print()
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load > cores:
+        print(f"note: load average {load:.1f} on {cores} cores while measuring: other work "
+              "shared the CPUs, so lines/s understates both; lines per CPU-second holds\n")
     our_rate = row("hopscope sink", ours)
     print(f"{'':<16} {ours['cpu_s']:.2f} s CPU (one thread does all the work); "
           f"{int(ours['invalid'])} invalid lines")
