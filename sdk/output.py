@@ -7,6 +7,7 @@ import select
 import sys
 import threading
 import time
+import weakref
 from typing import Any, BinaryIO
 
 _BLOCKED_PATIENCE = 10.0  # seconds a non-blocking stdout may stay full before giving up
@@ -37,6 +38,17 @@ def _write_patiently(stream: BinaryIO, rest: bytes) -> None:
         select.select([], [stream.fileno()], [], 0.05)
 
 
+_live_writers: weakref.WeakSet[LineWriter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for writer in list(_live_writers):
+        writer._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class LineWriter:
     """Writes one line per call, flushed at once, so collectors see it immediately.
 
@@ -47,6 +59,11 @@ class LineWriter:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self._stream = stream
         self._broken = False
+        self._lock = threading.Lock()
+        _live_writers.add(self)
+
+    def _after_fork(self) -> None:
+        # A thread of the parent may have held the lock at the fork; it does not exist here.
         self._lock = threading.Lock()
 
     def _target(self) -> BinaryIO:

@@ -118,3 +118,24 @@ def test_non_blocking_stdout_that_fills_up_loses_no_line(unbuffered: bool) -> No
     assert b"unusable" not in err
     numbers = [json.loads(line)["labels.n"] for line in out.splitlines()]
     assert numbers == list(range(3000))
+
+
+def test_fork_while_another_thread_writes_does_not_deadlock_the_child() -> None:
+    code = (
+        "import os, sdk\n"
+        "from sdk.configuration import writer\n"
+        "sdk.configure(service='cart')\n"
+        "writer()._lock.acquire()  # as if a thread were mid-write at the fork\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    import signal; signal.alarm(20)  # a deadlocked child must not outlive the test\n"
+        "    sdk.get_logger('child').info('child writes')\n"
+        "    os._exit(0)\n"
+        "writer()._lock.release()\n"
+        "_, status = os.waitpid(child, 0)\n"
+        "sdk.get_logger('parent').info('parent writes', status=status)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    messages = [json.loads(line)["message"] for line in result.stdout.splitlines()]
+    assert messages == ["child writes", "parent writes"]
