@@ -106,7 +106,10 @@ def _summary(loaded: LoadedTrace) -> None:
     cols[1].metric("Hops", f"{summary.hop_count:,}")
     cols[2].metric("Services", f"{len(summary.services)}")
     status = root.status_code if root is not None else None
-    cols[3].metric("Result", f"{status or '-'} · {'failed' if summary.error else 'ok'}")
+    outcome = "ok"
+    if summary.error:
+        outcome = "failed" if root is not None and root.failed else "a hop failed"
+    cols[3].metric("Result", f"{status or '-'} · {outcome}")
     literal(
         f"{summary.root_service or '?'} {root.operation if root else ''} · started "
         f"{_start_text(loaded)} · path: {summary.signature}"

@@ -165,6 +165,11 @@ def large_store(tmp_path_factory: Any) -> str:
     return _once(tmp_path_factory, "app-large", large_records)
 
 
+def every_store(tmp_path_factory: Any) -> str:
+    """The small traces and the 10,000-hop trace in one store."""
+    return _once(tmp_path_factory, "app-all", lambda: small_records() + large_records())
+
+
 def _once(tmp_path_factory: Any, name: str, make: Any) -> str:
     directory = Path(tmp_path_factory.getbasetemp()) / name
     db = directory / "hopscope.db"

@@ -154,7 +154,8 @@ def test_the_trace_json_download_is_offered(monkeypatch: Any, store: str) -> Non
 
 def test_a_10000_hop_trace_folds_repeats(monkeypatch: Any, large: str) -> None:
     app = run_app(monkeypatch, large, trace=app_store.LARGE)
-    assert {m.label: m.value for m in app.metric}["Hops"] == "10,000"
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Hops"], metrics["Result"]) == ("10,000", "200 · a hop failed")
     assert [t.strip("\u2003") for t in ticks(app)] == [
         "gateway GET /report",
         "gateway render report",

@@ -59,7 +59,7 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = app_store.small_store(tmp_path_factory)
+    store = app_store.every_store(tmp_path_factory)
     port = free_port()
     command, env = dashboard_command(store, port, browser=False)
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
@@ -162,7 +162,7 @@ def test_hostile_log_content_is_shown_as_text(dashboard: str, page: Any) -> None
 
 def test_the_requests_and_services_pages_draw(dashboard: str, page: Any) -> None:
     page.goto(f"{dashboard}/?errors=1")
-    page.get_by_text("Requests 1 to 1.").wait_for(timeout=WAIT_MS)
+    page.get_by_text("Requests 1 to 2.").wait_for(timeout=WAIT_MS)
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=WAIT_MS)
     screenshot(page, "dashboard-requests.png")
     page.goto(f"{dashboard}/?page=services")
@@ -170,3 +170,36 @@ def test_the_requests_and_services_pages_draw(dashboard: str, page: Any) -> None
     graph.wait_for(timeout=WAIT_MS)
     assert "payments" in (graph.text_content() or "")
     screenshot(page, "dashboard-services.png")
+
+
+def test_clicking_a_waterfall_bar_opens_that_hop(dashboard: str, page: Any) -> None:
+    page.goto(f"{dashboard}/?trace={app_store.CHECKOUT}")
+    bars = page.locator('[data-testid="stPlotlyChart"] .trace.bars .point path')
+    bars.first.wait_for(timeout=WAIT_MS)
+    # Plotly listens on its drag layer above the bars: click where the bar is.
+    bars.nth(2).click(force=True)  # rows: gateway, gateway -> orders, orders, ...
+    cell = page.locator('td[role="gridcell"]').filter(has_text="reserving stock").first
+    cell.wait_for(state="attached", timeout=WAIT_MS)
+    page.wait_for_url("**hop=*", timeout=WAIT_MS)
+    screenshot(page, "dashboard-trace-hop.png")
+
+
+def test_a_10000_hop_trace_stays_usable(dashboard: str, page: Any) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{dashboard}/?trace={app_store.LARGE}&fold=0")
+    bars = page.locator('[data-testid="stPlotlyChart"] .trace.bars .point path')
+    bars.first.wait_for(timeout=WAIT_MS)
+    # One page of rows, opened where the failure is; the failing hop shown in detail.
+    assert bars.count() == 100
+    failing_row = 2 + app_store.LARGE_FAILING_CALL * 2 + 1
+    assert f"wpage={failing_row // 100 + 1}" in page.url
+    page.get_by_text("cart.OutOfStock: item 1234 is gone — status 500").wait_for(timeout=WAIT_MS)
+    screenshot(page, "dashboard-large-unfolded.png")
+    page.goto(f"{dashboard}/?trace={app_store.LARGE}")
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=WAIT_MS)
+    page.get_by_text(f"\u00d7 {app_store.LARGE_CALLS} calls to cart GET /item").first.wait_for(
+        timeout=WAIT_MS
+    )
+    screenshot(page, "dashboard-large-folded.png")
+    assert errors == []
