@@ -59,12 +59,14 @@ class LineWriter:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self._stream = stream
         self._broken = False
-        self._lock = threading.Lock()
+        # Re-entrant: a signal handler or a __del__ that logs while this thread is writing
+        # must not deadlock it.
+        self._lock = threading.RLock()
         _live_writers.add(self)
 
     def _after_fork(self) -> None:
         # A thread of the parent may have held the lock at the fork; it does not exist here.
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _target(self) -> BinaryIO:
         if self._stream is not None:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,23 @@ def test_fork_while_another_thread_writes_does_not_deadlock_the_child() -> None:
     assert result.returncode == 0, result.stderr
     messages = [json.loads(line)["message"] for line in result.stdout.splitlines()]
     assert messages == ["child writes", "parent writes"]
+
+
+def test_logging_from_inside_a_write_does_not_deadlock() -> None:
+    """A __del__ or signal handler that logs while this thread holds the writer."""
+
+    class Reentrant(io.BytesIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writer: LineWriter | None = None
+
+        def write(self, data: Any) -> int:
+            if self.writer is not None and data.startswith(b"outer"):
+                self.writer.write(b"inner\n")
+            return super().write(data)
+
+    stream = Reentrant()
+    writer = LineWriter(stream)
+    stream.writer = writer
+    writer.write(b"outer\n")
+    assert stream.getvalue() == b"inner\nouter\n"
