@@ -231,6 +231,7 @@ class BaseClient(_ClientCore):
     ) -> httpx.Response:
         """Send, retry per the policy, write one client hop per attempt; return the last
         response (whatever its status) or raise the last transport error."""
+        sending = _send_options(kwargs)
         request = self.http.build_request(method.upper(), url, **kwargs)
         self._prepare(request)
         attempt, refused, refreshed = 0, None, False
@@ -241,7 +242,7 @@ class BaseClient(_ClientCore):
             _set_authorization(request, credential)
             hop = self._hop(request, attempt, effective)
             try:
-                response = await self.http.send(request)
+                response = await self.http.send(request, **sending)
             except httpx.HTTPError as exc:
                 self._finish(hop, request, None, exc)
                 delay = self.retry_policy.delay(
@@ -334,6 +335,7 @@ class SyncBaseClient(_ClientCore):
         **kwargs: Any,
     ) -> httpx.Response:
         """See :meth:`BaseClient.request`."""
+        sending = _send_options(kwargs)
         request = self.http.build_request(method.upper(), url, **kwargs)
         self._prepare(request)
         attempt, refused, refreshed = 0, None, False
@@ -344,7 +346,7 @@ class SyncBaseClient(_ClientCore):
             _set_authorization(request, credential)
             hop = self._hop(request, attempt, effective)
             try:
-                response = self.http.send(request)
+                response = self.http.send(request, **sending)
             except httpx.HTTPError as exc:
                 self._finish(hop, request, None, exc)
                 delay = self.retry_policy.delay(
@@ -390,6 +392,11 @@ class SyncBaseClient(_ClientCore):
 
     def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", url, **kwargs)
+
+
+def _send_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """httpx takes these when sending, the rest when building the request."""
+    return {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
 
 
 def _set_authorization(request: httpx.Request, credential: Credential | None) -> None:

@@ -46,12 +46,7 @@ class _S2SCore:
         if self.tokens is None:
             if not required and not os.environ.get("SSO_TOKEN_URL"):
                 return None
-            if self.token_cache is not None:
-                from sdk.settings import sso_settings
-
-                self.tokens = ServiceTokens(sso_settings(), cache=self.token_cache)
-            else:
-                self.tokens = ServiceTokens.shared()
+            self.tokens = ServiceTokens.shared(cache=self.token_cache)
         return self.tokens
 
 

@@ -77,7 +77,7 @@ class ServiceTokens:
     fetch a new one.
     """
 
-    _shared: ClassVar[dict[tuple[str, str], ServiceTokens]] = {}
+    _shared: ClassVar[dict[tuple[str, str, int], ServiceTokens]] = {}
     _shared_lock: ClassVar = threading.Lock()
 
     def __init__(
@@ -100,14 +100,17 @@ class ServiceTokens:
         self.fetches = 0  # SSO requests made, for operators and tests
 
     @classmethod
-    def shared(cls, settings: SSOSettings | None = None) -> ServiceTokens:
-        """The process-wide instance for these SSO settings (from the environment by default)."""
+    def shared(
+        cls, settings: SSOSettings | None = None, cache: TokenCache | None = None
+    ) -> ServiceTokens:
+        """The process-wide instance for these SSO settings (from the environment by
+        default) and cache, so that every client of the process shares one fetch."""
         settings = settings if settings is not None else sso_settings()
-        key = (str(settings.token_url), settings.client_id)
+        key = (str(settings.token_url), settings.client_id, id(cache))
         with cls._shared_lock:
             tokens = cls._shared.get(key)
             if tokens is None:
-                tokens = cls._shared[key] = cls(settings)
+                tokens = cls._shared[key] = cls(settings, cache=cache)
             return tokens
 
     # -- handing out ---------------------------------------------------------------------

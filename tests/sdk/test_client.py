@@ -113,6 +113,15 @@ async def test_one_client_hop_with_the_traceparent_it_sent(shop: Any, capture: A
     assert hop["http.response.body.bytes"] == len(response.content)
 
 
+def test_send_options_pass_through(shop: Any, capture: Any) -> None:
+    with SyncShop(retry_policy=FAST) as client:
+        assert client.get("/moved").status_code == 307
+        followed = client.get("/moved", follow_redirects=True)
+    assert followed.status_code == 200
+    assert followed.json()["method"] == "GET"
+    assert [h["http.response.status_code"] for h in client_hops(capture)] == [307, 200]
+
+
 def test_retries_show_as_attempts_and_stop_on_success(shop: Any, capture: Any) -> None:
     with SyncShop(retry_policy=FAST) as client:
         response = client.get("/flaky/a", params={"fail": 2})

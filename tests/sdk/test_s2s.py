@@ -200,20 +200,21 @@ def test_an_unreachable_sso_gives_a_clear_error(capture: Any) -> None:
         sdk.ServiceTokens(settings).token()
 
 
+class DictCache:
+    def __init__(self) -> None:
+        self.items: dict[str, sdk.ServiceToken] = {}
+
+    def get(self, key: str) -> sdk.ServiceToken | None:
+        return self.items.get(key)
+
+    def set(self, key: str, token: sdk.ServiceToken) -> None:
+        self.items[key] = token
+
+    def delete(self, key: str) -> None:
+        self.items.pop(key, None)
+
+
 async def test_a_shared_cache_serves_every_provider(peer: Peers) -> None:
-    class DictCache:
-        def __init__(self) -> None:
-            self.items: dict[str, sdk.ServiceToken] = {}
-
-        def get(self, key: str) -> sdk.ServiceToken | None:
-            return self.items.get(key)
-
-        def set(self, key: str, token: sdk.ServiceToken) -> None:
-            self.items[key] = token
-
-        def delete(self, key: str) -> None:
-            self.items.pop(key, None)
-
     cache = DictCache()
     one = sdk.ServiceTokens(peer.settings(), cache=cache)
     two = sdk.ServiceTokens(peer.settings(), cache=cache)
@@ -229,3 +230,21 @@ def test_tokens_do_not_show_in_repr(peer: Peers) -> None:
     assert token.access_token not in repr(token)
     assert token.access_token not in repr(token.credential())
     assert token.access_token not in str(token.credential())
+
+
+async def test_a_client_class_cache_is_shared_by_its_instances(peer: Peers) -> None:
+    peer.sso.delay = 0.2
+
+    class CachedOrders(sdk.S2SClient):
+        service = "orders"
+        token_cache = DictCache()
+
+    clients = [CachedOrders() for _ in range(5)]
+    try:
+        responses = await asyncio.gather(*(c.get("/echo", as_service=True) for c in clients))
+    finally:
+        for client in clients:
+            await client.aclose()
+    assert {r.status_code for r in responses} == {200}
+    assert len(peer.sso.issued) == 1
+    assert CachedOrders.token_cache.items  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 
@@ -53,6 +53,9 @@ def echo_app(state: EchoState) -> Starlette:
             return JSONResponse({"error": "busy"}, status_code=code, headers=headers)
         return JSONResponse({"key": key, "calls": state.calls[key]})
 
+    async def moved(request: Request) -> RedirectResponse:
+        return RedirectResponse("/echo", status_code=307)
+
     async def slow(request: Request) -> JSONResponse:
         await asyncio.sleep(float(request.query_params.get("seconds", "2")))
         return JSONResponse({"slow": True})
@@ -62,6 +65,7 @@ def echo_app(state: EchoState) -> Starlette:
             Route("/echo", echo, methods=["GET", "POST"]),
             Route("/flaky/{key}", flaky, methods=["GET", "POST"]),
             Route("/slow", slow),
+            Route("/moved", moved),
         ]
     )
 
