@@ -203,3 +203,17 @@ def test_a_10000_hop_trace_stays_usable(dashboard: str, page: Any) -> None:
     )
     screenshot(page, "dashboard-large-folded.png")
     assert errors == []
+
+
+def test_picking_a_request_row_opens_its_trace(dashboard: str, page: Any) -> None:
+    page.goto(f"{dashboard}/?errors=1&method=POST")
+    page.get_by_text("Requests 1 to 1.").wait_for(timeout=WAIT_MS)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=WAIT_MS)
+    box = grid.bounding_box()
+    assert box is not None
+    # The grid is a canvas: click the first row's selection box (below the header row).
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    page.get_by_text("The request failed. First failing hop:").wait_for(timeout=WAIT_MS)
+    assert f"trace={app_store.CHECKOUT}" in page.url
+    assert "page=trace" in page.url
