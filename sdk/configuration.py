@@ -15,8 +15,9 @@ from sdk import errors, tracing
 from sdk.config import Config, config_from
 from sdk.logger import LEVEL_NUMBERS, Threshold, logger_class
 from sdk.output import LineWriter, StructlogLineLoggerFactory
+from sdk.routing import install_routing
 from sdk.shaping import LEVEL_OF_METHOD, LOGGER_KEY, Record, Shaper, render
-from sdk.stdlib import LineHandler, SchemaFormatter, install_routing
+from sdk.stdlib import LineHandler, SchemaFormatter
 
 _lock = threading.Lock()
 

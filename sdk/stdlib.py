@@ -8,8 +8,6 @@ standard (everything else is an ``extra=`` field) is the one used here.
 from __future__ import annotations
 
 import logging
-import logging.config
-import sys
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -138,52 +136,3 @@ class LineHandler(logging.Handler):
                 self.handleError(record)
                 return
         self._writer().write(line)
-
-
-def _writes_to_std_stream(handler: logging.Handler) -> bool:
-    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
-        return False
-    stream = handler.stream
-    return any(stream is s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__))
-
-
-def route_foreign_handlers() -> None:
-    """Loggers that frameworks give their own stdout/stderr handlers (uvicorn, gunicorn,
-    ``logging.basicConfig``) would print a second, non-schema line: drop those handlers and
-    let the records propagate to the root, where the SDK's handler shapes them."""
-    loggers = [logging.getLogger()]
-    loggers += [
-        x for x in logging.root.manager.loggerDict.values() if isinstance(x, logging.Logger)
-    ]
-    for logger in loggers:
-        foreign = [h for h in logger.handlers if _writes_to_std_stream(h)]
-        for handler in foreign:
-            logger.removeHandler(handler)
-        if foreign and logger is not logging.root:
-            logger.propagate = True
-
-
-class RoutingDictConfigurator(logging.config.DictConfigurator):
-    """``logging.config.dictConfig`` as usual, then foreign stdout handlers routed (uvicorn
-    configures its loggers this way when its server starts, after ``sdk.configure``)."""
-
-    def configure(self) -> None:
-        super().configure()
-        if any(isinstance(h, LineHandler) for h in logging.getLogger().handlers):
-            route_foreign_handlers()
-        else:  # a dictConfig that replaced the root's handlers: put the SDK's back
-            restore = _restore_root
-            if restore is not None:
-                restore()
-                route_foreign_handlers()
-
-
-_restore_root: Callable[[], None] | None = None
-
-
-def install_routing(restore_root: Callable[[], None]) -> None:
-    """Route foreign handlers now and after every later ``dictConfig``."""
-    global _restore_root
-    _restore_root = restore_root
-    logging.config.dictConfigClass = RoutingDictConfigurator
-    route_foreign_handlers()

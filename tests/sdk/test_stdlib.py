@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import logging.config
 import subprocess
-import sys
 from collections.abc import Callable
 
 import jsonschema
@@ -71,29 +70,6 @@ def test_uvicorn_configured_before_the_sdk(
     assert result.stderr == b""
     records = parse_lines(result.stdout, validator)
     assert any(r["log.logger"] == "uvicorn.access" for r in records)
-
-
-def test_foreign_std_stream_handlers_are_routed(capture: Capture) -> None:
-    capture.only_sdk_handler()
-    logger = logging.getLogger("framework.own")
-    logger.addHandler(logging.StreamHandler(sys.stderr))
-    logger.propagate = False
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "handlers": {"out": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
-            "loggers": {"framework.dict": {"handlers": ["out"], "propagate": False}},
-        }
-    )
-    assert not logger.handlers  # routed along with the ones dictConfig made
-    logger_dict = logging.getLogger("framework.dict")
-    assert not logger_dict.handlers
-    assert logger_dict.propagate
-    logger_dict.info("from dictConfig")
-    logger.warning("from its own handler")
-    records = capture.take()
-    assert [r["message"] for r in records] == ["from dictConfig", "from its own handler"]
 
 
 def test_stdlib_record_fields(capture: Capture) -> None:
