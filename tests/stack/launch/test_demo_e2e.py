@@ -6,15 +6,18 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import httpx
 import pytest
 
 from dashboards import open_store
 from stack.demo.faults import SLOW_SECONDS, Fault
 from stack.launch import SERVICES, free_port
+from stack.launch.ports import wait_listening
 
 DURATION_S = 12  # enough for the fault schedule to go round at least twice at 4/s
 Record = Mapping[str, Any]
@@ -45,16 +48,28 @@ def _is_token_fetch(hop: Record) -> bool:
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("demo")
     ports = {name: free_port() for name in SERVICES}
+    dashboard_port = free_port()
     argv = [sys.executable, "-m", "stack.cli", "demo", "--no-browser",
             "--duration", str(DURATION_S), "--state-dir", str(work / "state"),
-            "--dashboard-port", str(free_port())]
+            "--dashboard-port", str(dashboard_port)]
     for name, port in ports.items():
         argv += ["--port", f"{name}={port}"]
-    done = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=240)
     state = work / "state"
-    report = (state / "demo" / "traffic.jsonl").read_text().splitlines()
-    sent = [json.loads(line) for line in report]
-    return {"done": done, "state": state, "sent": sent, "ports": ports}
+    traffic = state / "demo" / "traffic.jsonl"
+    demo = subprocess.Popen(argv, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    # While traffic flows (so everything has started), ask the dashboard for its page.
+    dashboard_status = None
+    deadline = time.monotonic() + 180
+    while demo.poll() is None and not traffic.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if demo.poll() is None and wait_listening("127.0.0.1", dashboard_port):
+        dashboard_status = httpx.get(f"http://127.0.0.1:{dashboard_port}/", timeout=30)
+    out, err = demo.communicate(timeout=240)
+    done = subprocess.CompletedProcess(argv, demo.returncode, out, err)
+    sent = [json.loads(line) for line in traffic.read_text().splitlines()]
+    return {"done": done, "state": state, "sent": sent, "ports": ports,
+            "dashboard": dashboard_status}
 
 
 def test_demo_runs_and_says_what_runs_where(demo_run: dict[str, Any]) -> None:
@@ -64,6 +79,9 @@ def test_demo_runs_and_says_what_runs_where(demo_run: dict[str, Any]) -> None:
         assert name in done.stderr
         assert f"127.0.0.1:{port}" in done.stderr
     assert "payments sent" in done.stderr
+    if "│ dashboard" in done.stderr:  # the table lists it: it started and listened
+        assert demo_run["dashboard"] is not None
+        assert demo_run["dashboard"].status_code == 200
 
 
 def test_no_line_is_lost(demo_run: dict[str, Any]) -> None:
