@@ -377,6 +377,7 @@ def fill_search(url: str, path: Path, records: int) -> None:
 
 
 def report(results: list[tuple[str, float, float | None]]) -> None:
+    print(flush=True)
     width = max(len(r[0]) for r in results)
     for label, ms, target in results:
         verdict = ""
@@ -385,7 +386,7 @@ def report(results: list[tuple[str, float, float | None]]) -> None:
         ratio = ""
         if "search" in label:
             ratio = f"  {JAEGER_SEARCH_MS / ms:6.1f}x faster than Jaeger's ~1.3 s"
-        print(f"{label:<{width}}  {ms:9.2f} ms{verdict}{ratio}")
+        print(f"{label:<{width}}  {ms:9.2f} ms{verdict}{ratio}", flush=True)
 
 
 def main() -> int:
@@ -427,6 +428,7 @@ def main() -> int:
 
     with open_store(f"sqlite:///{path}") as store:
         results = measure(f"SQLite {records:,}", store, args.repeat)
+    report(results)  # now, and again with the search engine's figures below
     if not args.skip_search:
         from osmem_server import OsmemServer
 
