@@ -230,6 +230,6 @@ def render(store: Store) -> None:
         st.subheader("Latency")
         st.caption(
             f"Durations of the {len(sample.items)} "
-            f"{'first' if filters.order == 'oldest' else 'newest'} matching requests."
+            f"{filters.order} matching requests."
         )
         st.plotly_chart(figures.histogram([r.duration_ms for r in sample.items]))
