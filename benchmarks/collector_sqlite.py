@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -251,6 +252,9 @@ def main() -> int:
         size = write_lines(path, count)
         mib = size / 1024 / 1024
         print(f"file: {count:,} lines, {mib:.1f} MiB, {size / count:.0f} bytes a line")
+        cores = os.cpu_count() or 1
+        print("machine: {} cores, load average {:.1f} {:.1f} {:.1f} (figures shrink when the "
+              "load passes the cores)".format(cores, *os.getloadavg()))
 
         validators = run_child("validators", path, work)
         print(f"\nvalidators ({validators['docs']:,} documents, documents/s):")
