@@ -143,17 +143,21 @@ def render_folded(row: Row) -> None:
     cols[1].metric("failed", f"{row.errors:,}")
     cols[2].metric("median", ns_ms(durations[total // 2]))
     cols[3].metric("slowest", ns_ms(durations[-1]))
-    shown = row.members[:MEMBERS_SHOWN]
+    failed = {id(m) for m in row.members if any(h.failed for h in m.walk())}
+    # Failed calls first, then in time order.
+    ordered = sorted(row.members, key=lambda m: id(m) not in failed)
+    shown = ordered[:MEMBERS_SHOWN]
+    cut = "" if total <= MEMBERS_SHOWN else f" (the first {MEMBERS_SHOWN:,})"
     st.caption(
-        f"The calls{'' if total <= MEMBERS_SHOWN else f' (first {MEMBERS_SHOWN:,})'}; pick a "
-        "failed one in the hop list above to see it in full."
+        f"The calls, failed ones first{cut}; pick a failed one in the hop list above to see "
+        "it in full."
     )
     st.dataframe(
         {
             "start": [format_ns(m.adj_start_ns) for m in shown],
             "duration": [ns_ms(m.duration_ns) for m in shown],
             "status": [m.status_code for m in shown],
-            "failed": [any(h.failed for h in m.walk()) for m in shown],
+            "failed": [id(m) in failed for m in shown],
             "span": [m.span_id or "" for m in shown],
         },
         hide_index=True,

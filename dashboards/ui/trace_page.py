@@ -14,7 +14,7 @@ from dashboards.records import format_ns
 from dashboards.store import Store, StoreError
 from dashboards.ui import figures, graphs, hop_detail, nav, url_state
 from dashboards.ui.data import LoadedTrace, store_url, trace_at
-from dashboards.ui.rows import Row, flatten, label, page_count, page_of, row_holding
+from dashboards.ui.rows import COLLAPSE_AT, Row, flatten, label, page_count, page_of, row_holding
 from dashboards.ui.show import literal, problem
 from dashboards.ui.text import ns_ms, shorten
 
@@ -46,6 +46,8 @@ def _pick_bar() -> None:
 
 
 def render(store: Store) -> None:
+    """Draw the page. Traces are read through the cached :func:`trace_at` (same store)."""
+    del store
     _seed()
     top, back = st.columns([5, 1])
     top.title("Trace")
@@ -91,8 +93,8 @@ def render(store: Store) -> None:
     _summary(loaded)
     st.subheader("Hop chain")
     st.graphviz_chart(graphs.chain_dot(loaded.tree))
-    rows = flatten(loaded.tree, loaded.index, collapse_at=None if not fold else 5)
-    chosen = _chosen_key(loaded)
+    rows = flatten(loaded.tree, loaded.index, collapse_at=COLLAPSE_AT if fold else None)
+    chosen = _chosen_key(loaded, rows)
     page_rows = _waterfall(loaded, rows, chosen)
     _detail(loaded, rows, page_rows)
     _unattached(loaded)
@@ -112,7 +114,7 @@ def _summary(loaded: LoadedTrace) -> None:
     cols[3].metric("Result", f"{status or '-'} · {outcome}")
     literal(
         f"{summary.root_service or '?'} {root.operation if root else ''} · started "
-        f"{_start_text(loaded)} · path: {summary.signature}"
+        f"{format_ns(summary.start_ns)} · path: {summary.signature}"
     )
     if loaded.truncated:
         st.warning(f"Only the first {loaded.records:,} records of this trace were read.")
@@ -123,15 +125,13 @@ def _summary(loaded: LoadedTrace) -> None:
         literal(label(Row(key="", depth=0, hop=failure)) + (f"\n{error}" if error else ""))
 
 
-def _start_text(loaded: LoadedTrace) -> str:
-    return format_ns(loaded.summary.start_ns)
-
-
-def _chosen_key(loaded: LoadedTrace) -> str:
+def _chosen_key(loaded: LoadedTrace, rows: list[Row]) -> str:
     """The hop to show in detail: from the URL or a click, else the first failure, else
     the root."""
     current = st.session_state.get("tr_hop")
-    if isinstance(current, str) and (current.startswith("fold-") or loaded.index.get(current)):
+    if isinstance(current, str) and (
+        loaded.index.get(current) is not None or any(r.key == current for r in rows if r.folded)
+    ):
         return current
     fallback = loaded.tree.first_failure or loaded.tree.root
     key = loaded.index.key(fallback) if fallback is not None else ""

@@ -203,3 +203,18 @@ def test_a_waterfall_page_link_opens_that_page(monkeypatch: Any, large: str) -> 
     hop = app.selectbox(key="tr_hop")
     assert hop.index == 0
     assert hop.options[0].startswith("cart GET /item")
+
+
+def test_a_folded_run_is_shown_as_a_whole(monkeypatch: Any, large: str) -> None:
+    app = run_app(monkeypatch, large, trace=app_store.LARGE)
+    hop = app.selectbox(key="tr_hop")
+    (run,) = [n for n, o in enumerate(hop.options) if o.strip().startswith("\u00d7 ")]
+    hop.select_index(run).run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["calls"], metrics["failed"]) == (f"{app_store.LARGE_CALLS:,}", "1")
+    (calls,) = [t for t in tables(app) if "span" in t]
+    assert len(calls["span"]) == 1000
+    assert calls["failed"].count(True) == 1
+    # Unfolding drops the folded row; the choice falls back to the first failure.
+    app.toggle(key="tr_fold").set_value(False).run()
+    assert "cart.OutOfStock: item 1234 is gone — status 500" in texts(app, "code")
