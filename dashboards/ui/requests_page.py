@@ -188,7 +188,11 @@ def _previous_page() -> None:
 
 def render(store: Store) -> None:
     st.title("Requests")
-    filters = read_filters(store)
+    try:
+        filters = read_filters(store)
+    except StoreError as exc:
+        problem("The store could not answer.", str(exc))
+        return
     cursors = _cursors(filters)
     try:
         query = to_query(filters, limit=PAGE_SIZE, cursor=cursors[-1])

@@ -124,7 +124,16 @@ def test_a_bad_attribute_filter_is_explained(monkeypatch: Any, store: str) -> No
     assert any("is not field=value" in c for c in texts(app, "code"))
 
 
-def test_an_unusable_store_is_explained(monkeypatch: Any, tmp_path: Any) -> None:
-    app = run_app(monkeypatch, "redis://nowhere:1")
-    assert texts(app, "error") == ["The store cannot be opened."]
-    assert any("unknown store URL" in c for c in texts(app, "code"))
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("redis://nowhere:1", "unknown store URL"),
+        ("sqlite:////nonexistent/dir/x.db", "no hopscope store at /nonexistent/dir/x.db"),
+        ("opensearch+http://127.0.0.1:1", "ConnectionError"),
+    ],
+)
+def test_an_unusable_store_is_explained(monkeypatch: Any, url: str, reason: str) -> None:
+    for page in ("requests", "trace", "services"):
+        app = run_app(monkeypatch, url, page=page, trace=app_store.CART)
+        assert texts(app, "error") == ["The store cannot be opened."]
+        assert any(reason in c for c in texts(app, "code"))
