@@ -32,9 +32,9 @@ def dot_string(text: str) -> str:
 
 def ms(value: float) -> str:
     """Milliseconds for people: ``0.42 ms``, ``12.3 ms``, ``1.25 s``."""
-    if value >= 1000:
+    if abs(value) >= 1000:
         return f"{value / 1000:.2f} s"
-    if value >= 10:
+    if abs(value) >= 10:
         return f"{value:.1f} ms"
     return f"{value:.2f} ms"
 

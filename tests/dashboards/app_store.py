@@ -111,6 +111,26 @@ def large(t: TraceBuilder) -> None:
         )
 
 
+#: gateway -> inventory, whose host clock runs 80 ms ahead.
+SKEWED = "5ce3ed00" * 4
+
+
+def skewed(t: TraceBuilder) -> None:
+    root = t.server("gateway", "/stock", 0, 100)
+    call = t.client("gateway", "inventory", 10, 90, parent=root, path="/stock")
+    t.server("inventory", "/stock", 100, 160, parent=call, caller="gateway")
+
+
+def skewed_records() -> list[dict[str, Any]]:
+    t = TraceBuilder(SKEWED, T0)
+    skewed(t)
+    return t.records
+
+
+def skewed_store(tmp_path_factory: Any) -> str:
+    return _once(tmp_path_factory, "app-skewed", skewed_records)
+
+
 def small_records() -> list[dict[str, Any]]:
     """The checkout, cart, search and 404 traces, one second apart."""
     out: list[dict[str, Any]] = []

@@ -138,12 +138,29 @@ def test_a_malformed_trace_id_says_so(monkeypatch: Any, store: str) -> None:
     assert "<b>nope</b>" in texts(app, "code")
 
 
-def test_skew_toggle_goes_in_the_url(monkeypatch: Any, store: str) -> None:
-    app = run_app(monkeypatch, store, trace=app_store.CART)
+def test_the_skew_toggle_moves_hops_of_a_fast_clock(
+    monkeypatch: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    store = app_store.skewed_store(tmp_path_factory)
+    app = run_app(monkeypatch, store, trace=app_store.SKEWED)
     assert "skew" not in app.query_params
+    # As recorded, inventory answered after the call to it had ended.
+    assert sorted(b for bases in starts(app).values() for b in bases) == [0.0, 10.0, 100.0]
     app.toggle(key="tr_skew").set_value(True).run()
     assert app.query_params["skew"] == "1"
-    assert {m.label: m.value for m in app.metric}["Duration"] == "50.0 ms"
+    assert sorted(b for bases in starts(app).values() for b in bases) == [0.0, 10.0, 20.0]
+    hop = app.selectbox(key="tr_hop")
+    (inventory,) = [n for n, o in enumerate(hop.options) if o.strip() == "inventory GET /stock"]
+    hop.select_index(inventory).run()
+    (facts,) = [t for t in tables(app) if "field" in t]
+    assert dict(zip(facts["field"], facts["value"], strict=True))["clock skew adjustment"] == (
+        "-80.0 ms"
+    )
+
+
+def starts(app: Any) -> dict[str, list[float]]:
+    (figure,) = [json.loads(s) for s in spec(app, "plotly_chart")]
+    return {t["name"]: t["base"] for t in figure["data"]}
 
 
 def test_the_trace_json_download_is_offered(monkeypatch: Any, store: str) -> None:

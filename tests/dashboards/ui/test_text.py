@@ -24,3 +24,4 @@ def test_dot_strings_are_quoted() -> None:
 
 def test_durations_read_well() -> None:
     assert [ms(0.4242), ms(12.34), ms(1250)] == ["0.42 ms", "12.3 ms", "1.25 s"]
+    assert [ms(-80), ms(-2500)] == ["-80.0 ms", "-2.50 s"]
