@@ -164,7 +164,14 @@ _COLUMNS: Final = {
     "duration_ms": st.column_config.NumberColumn("duration", format="%.1f ms"),
     "status": st.column_config.NumberColumn("status", format="%d"),
     "link": st.column_config.LinkColumn("open", display_text="open ↗"),
+    "service": st.column_config.TextColumn("root service"),
 }
+
+
+_ORDER: Final = (
+    "time", "request", "duration_ms", "status", "errors", "hops", "services", "link", "service",
+    "trace_id",
+)
 
 
 def _cursors(filters: RequestFilters) -> list[str | None]:
@@ -220,6 +227,7 @@ def render(store: Store) -> None:
             selection_mode="single-row",
             hide_index=True,
             column_config=_COLUMNS,
+            column_order=_ORDER,
         )
         picked = event.selection.rows
         if picked and 0 <= picked[0] < len(page.items):
