@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from dashboards import records as f
@@ -50,8 +51,15 @@ def client_target(record: Record) -> str | None:
         return target
     url = record.get(f.URL_FULL)
     if isinstance(url, str) and url:
-        return urlsplit(url).hostname or None
+        return _url_parts(url)[0]
     return None
+
+
+@lru_cache(maxsize=4096)
+def _url_parts(url: str) -> tuple[str | None, str]:
+    """(host, path) of a URL; a trace calls the same few URLs many times over."""
+    parts = urlsplit(url)
+    return parts.hostname or None, parts.path
 
 
 def operation(record: Record, kind: str) -> str:
@@ -62,7 +70,7 @@ def operation(record: Record, kind: str) -> str:
     if kind == "client":
         route = record.get(f.ROUTE)
         url = record.get(f.URL_FULL)
-        path = route or (urlsplit(url).path if isinstance(url, str) else "") or ""
+        path = route or (_url_parts(url)[1] if isinstance(url, str) else "") or ""
         return prefix + str(path)
     return str(record.get(f.MESSAGE) or "")
 
