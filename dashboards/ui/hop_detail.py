@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Final
+from urllib.parse import parse_qsl
 
 import streamlit as st
 
@@ -73,7 +74,18 @@ def log_table(lines: Sequence[Record]) -> dict[str, list[str]]:
     }
 
 
+def query_table(query: str) -> dict[str, list[str]]:
+    """``a=1&b=x`` as name/value rows (blank values kept, order kept)."""
+    pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    return {"name": [k for k, _ in pairs], "value": [v for _, v in pairs]}
+
+
 def _bodies(hop: Hop) -> None:
+    query = _value(hop.record, "url.query")
+    if query:
+        st.markdown("**Query parameters**")
+        table = query_table(str(query))
+        st.dataframe(table, hide_index=True, height=table_height(len(table["name"])))
     for title, name in (
         ("Request body", "http.request.body.content"),
         ("Response body", "http.response.body.content"),

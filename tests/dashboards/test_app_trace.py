@@ -235,3 +235,12 @@ def test_a_folded_run_is_shown_as_a_whole(monkeypatch: Any, large: str) -> None:
     # Unfolding drops the folded row; the choice falls back to the first failure.
     app.toggle(key="tr_fold").set_value(False).run()
     assert "cart.OutOfStock: item 1234 is gone — status 500" in texts(app, "code")
+
+
+def test_the_request_hop_shows_its_query_parameters(monkeypatch: Any, store: str) -> None:
+    app = run_app(monkeypatch, store, trace=app_store.SEARCH)
+    # No failure: the root is chosen.
+    assert app.selectbox(key="tr_hop").options[app.selectbox(key="tr_hop").index] == (
+        "gateway GET /search"
+    )
+    assert {"name": ["q"], "value": ["shoes"]} in tables(app)
