@@ -2,6 +2,17 @@
 
 Decisions only, no I/O: the sync and async clients ask :meth:`RetryPolicy.delay` after each
 attempt and sleep in their own way.
+
+What is retried by default, for idempotent methods (and for any method the call marks
+``retry=True``):
+
+* a connection that never opened or was closed before any response (connect errors and
+  timeouts, pool timeouts, a kept-alive connection the server had closed);
+* a read timeout: the request may have been handled, but repeating an idempotent request
+  has the same effect as sending it once, which is what idempotent means;
+* a 429, 502, 503 or 504 answer (``Retry-After`` honoured).
+
+A POST or PATCH without ``retry=True`` is never retried: the service may have acted on it.
 """
 
 from __future__ import annotations
@@ -10,9 +21,10 @@ import email.utils
 import random
 import time
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported when a call is judged, not when ``sdk`` is imported
+    import httpx
 
 #: methods safe to repeat (RFC 9110 idempotent methods).
 IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
@@ -26,8 +38,9 @@ _random = random.Random()
 class RetryPolicy:
     """``retries`` more attempts after the first, exponential backoff with full jitter.
 
-    Only idempotent methods are retried unless the call says ``retry=True``; a
-    ``Retry-After`` header on 429/503 is honoured up to ``max_delay``.
+    Only idempotent methods are retried unless the call says ``retry=True``; see the module
+    for the errors and statuses retried. A ``Retry-After`` header on 429/503 is honoured up
+    to ``max_delay``.
     """
 
     retries: int = 2
@@ -49,7 +62,7 @@ class RetryPolicy:
         if not retry_unsafe and method.upper() not in IDEMPOTENT:
             return None
         if error is not None:
-            if not isinstance(error, httpx.TransportError) or not retryable_error(error):
+            if not retryable_error(error):
                 return None
         elif response is None or response.status_code not in RETRY_STATUSES:
             return None
@@ -62,12 +75,19 @@ class RetryPolicy:
         return wait
 
 
-def retryable_error(error: httpx.TransportError) -> bool:
-    """Errors where the request did not reach the service: the connection never opened, or
-    a kept-alive connection was closed by the server before any response."""
+def retryable_error(error: BaseException) -> bool:
+    """Errors worth another attempt of a request that is safe to repeat: the connection
+    never opened, a kept-alive connection was closed by the server before any response, or
+    no response came in time."""
+    import httpx
+
     return isinstance(
         error,
-        httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.RemoteProtocolError,
+        httpx.ConnectError
+        | httpx.ConnectTimeout
+        | httpx.PoolTimeout
+        | httpx.RemoteProtocolError
+        | httpx.ReadTimeout,
     )
 
 

@@ -174,14 +174,39 @@ def test_connection_refused_is_retried_then_raised(capture: Any) -> None:
         assert hop["message"] == "shop GET /echo -> ConnectError"
 
 
-async def test_a_timeout_is_recorded_and_not_retried(shop: Any, capture: Any) -> None:
-    async with Shop(timeout=0.2, retry_policy=FAST) as client:
+async def test_a_read_timeout_is_retried_for_idempotent_methods(shop: Any, capture: Any) -> None:
+    async with Shop(timeout=0.3, retry_policy=FAST) as client:
+        response = await client.get("/stall/g", params={"fail": 1, "seconds": 2})
+        assert response.status_code == 200
+        hops = client_hops(capture)
+        assert [h["hopscope.hop.attempt"] for h in hops] == [1, 2]
+        assert hops[0]["error.type"] == "httpx.ReadTimeout"
+        assert hops[0]["log.level"] == "error"
+        assert "http.response.status_code" not in hops[0]
+        assert hops[1]["http.response.status_code"] == 200
+        assert shop.calls["g"] == 2
+        # a read timeout on every attempt: the retries are used up, the last error raised
         with pytest.raises(httpx.ReadTimeout):
-            await client.get("/slow", params={"seconds": 1})
+            await client.put("/stall/u", params={"fail": 9, "seconds": 2})
+    assert [h.get("error.type") for h in client_hops(capture)] == ["httpx.ReadTimeout"] * 3
+
+
+async def test_a_read_timeout_of_a_post_is_retried_only_when_the_caller_says_so(
+    shop: Any, capture: Any
+) -> None:
+    async with Shop(timeout=0.3, retry_policy=FAST) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.post("/stall/p", params={"fail": 1, "seconds": 2}, json={"n": 1})
+        hops = client_hops(capture)
+        assert [h["error.type"] for h in hops] == ["httpx.ReadTimeout"]
+        assert shop.calls["p"] == 1
+        response = await client.post(
+            "/stall/q", params={"fail": 1, "seconds": 2}, json={"n": 1}, retry=True
+        )
+    assert response.status_code == 200
     hops = client_hops(capture)
-    assert len(hops) == 1
-    assert hops[0]["error.type"] == "httpx.ReadTimeout"
-    assert hops[0]["log.level"] == "error"
+    assert [h.get("error.type") for h in hops] == ["httpx.ReadTimeout", None]
+    assert shop.calls["q"] == 2
 
 
 def test_injected_connect_error_then_success(shop: Any, capture: Any) -> None:
@@ -216,4 +241,10 @@ def test_retry_policy_delays() -> None:
     assert dated_wait is not None
     assert 1.0 <= dated_wait <= 3.0
     assert policy.delay(1, "GET", error=httpx.ConnectTimeout("t")) is not None
-    assert policy.delay(1, "GET", error=httpx.ReadTimeout("t")) is None
+    assert policy.delay(1, "GET", error=httpx.ReadTimeout("t")) is not None
+    assert policy.delay(1, "DELETE", error=httpx.ReadTimeout("t")) is not None
+    assert policy.delay(1, "POST", error=httpx.ReadTimeout("t")) is None
+    assert policy.delay(1, "PATCH", error=httpx.ReadTimeout("t"), retry_unsafe=True) is not None
+    assert policy.delay(4, "GET", error=httpx.ReadTimeout("t")) is None  # retries used up
+    assert policy.delay(1, "GET", error=httpx.WriteError("t")) is None
+    assert policy.delay(1, "GET", error=ValueError("not a transport error")) is None

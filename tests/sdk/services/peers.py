@@ -53,6 +53,14 @@ def echo_app(state: EchoState) -> Starlette:
             return JSONResponse({"error": "busy"}, status_code=code, headers=headers)
         return JSONResponse({"key": key, "calls": state.calls[key]})
 
+    async def stall(request: Request) -> JSONResponse:
+        """Answers the first ``fail`` calls only after ``seconds`` (the caller times out)."""
+        key = request.path_params["key"]
+        state.calls[key] = state.calls.get(key, 0) + 1
+        if state.calls[key] <= int(request.query_params.get("fail", "0")):
+            await asyncio.sleep(float(request.query_params.get("seconds", "2")))
+        return JSONResponse({"key": key, "calls": state.calls[key]})
+
     async def moved(request: Request) -> RedirectResponse:
         return RedirectResponse("/echo", status_code=307)
 
@@ -65,6 +73,7 @@ def echo_app(state: EchoState) -> Starlette:
             Route("/echo", echo, methods=["GET", "POST"]),
             Route("/flaky/{key}", flaky, methods=["GET", "POST"]),
             Route("/slow", slow),
+            Route("/stall/{key}", stall, methods=["GET", "POST", "PUT"]),
             Route("/moved", moved),
         ]
     )
@@ -77,14 +86,18 @@ class SSOState:
     delay: float = 0.0
     lifetime: int = 300
     issued: list[str] = field(default_factory=list)
+    traceparents: list[str | None] = field(default_factory=list)
 
 
 def sso_app(state: SSOState) -> Starlette:
     async def token(request: Request) -> JSONResponse:
+        state.traceparents.append(request.headers.get("traceparent"))
         form = await request.form()
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
         client_id, _, secret = base64.b64decode(encoded or b"").decode().partition(":")
-        if scheme != "Basic" or (client_id, secret) != (state.client_id, state.client_secret):
+        if scheme != "Basic":  # client_secret_post: the credentials in the form
+            client_id, secret = str(form.get("client_id")), str(form.get("client_secret"))
+        if (client_id, secret) != (state.client_id, state.client_secret):
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         if form.get("grant_type") != "client_credentials":
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
