@@ -182,6 +182,7 @@ class ClientHop:
     response_body: BodyExcerpt | None = None
     response_type: str | None = None
     error: BaseException | None = None
+    sampled: bool = True  # the trace flag the attempt's ``traceparent`` carries
 
     def write(self, now: int) -> None:
         write_hop(self, now)

@@ -126,3 +126,14 @@ def enclosing_hop() -> tuple[str, str] | None:
     if isinstance(trace_id, str) and isinstance(span_id, str):
         return trace_id, span_id
     return current_ids()
+
+
+def enclosing_parent() -> Parent | None:
+    """The enclosing hop (see :func:`enclosing_hop`) as the parent of an outbound call, with
+    the sampling decision of the active span."""
+    ids = enclosing_hop()
+    if ids is None:
+        return None
+    active = trace.get_current_span().get_span_context()
+    sampled = active.trace_flags.sampled if active.is_valid else True
+    return Parent(ids[0], ids[1], sampled)

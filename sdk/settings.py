@@ -9,7 +9,7 @@ the service gets its own token from is ``SSO_TOKEN_URL`` with ``SSO_CLIENT_ID`` 
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, Literal
 
 from pydantic import Field, HttpUrl, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,7 +44,9 @@ class ServiceSettings(BaseSettings):
 
 class SSOSettings(BaseSettings):
     """``SSO_TOKEN_URL``, ``SSO_CLIENT_ID``, ``SSO_CLIENT_SECRET``, optional ``SSO_SCOPE``,
-    ``SSO_AUDIENCE`` and ``SSO_TIMEOUT``."""
+    ``SSO_AUDIENCE``, ``SSO_TIMEOUT`` and ``SSO_AUTH_METHOD``: how the client authenticates
+    (RFC 6749 2.3.1), HTTP Basic (``client_secret_basic``, the default) or the secret in
+    the form body (``client_secret_post``, for SSOs that accept only that)."""
 
     model_config = SettingsConfigDict(env_prefix="SSO_", extra="ignore", case_sensitive=False)
 
@@ -54,6 +56,7 @@ class SSOSettings(BaseSettings):
     scope: str | None = None
     audience: str | None = None
     timeout: float = Field(default=5.0, gt=0)
+    auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
 
 
 def service_settings(service: str) -> ServiceSettings:

@@ -1,8 +1,11 @@
 """The service's own token: obtained from the SSO with OAuth2 client credentials, kept in a
 cache (memory by default, pluggable), refreshed before it expires, fetched once per burst.
 
-A token's text never appears in ``repr``, in errors, or in a log line: the SSO call is
-written as a client hop without its bodies.
+The SSO call is a hop like any other: it carries the ``traceparent`` of the request being
+handled (a new trace when there is none) and is written as a client hop, so the SSO's
+server hop joins the caller's chain. Its body excerpts are redacted like every other
+(``client_secret``, ``access_token``); a token's text never appears in ``repr``, in
+errors, or in a log line.
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 
-import httpx
-
+from sdk.configuration import current_config
 from sdk.credentials import Credential
-from sdk.hops import ClientHop, Timing
-from sdk.propagation import new_span_id
-from sdk.request_scope import enclosing_hop
-from sdk.settings import SSOSettings, sso_settings
+from sdk.excerpts import BodyExcerpt, kind_of
+from sdk.hops import ORIGIN_HEADER, ClientHop, Timing
+from sdk.propagation import format_traceparent, new_span_id, new_trace_id
+from sdk.request_scope import enclosing_parent
+
+if TYPE_CHECKING:  # httpx and pydantic-settings load with the first fetch, not with ``sdk``
+    import httpx
+
+    from sdk.settings import SSOSettings
 
 #: target name of the SSO's client hops.
 SSO_TARGET: Final = "sso"
@@ -89,7 +96,11 @@ class ServiceTokens:
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.settings = settings if settings is not None else sso_settings()
+        if settings is None:
+            from sdk.settings import sso_settings
+
+            settings = sso_settings()
+        self.settings = settings
         self.cache: TokenCache = cache if cache is not None else MemoryTokenCache()
         self.refresh_margin = refresh_margin
         self.key = f"{self.settings.token_url}|{self.settings.client_id}"
@@ -105,7 +116,10 @@ class ServiceTokens:
     ) -> ServiceTokens:
         """The process-wide instance for these SSO settings (from the environment by
         default) and cache, so that every client of the process shares one fetch."""
-        settings = settings if settings is not None else sso_settings()
+        if settings is None:
+            from sdk.settings import sso_settings
+
+            settings = sso_settings()
         key = (str(settings.token_url), settings.client_id, id(cache))
         with cls._shared_lock:
             tokens = cls._shared.get(key)
@@ -156,52 +170,74 @@ class ServiceTokens:
 
     # -- asking the SSO ------------------------------------------------------------------
 
-    def _request_parts(self) -> tuple[dict[str, str], httpx.BasicAuth]:
+    def _request(self, http: httpx.Client | httpx.AsyncClient, hop: ClientHop) -> httpx.Request:
+        """The token request, with the hop's ``traceparent``; ``hop`` gets its body excerpt."""
         form = {"grant_type": "client_credentials"}
         if self.settings.scope:
             form["scope"] = self.settings.scope
         if self.settings.audience:
             form["audience"] = self.settings.audience
-        auth = httpx.BasicAuth(
-            self.settings.client_id, self.settings.client_secret.get_secret_value()
-        )
-        return form, auth
+        if self.settings.auth_method == "client_secret_post":
+            form["client_id"] = self.settings.client_id
+            form["client_secret"] = self.settings.client_secret.get_secret_value()
+        headers = {"accept": "application/json"}
+        if hop.trace_id is not None and hop.span_id is not None:
+            headers["traceparent"] = format_traceparent(hop.trace_id, hop.span_id, hop.sampled)
+        config = current_config()
+        if config is not None:
+            headers[ORIGIN_HEADER] = config.service
+        request = http.build_request("POST", hop.url, data=form, headers=headers)
+        hop.request_type = request.headers.get("content-type")
+        hop.request_body = _excerpt(hop.request_type, request.content)
+        return request
+
+    def _auth(self) -> httpx.Auth | None:
+        import httpx
+
+        if self.settings.auth_method == "client_secret_post":
+            return None
+        secret = self.settings.client_secret.get_secret_value()
+        return httpx.BasicAuth(self.settings.client_id, secret)
 
     def _fetch(self) -> ServiceToken:
-        form, auth = self._request_parts()
+        import httpx
+
         hop = self._hop()
         response: httpx.Response | None = None
         try:
             with httpx.Client(transport=self._transport, timeout=self.settings.timeout) as http:
-                response = http.post(str(self.settings.token_url), data=form, auth=auth)
+                response = http.send(self._request(http, hop), auth=self._auth())
         except httpx.HTTPError as exc:
             hop.error = exc
             raise SSOError(f"could not reach the SSO at {hop.url}: {type(exc).__name__}") from None
         finally:
             self.fetches += 1
-            self._finish(hop, response)
+            _finish(hop, response)
         return self._token_of(response)
 
     async def _afetch(self) -> ServiceToken:
-        form, auth = self._request_parts()
+        import httpx
+
         hop = self._hop()
         response: httpx.Response | None = None
         try:
             async with httpx.AsyncClient(
                 transport=self._async_transport, timeout=self.settings.timeout
             ) as http:
-                response = await http.post(str(self.settings.token_url), data=form, auth=auth)
+                response = await http.send(self._request(http, hop), auth=self._auth())
         except httpx.HTTPError as exc:
             hop.error = exc
             raise SSOError(f"could not reach the SSO at {hop.url}: {type(exc).__name__}") from None
         finally:
             self.fetches += 1
-            self._finish(hop, response)
+            _finish(hop, response)
         return self._token_of(response)
 
     def _hop(self) -> ClientHop:
+        import httpx
+
         url = httpx.URL(str(self.settings.token_url))
-        ids = enclosing_hop()
+        parent = enclosing_parent()
         return ClientHop(
             target=SSO_TARGET,
             method="POST",
@@ -210,17 +246,12 @@ class ServiceTokens:
             attempt=1,
             as_service=True,
             timing=Timing(time.time_ns(), time.perf_counter_ns()),
-            trace_id=ids[0] if ids else None,
+            trace_id=parent.trace_id if parent else new_trace_id(),
             span_id=new_span_id(),
-            parent_id=ids[1] if ids else None,
-            server=(url.host, url.port),
+            parent_id=parent.span_id if parent else None,
+            server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
+            sampled=parent.sampled if parent else True,
         )
-
-    @staticmethod
-    def _finish(hop: ClientHop, response: httpx.Response | None) -> None:
-        if response is not None:
-            hop.status = response.status_code
-        hop.write(time.perf_counter_ns())
 
     def _token_of(self, response: httpx.Response) -> ServiceToken:
         if response.status_code != 200:
@@ -249,6 +280,22 @@ class ServiceTokens:
             refresh_at=now + float(lifetime) - margin,
             token_type="Bearer" if not isinstance(kind, str) or kind.lower() == "bearer" else kind,
         )
+
+
+def _excerpt(content_type: str | None, content: bytes) -> BodyExcerpt:
+    config = current_config()
+    excerpt = BodyExcerpt(config.max_body if config and kind_of(content_type) else 0)
+    excerpt.add(content)
+    return excerpt
+
+
+def _finish(hop: ClientHop, response: httpx.Response | None) -> None:
+    now = time.perf_counter_ns()
+    if response is not None:
+        hop.status = response.status_code
+        hop.response_type = response.headers.get("content-type")
+        hop.response_body = _excerpt(hop.response_type, response.content)
+    hop.write(now)
 
 
 def _oauth_error(response: httpx.Response) -> str:

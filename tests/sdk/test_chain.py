@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import importlib.util
+import json
 import secrets
 import sys
 from collections.abc import Iterator
@@ -197,6 +198,11 @@ def test_a_refused_service_token_is_replaced_once(chain: Any) -> None:
     assert len(to_sso) == 1
     assert to_sso[0]["parent.id"] == to_c[0]["parent.id"]
     assert len(chain.issued_tokens()) == fetched + 1
+    # the token request is a hop of the same chain: b -> sso
+    sso_server = harness.poll(lambda: harness.hops(of_trace(chain, trace_id)["sso"], "server"))
+    assert [r["parent.id"] for r in sso_server] == [to_sso[0]["span.id"]]
+    assert sso_server[0]["service.origin.name"] == "b"
+    assert sso_server[0]["url.path"] == "/token"
 
 
 def test_every_line_is_valid_and_servers_write_no_access_log(
@@ -231,6 +237,7 @@ def test_a_burst_of_calls_makes_one_sso_request(tmp_path: Path) -> None:
         sso_hops = [r for r in burst.b.lines() if r.get("service.target.name") == "sso"]
         assert len(sso_hops) == 1
         assert sso_hops[0]["http.response.status_code"] == 200
-        assert "http.response.body.content" not in sso_hops[0]
+        answer = json.loads(sso_hops[0]["http.response.body.content"])
+        assert answer["access_token"] == "[REDACTED]"
     finally:
         burst.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import sys
 import threading
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 
 import sdk
@@ -248,3 +250,132 @@ async def test_a_client_class_cache_is_shared_by_its_instances(peer: Peers) -> N
     assert {r.status_code for r in responses} == {200}
     assert len(peer.sso.issued) == 1
     assert CachedOrders.token_cache.items  # type: ignore[attr-defined]
+
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT = "00f067aa0ba902b7"
+
+
+class TracedSSO:
+    """The peer SSO behind the SDK's middleware, so its server hops land in the capture."""
+
+    def __init__(self, state: Any, url: str) -> None:
+        self.state, self.url = state, url
+
+    def settings(self, **options: Any) -> SSOSettings:
+        return SSOSettings(
+            token_url=f"{self.url}/oauth/token",
+            client_id=self.state.client_id,
+            client_secret=self.state.client_secret,
+            **options,
+        )
+
+
+@pytest.fixture
+def traced_sso(capture: Any) -> Iterator[TracedSSO]:
+    state = peers.SSOState()
+    with inprocess.serve_asgi(sdk.instrument(peers.sso_app(state))) as url:
+        capture.take()
+        yield TracedSSO(state, url)
+        written = capture.stream.getvalue()
+        for secret in [state.client_secret, *state.issued]:
+            assert secret.encode() not in written
+
+
+def server_hop(records: list[Record], path: str) -> Record:
+    (hop,) = [
+        r for r in records if r.get("hopscope.hop.kind") == "server" and r["url.path"] == path
+    ]
+    return hop
+
+
+def sso_client_hop(records: list[Record]) -> Record:
+    (hop,) = [r for r in records if r.get("service.target.name") == "sso"]
+    return hop
+
+
+async def test_the_token_request_joins_the_trace_of_the_request(
+    traced_sso: TracedSSO, capture: Any
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    tokens = sdk.ServiceTokens(traced_sso.settings())
+
+    async def work(request: Request) -> JSONResponse:
+        await tokens.atoken()
+        return JSONResponse({"fetches": tokens.fetches})
+
+    front = sdk.instrument(Starlette(routes=[Route("/work", work)]))
+    with inprocess.serve_asgi(front) as url:
+        response = httpx.get(
+            f"{url}/work", headers={"traceparent": f"00-{TRACE}-{PARENT}-01"}, timeout=30
+        )
+        assert response.json() == {"fetches": 1}
+        records = inprocess.wait_for(capture.take, 3)
+    caller = server_hop(records, "/work")
+    fetch = sso_client_hop(records)
+    sso = server_hop(records, "/oauth/token")
+    assert (caller["trace.id"], caller["parent.id"]) == (TRACE, PARENT)
+    assert (fetch["trace.id"], fetch["parent.id"]) == (TRACE, caller["span.id"])
+    assert (sso["trace.id"], sso["parent.id"]) == (TRACE, fetch["span.id"])
+    assert sso["service.origin.name"] == "cart"
+    assert fetch["message"] == "sso POST /oauth/token -> 200"
+    assert fetch["hopscope.hop.as_service"] is True
+    assert fetch["http.request.body.content"] == "grant_type=client_credentials"
+    answer = json.loads(fetch["http.response.body.content"])
+    assert answer["access_token"] == "[REDACTED]"
+    assert answer["expires_in"] == 300
+    assert json.loads(sso["http.response.body.content"])["access_token"] == "[REDACTED]"
+
+
+def test_a_token_fetched_outside_a_request_starts_a_trace_of_its_own(
+    traced_sso: TracedSSO, capture: Any
+) -> None:
+    traced_sso.state.lifetime = 1  # the second call fetches again
+    tokens = sdk.ServiceTokens(traced_sso.settings())
+    tokens.token()
+    first = inprocess.wait_for(capture.take, 2)
+    time.sleep(0.6)
+    tokens.token()
+    second = inprocess.wait_for(capture.take, 2)
+    traces = []
+    for records in (first, second):
+        fetch, sso = sso_client_hop(records), server_hop(records, "/oauth/token")
+        assert "parent.id" not in fetch
+        assert sso["trace.id"] == fetch["trace.id"]
+        assert sso["parent.id"] == fetch["span.id"]
+        traces.append(fetch["trace.id"])
+    assert traces[0] != traces[1]
+
+
+def test_an_unsampled_request_asks_for_its_token_unsampled(
+    traced_sso: TracedSSO, capture: Any
+) -> None:
+    from sdk.request_scope import RequestScope
+
+    scope = RequestScope("GET", "/job", f"00-{TRACE}-{PARENT}-00")
+    scope.enter("GET", "/job", None)
+    try:
+        sdk.ServiceTokens(traced_sso.settings()).token()
+    finally:
+        scope.exit()
+    records = inprocess.wait_for(capture.take, 2)
+    fetch, sso = sso_client_hop(records), server_hop(records, "/oauth/token")
+    assert (fetch["trace.id"], fetch["parent.id"]) == (TRACE, scope.span_id)
+    assert sso["parent.id"] == fetch["span.id"]
+    assert traced_sso.state.traceparents[-1].endswith("-00")
+
+
+async def test_a_secret_sent_in_the_form_is_redacted(traced_sso: TracedSSO, capture: Any) -> None:
+    tokens = sdk.ServiceTokens(traced_sso.settings(auth_method="client_secret_post"))
+    assert (await tokens.atoken()).access_token == traced_sso.state.issued[0]
+    records = inprocess.wait_for(capture.take, 2)
+    fetch, sso = sso_client_hop(records), server_hop(records, "/oauth/token")
+    for body in (fetch["http.request.body.content"], sso["http.request.body.content"]):
+        assert "grant_type=client_credentials" in body
+        assert f"client_id={traced_sso.state.client_id}" in body
+        assert "client_secret=%5BREDACTED%5D" in body or "client_secret=[REDACTED]" in body
+    assert json.loads(fetch["http.response.body.content"])["access_token"] == "[REDACTED]"

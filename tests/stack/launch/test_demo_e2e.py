@@ -39,8 +39,7 @@ def _callee_of(client_hop: Record, records: Sequence[Record]) -> Record | None:
 
 
 def _is_token_fetch(hop: Record) -> bool:
-    # The SDK fetches the service token from SSO without trace headers: that call is its
-    # own trace on the SSO side, so it has no callee hop in the payment's chain.
+    """The SDK asking SSO for the gateway's own token (a hop of the payment's chain too)."""
     return hop.get("service.target.name") == "sso" and hop.get("url.path") == "/token"
 
 
@@ -123,8 +122,6 @@ def test_healthy_payments_cross_every_service_with_complete_chains(
             assert calls["cart", cart_path]["hopscope.hop.as_service"] is False
             assert calls["notifications", "/notifications"]["hopscope.hop.as_service"] is True
             for call in _hops(records, "client", "payment-gateway"):
-                if _is_token_fetch(call):
-                    continue
                 callee = _callee_of(call, records)
                 assert callee is not None, f"no server hop for {call['url.path']}"
                 assert callee["service.name"] == call["service.target.name"]
@@ -194,7 +191,16 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
                       for h in _hops(records, "server", "notifications")]
             assert 401 in served
             assert 202 in served
-            assert any(_is_token_fetch(c) for c in _hops(records, "client"))  # a new token
+            fetches = [c for c in _hops(records, "client") if _is_token_fetch(c)]
+            assert fetches  # a new token, asked for in the payment's own chain
+            for fetch in fetches:
+                callee = _callee_of(fetch, records)
+                assert callee is not None
+                assert (callee["service.name"], callee["url.path"]) == ("sso", "/token")
+                assert callee["service.origin.name"] == "payment-gateway"
+                if fetch.get("http.response.status_code") == 200:
+                    answer = json.loads(fetch["http.response.body.content"])
+                    assert answer["access_token"] == "[REDACTED]"
 
     with sqlite3.connect(demo_run["state"] / "hopscope.db") as db:
         rows = db.execute(
