@@ -361,3 +361,20 @@ def test_empty_sqlite_store_answers_empty(tmp_path: Path) -> None:
         assert store.routes() == []
         assert store.dependencies().nodes == ()
         assert store.service_stats(bucket_seconds=60) == []
+
+
+def test_big_traces_are_read_in_pages_and_cut_with_notice(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dashboards.store.search as search_module
+    import dashboards.store.sqlite as sqlite_module
+
+    monkeypatch.setattr(search_module, "_PAGE", 2)  # several round trips for 7 records
+    whole = store.fetch_trace(trace_id(1))
+    assert len(whole.records) == 7
+    assert not whole.truncated
+    for module in (search_module, sqlite_module):
+        monkeypatch.setattr(module, "MAX_TRACE_RECORDS", 4)
+    cut = store.fetch_trace(trace_id(1))
+    assert cut.truncated
+    assert [r["@timestamp"] for r in cut.records] == [r["@timestamp"] for r in whole.records[:4]]
