@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_trace ON records (trace_id, ts_ns);
 CREATE INDEX IF NOT EXISTS records_span ON records (span_id) WHERE hop_kind IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_slowest ON records (duration_ns) WHERE hop_kind = 'server';
+CREATE INDEX IF NOT EXISTS records_hop_stats ON records (hop_kind, ts_ns, service, route,
+    duration_ns, status, error_type, outcome, target_service) WHERE hop_kind IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_ts ON records (ts_ns);
 CREATE INDEX IF NOT EXISTS records_hop ON records (hop_kind, ts_ns) WHERE hop_kind IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_service ON records (service, hop_kind, ts_ns);

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -66,6 +67,7 @@ RARE_TEXT_SQL: Final = (
 )
 #: Below this many matching records a word counts as rare.
 RARE_TEXT_MATCHES: Final = 20_000
+_HOP_KINDS: Final = ("server", "client", "internal")
 _ORDER_SQL: Final = {
     "newest": ("r.ts_ns", "DESC"),
     "oldest": ("r.ts_ns", "ASC"),
@@ -79,11 +81,8 @@ _REQUEST_COLUMNS: Final = (
 
 def query_indexes() -> list[str]:
     """The layout's index statements, run on open so an older file gains new ones."""
-    return [
-        line.strip()
-        for line in DDL.splitlines()
-        if line.strip().upper().startswith("CREATE INDEX IF NOT EXISTS")
-    ]
+    statements = (" ".join(part.split()) for part in DDL.split(";"))
+    return [s for s in statements if s.upper().startswith("CREATE INDEX IF NOT EXISTS")]
 
 
 class SqliteStore(Store):
@@ -134,7 +133,15 @@ class SqliteStore(Store):
             raise StoreError(f"SQLite store {self.path}: {exc}") from exc
 
     def _iter(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
-        yield from self._rows(sql, params)
+        """Rows streamed in chunks (statistics read many rows; they need not sit in memory
+        all at once)."""
+        try:
+            with self._lock:
+                cursor = self._db.execute(sql, params)
+                while chunk := cursor.fetchmany(10_000):
+                    yield from chunk
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
 
     # -- requests -------------------------------------------------------------------
 
@@ -226,14 +233,24 @@ class SqliteStore(Store):
     def dependencies(self, time: TimeRange = ALL_TIME) -> DependencyGraph:
         where, params = _time_filter("ts_ns", time)
         where.insert(0, "hop_kind = 'client'")
-        sql = (
-            "SELECT service, target_service, CASE WHEN target_service IS NULL THEN"  # noqa: S608
-            " json_extract(doc, '$.\"url.full\"') END, duration_ns,"
-            f" {FAILED_SQL.format(t='records')} FROM records WHERE {' AND '.join(where)}"
+        failed = FAILED_SQL.format(t="records")
+        # Named callees come from indexed columns alone; only calls without a callee name
+        # read the stored record, for the URL's host.
+        named = (
+            f"SELECT service, target_service, duration_ns, {failed} FROM records"  # noqa: S608
+            f" WHERE {' AND '.join(where)} AND target_service IS NOT NULL"
+        )
+        unnamed = (
+            "SELECT service, json_extract(doc, '$.\"url.full\"'), duration_ns,"  # noqa: S608
+            f" {failed} FROM records WHERE {' AND '.join(where)} AND target_service IS NULL"
+        )
+        samples = chain(
+            self._iter(named, params),
+            ((caller, _host(url), d, bad) for caller, url, d, bad in self._iter(unnamed, params)),
         )
         edges = edge_rows(
-            (caller or "?", target or _host(url), duration, bool(failed))
-            for caller, target, url, duration, failed in self._iter(sql, params)
+            (caller or "?", callee, duration, bool(bad))
+            for caller, callee, duration, bad in samples
         )
         nodes = sorted({e.caller for e in edges} | {e.callee for e in edges})
         return DependencyGraph(tuple(nodes), tuple(edges))
@@ -242,34 +259,41 @@ class SqliteStore(Store):
 
     def services(self, time: TimeRange = ALL_TIME) -> list[str]:
         time_where, params = _time_filter("ts_ns", time)
-        found: list[str] = []
-        previous = ""
-        # Skip-scan of the service index: one seek per service instead of a full scan.
-        while True:
-            row = self._rows("SELECT MIN(service) FROM records WHERE service > ?", (previous,))
-            if not row or row[0][0] is None:
-                return found
-            previous = row[0][0]
-            sql = f"SELECT 1 FROM records WHERE service = ? AND {' AND '.join(time_where)} LIMIT 1"  # noqa: S608
-            if not time_where or self._rows(sql, [previous, *params]):
-                found.append(previous)
+        # One probe per (service, hop kind) on the service index, whose columns are
+        # (service, hop_kind, ts_ns): equality on the first two lets the time range seek.
+        probes = [
+            f"SELECT 1 FROM records WHERE service = ? AND {kind} AND {' AND '.join(time_where)}"  # noqa: S608
+            " LIMIT 1"
+            for kind in (*(f"hop_kind = '{k}'" for k in _HOP_KINDS), "hop_kind IS NULL")
+        ]
+        return [
+            service
+            for service in self._distinct("service")
+            if not time_where or any(self._rows(p, [service, *params]) for p in probes)
+        ]
 
     def routes(self, service: str | None = None, time: TimeRange = ALL_TIME) -> list[str]:
         where, params = _time_filter("ts_ns", time)
-        where += ["hop_kind = 'server'", "route = ?"]
+        where.append("hop_kind = 'server'")
         if service is not None:
             where.append("service = ?")
+            params.append(service)
+        if len(where) > 2:
+            # A time window: the hop statistics index holds (kind, time, service, route).
+            sql = f"SELECT DISTINCT route FROM records WHERE {' AND '.join(where)}"  # noqa: S608
+            return sorted(r[0] for r in self._rows(sql, params) if r[0] is not None)
+        probe = f"SELECT 1 FROM records WHERE route = ? AND {' AND '.join(where)} LIMIT 1"  # noqa: S608
+        return [r for r in self._distinct("route") if self._rows(probe, [r, *params])]
+
+    def _distinct(self, column: str) -> list[str]:
+        """Distinct values of an indexed column by skip-scan: one seek per value."""
         found: list[str] = []
-        previous = ""
+        sql = f"SELECT MIN({column}) FROM records WHERE {column} > ?"  # noqa: S608
         while True:
-            row = self._rows("SELECT MIN(route) FROM records WHERE route > ?", (previous,))
+            row = self._rows(sql, (found[-1] if found else "",))
             if not row or row[0][0] is None:
                 return found
-            previous = row[0][0]
-            extra = [previous] + ([service] if service is not None else [])
-            sql = f"SELECT 1 FROM records WHERE {' AND '.join(where)} LIMIT 1"  # noqa: S608
-            if self._rows(sql, [*params, *extra]):
-                found.append(previous)
+            found.append(row[0][0])
 
 
 def _time_filter(column: str, time: TimeRange) -> tuple[list[str], list[Any]]:
