@@ -1,8 +1,10 @@
 """Inbound hops for ASGI apps (FastAPI, Starlette, any ASGI callable).
 
 A pure ASGI middleware: it wraps ``receive``/``send`` instead of building request objects,
-so the cost per request is a few attribute reads and one record. Websocket and lifespan
-traffic passes through untouched.
+so the cost per request is a few attribute reads and one record. A websocket connection
+gets the trace context of its handshake (its ``traceparent`` continued, or a new trace) for
+every line written while it is handled, but no hop record: it has no response to describe.
+Lifespan traffic passes through untouched.
 """
 
 from __future__ import annotations
@@ -70,7 +72,10 @@ class HopMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            if scope["type"] == "websocket":
+                await self._websocket(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         if self._first:  # the server configured its logging by now: its access log goes
             self._first = False
@@ -130,6 +135,21 @@ class HopMiddleware:
             except Exception:  # noqa: BLE001 - a route hook must not lose the record
                 hop.route = None
             hop.write(time.perf_counter_ns())
+            request.exit()
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        traceparent = authorization = None
+        for name, value in scope.get("headers", ()):
+            if name == b"traceparent":
+                traceparent = value.decode("latin-1")
+            elif name == b"authorization":
+                authorization = value.decode("latin-1")
+        path: str = scope.get("path") or "/"
+        request = RequestScope("WEBSOCKET", path, traceparent)
+        request.enter(None, path, authorization)
+        try:
+            await self.app(scope, receive, send)
+        finally:
             request.exit()
 
     def _start(self, scope: Scope) -> tuple[ServerHop, str | None, RequestScope]:

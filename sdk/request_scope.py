@@ -95,16 +95,14 @@ class RequestScope:
     def parent_id(self) -> str | None:
         return None if self.parent is None else self.parent.span_id
 
-    def enter(self, method: str, path: str, authorization: str | None) -> None:
+    def enter(self, method: str | None, path: str, authorization: str | None) -> None:
+        """Bind the request's fields; ``method`` None for a websocket (it has none of its own)."""
         self._otel_token = otel_context.attach(trace.set_span_in_context(self.span))
-        self._fields_token = push_fields(
-            {
-                "trace.id": self.trace_id,
-                "span.id": self.span_id,
-                "http.request.method": method,
-                "url.path": path,
-            }
-        )
+        fields = {"trace.id": self.trace_id, "span.id": self.span_id}
+        if method is not None:
+            fields["http.request.method"] = method
+        fields["url.path"] = path
+        self._fields_token = push_fields(fields)
         self._credential_token = set_inbound(authorization)
 
     def exit(self) -> None:

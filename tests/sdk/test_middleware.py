@@ -88,6 +88,7 @@ def shop() -> FastAPI:
     async def echo(websocket: WebSocket) -> None:
         await websocket.accept()
         text = await websocket.receive_text()
+        log.info("websocket message", text=text)
         await websocket.send_text(f"echo {text}")
         await websocket.close()
 
@@ -260,6 +261,47 @@ def test_websocket_passes_through_without_a_hop(served: tuple[str, Any]) -> None
     httpx.get(f"{url}/carts/3")  # a later request: its hop is the only one
     hop = hop_of(inprocess.wait_for(capture.take))
     assert hop["url.path"] == "/carts/3"
+
+
+def websocket_lines(capture: Any, count: int) -> list[Record]:
+    records: list[Record] = []
+    deadline = time.monotonic() + 30
+    while sum(r["message"] == "websocket message" for r in records) < count:
+        assert time.monotonic() < deadline, records
+        time.sleep(0.02)
+        records += capture.take()
+    assert not [r for r in records if "hopscope.hop.kind" in r]  # no hop for a websocket
+    return [r for r in records if r["message"] == "websocket message"]
+
+
+def test_websocket_lines_continue_the_handshakes_trace(served: tuple[str, Any]) -> None:
+    url, capture = served
+    headers = {"traceparent": f"00-{TRACE}-{PARENT}-01"}
+    with connect(url.replace("http://", "ws://") + "/ws", additional_headers=headers) as ws:
+        ws.send("traced")
+        assert ws.recv() == "echo traced"
+    (line,) = websocket_lines(capture, 1)
+    assert line["trace.id"] == TRACE
+    assert line["span.id"] not in (PARENT, None)
+    assert line["url.path"] == "/ws"
+    assert "http.request.method" not in line
+    assert line["labels.text"] == "traced"
+
+
+def test_websockets_without_traceparent_get_a_trace_each(served: tuple[str, Any]) -> None:
+    url, capture = served
+    for text in ("one", "two"):
+        with connect(url.replace("http://", "ws://") + "/ws") as ws:
+            ws.send(text)
+            assert ws.recv() == f"echo {text}"
+    lines = websocket_lines(capture, 2)
+    assert all(len(line["trace.id"]) == 32 for line in lines)
+    assert lines[0]["trace.id"] != lines[1]["trace.id"]
+    # nothing stays bound once a connection is over
+    log = sdk.get_logger("test")
+    log.info("after")
+    (after,) = capture.take()
+    assert "trace.id" not in after
 
 
 def test_client_disconnect_is_recorded(served: tuple[str, Any]) -> None:
