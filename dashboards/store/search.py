@@ -61,6 +61,8 @@ SCHEMES: Final = {
 #: Candidate root hops examined per round trip, and rounds per page at most.
 BATCH: Final = 500
 MAX_ROUNDS: Final = 20
+#: Parents settled by one aggregation on the fast path; more and the search scans instead.
+MAX_STRETCH_PARENTS: Final = 10_000
 #: Terms buckets asked for in one aggregation (services, routes, edges).
 MAX_BUCKETS: Final = 1000
 _PAGE: Final = 10_000
@@ -133,19 +135,123 @@ class SearchStore(Store):
 
     def find_requests(self, query: RequestQuery) -> Page[RequestSummary]:
         check_query(query)
-        trace_filters = _trace_filters(query)
-        sort_field = _SORT_FIELD[query.order]
-        direction = _SORT_DIR[query.order]
         after = cursors.decode(query.cursor, query.order) if query.cursor else None
+        page = self._windowed(query, after)
+        if page is None:
+            page = self._scanned(query, after)
+        hits, next_sort = page
+        found = [h["_source"] for h in hits]
+        next_cursor = None if next_sort is None else cursors.encode(query.order, next_sort)
+        shapes = self._trace_shapes([s[f.TRACE_ID] for s in found])
+        return Page([_summary(s, shapes.get(s[f.TRACE_ID])) for s in found], next_cursor)
+
+    def _windowed(self, query: RequestQuery, after: list[Any] | None) -> _PageHits | None:
+        """The fast path. Server hops without a parent are roots without asking; the few
+        hops whose caller's hop is missing hide among the many with a parent, so those are
+        settled together per stretch of the sort order, by aggregation. ``None`` when a
+        stretch holds more parents than one aggregation returns."""
+        sort = _sort(query)
+        descending = _SORT_DIR[query.order] == "desc"
+        filters = _root_filters(query)
+        trace_filters = _trace_filters(query)
+        taken: list[Any] = []
+        seen: set[str] = set()
+        for _ in range(MAX_ROUNDS):
+            body: Query = {
+                "size": query.limit + 1,
+                "sort": sort,
+                "track_total_hits": False,
+                "query": {
+                    "bool": {
+                        "filter": filters,
+                        "must_not": [{"exists": {"field": f.PARENT_ID}}],
+                    }
+                },
+            }
+            if after is not None:
+                body["search_after"] = after
+            certain = self._search(body)["hits"]["hits"]
+            bound = certain[-1]["sort"] if len(certain) > query.limit else None
+            orphans = self._orphans(query, filters, after, bound)
+            if orphans is None:
+                return None
+            merged = sorted(certain + orphans, key=_sort_key, reverse=descending)
+            passing = self._passing(merged, trace_filters)
+            for position, hit in enumerate(merged):
+                trace = str(hit["_source"][f.TRACE_ID])
+                if id(hit) not in passing or trace in seen:
+                    continue
+                seen.add(trace)
+                taken.append(hit)
+                if len(taken) == query.limit:
+                    more = position + 1 < len(merged) or bound is not None
+                    return taken, hit["sort"] if more else None
+            if bound is None:
+                return taken, None
+            after = bound
+        return taken, after
+
+    def _orphans(
+        self,
+        query: RequestQuery,
+        filters: list[Query],
+        after: list[Any] | None,
+        bound: list[Any] | None,
+    ) -> list[Any] | None:
+        """Server hops with a parent id no stored hop carries, sorted between *after*
+        (exclusive) and *bound* (inclusive); ``None`` when there are too many parents."""
+        window = [*filters, {"exists": {"field": f.PARENT_ID}}, *_window(query, after, bound)]
+        body: Query = {
+            "size": 0,
+            "query": {"bool": {"filter": window}},
+            "aggs": {"p": {"terms": {"field": f.PARENT_ID, "size": MAX_STRETCH_PARENTS}}},
+        }
+        parents_agg = self._search(body)["aggregations"]["p"]
+        if parents_agg.get("sum_other_doc_count", 0) > 0:
+            return None
+        parents = {str(b["key"]) for b in parents_agg["buckets"]}
+        if not parents:
+            return []
+        stored = self._values(
+            f.SPAN_ID, [{"terms": {f.SPAN_ID: sorted(parents)}}, {"exists": {"field": f.HOP_KIND}}]
+        )
+        missing = sorted(parents - stored)
+        if not missing:
+            return []
+        body = {
+            "size": _PAGE,
+            "sort": _sort(query),
+            "track_total_hits": False,
+            "query": {"bool": {"filter": [*window, {"terms": {f.PARENT_ID: missing}}]}},
+        }
+        hits: list[Any] = self._search(body)["hits"]["hits"]
+        descending = _SORT_DIR[query.order] == "desc"
+        return [h for h in hits if _between(_sort_key(h), after, bound, descending)]
+
+    def _passing(self, hits: list[Any], trace_filters: list[Query]) -> set[int]:
+        """Ids of the hits whose traces meet every trace filter."""
+        trace_of = {id(h): str(h["_source"][f.TRACE_ID]) for h in hits}
+        kept = set(trace_of)
+        for condition in trace_filters:
+            traces = sorted({trace_of[i] for i in kept})
+            if not traces:
+                break
+            passing = self._values(f.TRACE_ID, [{"terms": {f.TRACE_ID: traces}}, condition])
+            kept = {i for i in kept if trace_of[i] in passing}
+        return kept
+
+    def _scanned(self, query: RequestQuery, after: list[Any] | None) -> _PageHits:
+        """The general path: every candidate root hop in sort order, in batches, each
+        batch's parents looked up at once."""
+        trace_filters = _trace_filters(query)
         body: Query = {
             "size": BATCH,
             "query": {"bool": {"filter": _root_filters(query)}},
-            "sort": [{sort_field: {"order": direction}}, {f.SPAN_ID: {"order": direction}}],
+            "sort": _sort(query),
             "track_total_hits": False,
         }
-        found: list[Mapping[str, Any]] = []
+        found: list[Any] = []
         seen: set[str] = set()
-        next_cursor: str | None = None
         for round_no in range(MAX_ROUNDS):
             # Few roots among many hops: widen the batch each round to save round trips.
             body["size"] = min(BATCH * 4**round_no, _PAGE)
@@ -153,29 +259,21 @@ class SearchStore(Store):
                 body["search_after"] = after
             hits = self._search(body)["hits"]["hits"]
             if not hits:
-                next_cursor = None
-                break
+                return found, None
             kept = self._roots_only(hits, trace_filters)
             for position, hit in enumerate(hits):
-                source = hit["_source"]
-                if id(hit) not in kept or source[f.TRACE_ID] in seen:
+                trace = str(hit["_source"][f.TRACE_ID])
+                if id(hit) not in kept or trace in seen:
                     continue
-                seen.add(source[f.TRACE_ID])
-                found.append(source)
+                seen.add(trace)
+                found.append(hit)
                 if len(found) == query.limit:
                     more = position + 1 < len(hits) or len(hits) == body["size"]
-                    next_cursor = cursors.encode(query.order, hit["sort"]) if more else None
-                    break
-            else:
-                after = hits[-1]["sort"]
-                full = len(hits) == body["size"]
-                next_cursor = cursors.encode(query.order, after) if full else None
-                if not full:
-                    break
-                continue
-            break
-        shapes = self._trace_shapes([s[f.TRACE_ID] for s in found])
-        return Page([_summary(s, shapes.get(s[f.TRACE_ID])) for s in found], next_cursor)
+                    return found, hit["sort"] if more else None
+            after = hits[-1]["sort"]
+            if len(hits) < body["size"]:
+                return found, None
+        return found, after
 
     def _roots_only(self, hits: list[Any], trace_filters: list[Query]) -> set[int]:
         """Ids of the hits that are roots and whose traces pass the trace filters."""
@@ -187,19 +285,12 @@ class SearchStore(Store):
                 f.SPAN_ID,
                 [{"terms": {f.SPAN_ID: sorted(parents)}}, {"exists": {"field": f.HOP_KIND}}],
             )
-        kept = {
-            id(h)
+        roots = [
+            h
             for h, s in zip(hits, sources, strict=True)
             if s.get(f.PARENT_ID) not in stored_parents
-        }
-        trace_of = {id(h): str(s[f.TRACE_ID]) for h, s in zip(hits, sources, strict=True)}
-        for condition in trace_filters:
-            traces = sorted({trace_of[i] for i in kept})
-            if not traces:
-                break
-            passing = self._values(f.TRACE_ID, [{"terms": {f.TRACE_ID: traces}}, condition])
-            kept = {i for i in kept if trace_of[i] in passing}
-        return kept
+        ]
+        return self._passing(roots, trace_filters)
 
     def _values(self, field: str, filters: list[Query]) -> set[str]:
         """Distinct values of *field* among records matching *filters*."""
@@ -366,6 +457,45 @@ class SearchStore(Store):
         if service is not None:
             filters.append({"term": {f.SERVICE: service}})
         return sorted(self._values(f.ROUTE, filters))
+
+
+#: A page's root hits and the sort position to continue after (``None``: no more).
+_PageHits = tuple[list[Any], list[Any] | None]
+
+
+def _sort(query: RequestQuery) -> list[Query]:
+    field, direction = _SORT_FIELD[query.order], _SORT_DIR[query.order]
+    # The span id breaks ties: hops ending in the same millisecond keep one order.
+    return [{field: {"order": direction}}, {f.SPAN_ID: {"order": direction}}]
+
+
+def _sort_key(hit: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(hit["sort"])
+
+
+def _between(
+    key: tuple[Any, ...], after: list[Any] | None, bound: list[Any] | None, descending: bool
+) -> bool:
+    """Whether *key* sorts after *after* (exclusive) and up to *bound* (inclusive)."""
+    if descending:
+        return (after is None or key < tuple(after)) and (bound is None or key >= tuple(bound))
+    return (after is None or key > tuple(after)) and (bound is None or key <= tuple(bound))
+
+
+def _window(query: RequestQuery, after: list[Any] | None, bound: list[Any] | None) -> list[Query]:
+    """A range on the sort field covering (after, bound]; ties are settled by the caller."""
+    field = _SORT_FIELD[query.order]
+    limits: dict[str, Any] = {}
+    low, high = (bound, after) if _SORT_DIR[query.order] == "desc" else (after, bound)
+    if low is not None:
+        limits["gte"] = low[0]
+    if high is not None:
+        limits["lte"] = high[0]
+    if not limits:
+        return []
+    if field == f.TIMESTAMP:
+        limits["format"] = "epoch_millis"
+    return [{"range": {field: limits}}]
 
 
 def _connect(endpoint: Endpoint, flavour: str) -> SearchClient:

@@ -378,3 +378,23 @@ def test_big_traces_are_read_in_pages_and_cut_with_notice(
     cut = store.fetch_trace(trace_id(1))
     assert cut.truncated
     assert [r["@timestamp"] for r in cut.records] == [r["@timestamp"] for r in whole.records[:4]]
+
+
+def test_search_store_general_path_gives_the_same_answers(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too many parents in one stretch: the search store scans candidates instead (the
+    SQLite store has one path; the same answers hold for it trivially)."""
+    import dashboards.store.search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_STRETCH_PARENTS", 1)
+    assert ids(store) == [6, 5, 4, 3, 2, 1]
+    assert ids(store, order="oldest") == [1, 2, 3, 4, 5, 6]
+    assert ids(store, errors_only=True) == [3, 2]
+    assert ids(store, text="declined") == [3]
+    assert ids(store, service="orders") == [4]
+    first = store.find_requests(RequestQuery(limit=4))
+    assert [int(i.trace_id[:2]) for i in first.items] == [6, 5, 4, 3]
+    rest = store.find_requests(RequestQuery(limit=4, cursor=first.next_cursor))
+    assert [int(i.trace_id[:2]) for i in rest.items] == [2, 1]
+    assert rest.next_cursor is None
