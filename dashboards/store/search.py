@@ -156,9 +156,12 @@ class SearchStore(Store):
         trace_filters = _trace_filters(query)
         taken: list[Any] = []
         seen: set[str] = set()
-        for _ in range(MAX_ROUNDS):
+        for round_no in range(MAX_ROUNDS):
+            # Trace filters turn candidates away: then take more per round, and more again.
+            widen = 4 ** (round_no + 1) if trace_filters else 1
+            size = min((query.limit + 1) * widen, _PAGE)
             body: Query = {
-                "size": query.limit + 1,
+                "size": size,
                 "sort": sort,
                 "track_total_hits": False,
                 "query": {
@@ -171,7 +174,7 @@ class SearchStore(Store):
             if after is not None:
                 body["search_after"] = after
             certain = self._search(body)["hits"]["hits"]
-            bound = certain[-1]["sort"] if len(certain) > query.limit else None
+            bound = certain[-1]["sort"] if len(certain) == size else None
             orphans = self._orphans(query, filters, after, bound)
             if orphans is None:
                 return None
