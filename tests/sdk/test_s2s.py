@@ -263,11 +263,13 @@ class TracedSSO:
         self.state, self.url = state, url
 
     def settings(self, **options: Any) -> SSOSettings:
-        return SSOSettings(
-            token_url=f"{self.url}/oauth/token",
-            client_id=self.state.client_id,
-            client_secret=self.state.client_secret,
-            **options,
+        return SSOSettings.model_validate(
+            {
+                "token_url": f"{self.url}/oauth/token",
+                "client_id": self.state.client_id,
+                "client_secret": self.state.client_secret,
+                **options,
+            }
         )
 
 

@@ -21,10 +21,14 @@ def _socket() -> socket.socket:
 
 
 @contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """``http://127.0.0.1:<port>`` of uvicorn serving ``app`` until the block ends."""
+def serve_asgi(app: Any, **options: Any) -> Iterator[str]:
+    """``http://127.0.0.1:<port>`` of uvicorn serving ``app`` until the block ends;
+    ``options`` go to ``uvicorn.Config`` (with ``ssl_certfile``, the URL is ``https://``)."""
     sock = _socket()
-    config = uvicorn.Config(app, log_config=None, lifespan="off", ws="websockets-sansio")
+    config = uvicorn.Config(
+        app, log_config=None, lifespan="off", ws="websockets-sansio", **options
+    )
+    scheme = "https" if options.get("ssl_certfile") else "http"
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -34,7 +38,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
