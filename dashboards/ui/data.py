@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import orjson
 import streamlit as st
 
-from dashboards.chain import TraceSummary, TraceTree, build_tree, summarize, tree_to_dict
+from dashboards.chain import TraceSummary, TraceTree, build_tree, summarize, tree_to_json
 from dashboards.store import Store, open_store
 from dashboards.store.url import default_store_url, redact
 from dashboards.ui.rows import HopIndex
@@ -41,8 +40,9 @@ class LoadedTrace:
     truncated: bool
 
     def json(self) -> bytes:
-        """The rebuilt chain as JSON (the ``hopscope trace --json`` shape)."""
-        return orjson.dumps(tree_to_dict(self.tree), option=orjson.OPT_INDENT_2)
+        """The rebuilt chain as JSON (the ``hopscope trace --json`` shape), written without
+        recursion so a chain of any depth downloads."""
+        return tree_to_json(self.tree).encode()
 
 
 @st.cache_resource(show_spinner="Rebuilding the hop chain…", ttl=TRACE_TTL, max_entries=16)
