@@ -22,6 +22,7 @@ class Line:
     end: int  # byte offset just past the line, its newline included
     data: bytes  # the line without its newline (and without a trailing CR)
     truncated: bool = False
+    time: str | None = None  # when it was written, if the source says (Docker does)
 
 
 class LineSplitter:

@@ -99,7 +99,7 @@ class Parser:
                 service = named
         lines = text.split("\n")
         out: dict[str, Any] = {
-            "@timestamp": self._clock(),
+            "@timestamp": line.time or self._clock(),  # when written if known, else read
             "log.level": "info",
             "message": _cut(lines[0]),
             "service.name": service,

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from collector.lines import TRUNCATION_MARKER, Line
+from sdk import schema
 
 DOCKER_LOG_PATTERN = "*-json.log"
+RFC3339 = re.compile(schema.fields()["@timestamp"]["pattern"])
 
 
 def is_docker_log(path: str) -> bool:
@@ -51,6 +54,7 @@ class DockerUnwrapper:
         self._stream: object = None
         self._truncated = False
         self._open = False  # a line has started and not ended
+        self._time: str | None = None
 
     def has_pending(self) -> bool:
         return self._open
@@ -73,6 +77,9 @@ class DockerUnwrapper:
                 out.extend(self.flush())  # another stream's line: the partial one is all we get
             if not self._open:
                 self._offset, self._stream, self._open = line.offset, stream, True
+                written = wrapped.get("time") if isinstance(wrapped, dict) else None
+                self._time = written if isinstance(written, str) and RFC3339.match(written) \
+                    else None
             self._end = line.end
             complete = text.endswith("\n")
             self._add(text.removesuffix("\n").encode("utf-8", "surrogateescape"))
@@ -97,6 +104,6 @@ class DockerUnwrapper:
             data = data[:-1]
         if self._truncated:
             data += TRUNCATION_MARKER
-        line = Line(self._offset, self._end, data, self._truncated)
+        line = Line(self._offset, self._end, data, self._truncated, self._time)
         self._parts, self._size, self._truncated, self._open = [], 0, False, False
         return [line]

@@ -109,6 +109,7 @@ def test_docker_partial_lines_are_merged(tmp_path: Path, helpers: Any) -> None:
     assert stored[0]["hopscope.source.offset"] == 0
     assert stored[1]["event.original"] == "plain words from the app"
     assert stored[1]["service.name"] == "checkout"
+    assert stored[1]["@timestamp"] == "2024-05-01T10:00:01Z"  # Docker's time, not the read time
     assert stored[2]["labels.n"] == 2
 
 
