@@ -109,5 +109,5 @@ class TracebackGrouper:
             truncated = any(line.truncated for line in group)
             if len(data) > self.max_bytes:
                 data, truncated = data[: self.max_bytes], True
-            out.append(Line(group[0].offset, group[-1].end, data, truncated))
+            out.append(Line(group[0].offset, group[-1].end, data, truncated, group[0].time))
         out.extend(self._pop_held())
