@@ -58,14 +58,13 @@ from collector.sinks.search_bulk import (
     items,
 )
 from collector.sinks.search_client import (
-    ElasticsearchClient,
     Endpoint,
     OpenSearchClient,
     SearchClient,
     SearchResponse,
     SearchUnreachable,
     detect_client,
-    major_version,
+    open_elasticsearch,
     short_error,
 )
 
@@ -180,14 +179,7 @@ class SearchSink(Sink):
         if flavour == "opensearch":
             return OpenSearchClient(self.endpoint)
         if flavour == "elasticsearch":
-            client = ElasticsearchClient(self.endpoint)
-            answer = client.request("GET", "/")
-            if answer.status >= 300:
-                client.close()
-                raise SearchUnreachable(f"GET / answered {answer.status}")
-            version = answer.body.get("version", {}) if isinstance(answer.body, dict) else {}
-            client.compatible_with = min(major_version(version.get("number")), 9)
-            return client
+            return open_elasticsearch(self.endpoint)
         return detect_client(self.endpoint)
 
     def _install_template(self, client: SearchClient) -> None:

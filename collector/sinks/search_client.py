@@ -7,6 +7,7 @@ request. Transport-level retries are off: the sink decides what to retry, and ho
 
 from __future__ import annotations
 
+import base64
 import importlib
 import os
 import sys
@@ -21,6 +22,9 @@ ENV_PASSWORD: Final = "HOPSCOPE_SEARCH_PASSWORD"  # noqa: S105 - a variable name
 ENV_API_KEY: Final = "HOPSCOPE_SEARCH_API_KEY"
 
 DEFAULT_TIMEOUT_S: Final = 30.0
+
+#: The newest API version the pinned ``elasticsearch`` client speaks.
+CLIENT_MAJOR: Final = 9
 
 
 class SearchUnreachable(Exception):
@@ -156,10 +160,12 @@ class OpenSearchClient(SearchClient):
 
 
 class ElasticsearchClient(SearchClient):
-    """The official ``elasticsearch`` client.
+    """The official ``elasticsearch`` client's transport.
 
-    It sends ``compatible-with=<client major>`` media types, which an older server refuses;
-    the sink asks the server's version first and sets :attr:`compatible_with` to it.
+    The client itself rewrites every ``application/json`` media type to
+    ``compatible-with=<client major>`` (9), which an older server refuses; requests go
+    through its transport instead, with media types for :attr:`compatible_with` (the
+    server's major, see :func:`open_elasticsearch`) and the login headers set here.
     """
 
     flavour = "elasticsearch"
@@ -173,8 +179,6 @@ class ElasticsearchClient(SearchClient):
         self._client = Elasticsearch(
             hosts=[endpoint.url],
             **tls,
-            basic_auth=(endpoint.username, endpoint.password or "") if endpoint.username else None,
-            api_key=endpoint.api_key,
             verify_certs=endpoint.verify_certs,
             request_timeout=endpoint.timeout_s,
             max_retries=0,
@@ -182,6 +186,8 @@ class ElasticsearchClient(SearchClient):
             retry_on_timeout=False,
             http_compress=endpoint.compress,
         )
+        self._login = _login_headers(endpoint)
+        self._timeout_s = endpoint.timeout_s
 
     def _mimetype(self, kind: str) -> str:
         if self.compatible_with < 8:
@@ -192,26 +198,55 @@ class ElasticsearchClient(SearchClient):
         self, method: str, path: str, body: bytes | None = None, *, ndjson: bool = False
     ) -> SearchResponse:
         from elastic_transport import TransportError
-        from elasticsearch import ApiError, UnsupportedProductError
 
-        headers = {"accept": self._mimetype("json")}
+        headers = {**self._login, "accept": self._mimetype("json")}
         if body is not None:
             headers["content-type"] = self._mimetype("x-ndjson" if ndjson else "json")
         try:
-            response = self._client.perform_request(method, path, headers=headers, body=body)
-        except UnsupportedProductError:
+            meta, answer = self._client.transport.perform_request(
+                method,
+                path,
+                headers=headers,
+                body=body,
+                request_timeout=self._timeout_s,
+                max_retries=0,
+                retry_on_status=(),
+                retry_on_timeout=False,
+            )
+        except TransportError as exc:
+            raise SearchUnreachable(_describe(exc)) from None
+        # The client's own check: every successful answer names the product.
+        if 200 <= meta.status < 300 and meta.headers.get("x-elastic-product") != "Elasticsearch":
             raise SearchUnreachable(
                 "the server does not identify as Elasticsearch; for OpenSearch use an "
                 "opensearch+http(s):// address"
-            ) from None
-        except ApiError as exc:
-            return SearchResponse(exc.meta.status, exc.body)
-        except TransportError as exc:
-            raise SearchUnreachable(_describe(exc)) from None
-        return SearchResponse(response.meta.status, response.body)
+            )
+        return SearchResponse(meta.status, answer)
 
     def close(self) -> None:
         self._client.close()
+
+
+def open_elasticsearch(endpoint: Endpoint) -> ElasticsearchClient:
+    """An :class:`ElasticsearchClient` speaking the server's major version: asked with
+    plain media types first, which every version accepts."""
+    client = ElasticsearchClient(endpoint, compatible_with=0)
+    answer = client.request("GET", "/")
+    if answer.status >= 300:
+        client.close()
+        raise SearchUnreachable(f"GET / answered {answer.status}: {short_error(answer.body)}")
+    version = answer.body.get("version", {}) if isinstance(answer.body, dict) else {}
+    client.compatible_with = compatible_major(version.get("number"))
+    return client
+
+
+def _login_headers(endpoint: Endpoint) -> dict[str, str]:
+    if endpoint.username:
+        pair = f"{endpoint.username}:{endpoint.password or ''}".encode()
+        return {"authorization": f"Basic {base64.b64encode(pair).decode()}"}
+    if endpoint.api_key:
+        return {"authorization": f"ApiKey {endpoint.api_key}"}
+    return {}
 
 
 def _import_without_arrow(module: str) -> None:
@@ -245,7 +280,7 @@ def detect_client(endpoint: Endpoint) -> SearchClient:
     probe.close()
     if answer.status >= 300:
         raise SearchUnreachable(f"GET / answered {answer.status}: {short_error(answer.body)}")
-    return ElasticsearchClient(endpoint, major_version(version.get("number")))
+    return ElasticsearchClient(endpoint, compatible_major(version.get("number")))
 
 
 def major_version(number: Any) -> int:
@@ -253,6 +288,12 @@ def major_version(number: Any) -> int:
         return int(str(number).split(".", 1)[0])
     except ValueError:
         return 8
+
+
+def compatible_major(number: Any) -> int:
+    """The API version to ask a server of version *number* for: its own major, at most
+    the client's (a newer server answers in the client's version)."""
+    return min(major_version(number), CLIENT_MAJOR)
 
 
 def short_error(body: Any) -> str:

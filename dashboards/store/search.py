@@ -18,13 +18,12 @@ import orjson
 
 from collector.index_template import INDEX_PATTERN
 from collector.sinks.search_client import (
-    ElasticsearchClient,
     Endpoint,
     OpenSearchClient,
     SearchClient,
     SearchUnreachable,
     detect_client,
-    major_version,
+    open_elasticsearch,
     short_error,
 )
 from dashboards import records as f
@@ -505,14 +504,7 @@ def _connect(endpoint: Endpoint, flavour: str) -> SearchClient:
     if flavour == "opensearch":
         client: SearchClient = OpenSearchClient(endpoint)
     elif flavour == "elasticsearch":
-        elastic = ElasticsearchClient(endpoint)
-        answer = elastic.request("GET", "/")
-        if answer.status >= 300:
-            elastic.close()
-            raise SearchUnreachable(f"GET / answered {answer.status}")
-        version = answer.body.get("version", {}) if isinstance(answer.body, dict) else {}
-        elastic.compatible_with = min(major_version(version.get("number")), 9)
-        client = elastic
+        return open_elasticsearch(endpoint)
     else:
         return detect_client(endpoint)
     answer = client.request("GET", "/")

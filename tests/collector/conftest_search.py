@@ -95,13 +95,16 @@ class FaultProxy:
     """Loopback HTTP proxy in front of the engine.
 
     ``fault`` decides each answer (default: forward). ``elasticsearch=True`` makes the
-    engine look like Elasticsearch 8 to the official client (product header, version,
-    compatible-with media types).
+    engine look like Elasticsearch (``es_version``, 8 unless told) to the official client
+    (product header, version, compatible-with media types).
     """
 
-    def __init__(self, upstream: str, *, elasticsearch: bool = False) -> None:
+    def __init__(
+        self, upstream: str, *, elasticsearch: bool = False, es_version: str = "8.15.0"
+    ) -> None:
         self.upstream = urlsplit(upstream)
         self.elasticsearch = elasticsearch
+        self.es_version = es_version
         self.fault: Fault | None = None
         self.seen: list[Exchange] = []
         self._local = threading.local()
@@ -168,7 +171,7 @@ class FaultProxy:
             conn.close()
         if self.elasticsearch and method == "GET" and path == "/" and reply.status == 200:
             info = reply.json()
-            info["version"] = {"number": "8.15.0", "build_flavor": "default"}
+            info["version"] = {"number": self.es_version, "build_flavor": "default"}
             info["tagline"] = "You Know, for Search"
             reply.body = orjson.dumps(info)
         return reply

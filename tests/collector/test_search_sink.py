@@ -332,6 +332,57 @@ def test_elasticsearch_client_path(es_proxy: Any, engine: Any) -> None:
     assert count(engine) == 12
 
 
+@pytest.mark.parametrize(
+    ("version", "json_type", "ndjson_type"),
+    [
+        ("7.17.0", "application/json", "application/x-ndjson"),
+        (
+            "8.15.0",
+            "application/vnd.elasticsearch+json; compatible-with=8",
+            "application/vnd.elasticsearch+x-ndjson; compatible-with=8",
+        ),
+        (
+            "9.1.0",
+            "application/vnd.elasticsearch+json; compatible-with=9",
+            "application/vnd.elasticsearch+x-ndjson; compatible-with=9",
+        ),
+    ],
+)
+@pytest.mark.parametrize("scheme", ["elasticsearch+http", "http"])
+def test_media_types_name_the_servers_major_version(
+    engine: Any, scheme: str, version: str, json_type: str, ndjson_type: str
+) -> None:
+    front = fx.FaultProxy(engine.url, elasticsearch=True, es_version=version)
+    try:
+        host = front.url.removeprefix("http://")
+        sink = sink_for(f"{scheme}://writer:hunter2@{host}")
+        assert sink.write([make_record(n) for n in range(3)]).stored == 3
+        client = sink._client
+        assert isinstance(client, ElasticsearchClient)
+        client.request("POST", "/hopscope-records-*/_refresh")
+        answer = client.request("POST", "/hopscope-records-*/_search", b'{"size": 5}')
+        sink.close()
+    finally:
+        front.close()
+
+    assert answer.status == 200
+    assert len(answer.body["hits"]["hits"]) == 3
+    bulk = next(e for e in front.seen if e.path.startswith("/_bulk"))
+    search = next(e for e in front.seen if e.path.endswith("/_search"))
+    assert (bulk.headers["accept"], bulk.headers["content-type"]) == (json_type, ndjson_type)
+    assert (search.headers["accept"], search.headers["content-type"]) == (json_type, json_type)
+    # The login reaches the server on every request, the first one included.
+    assert {e.headers.get("authorization") for e in front.seen} == {"Basic d3JpdGVyOmh1bnRlcjI="}
+
+
+def test_a_server_that_is_not_elasticsearch_is_refused(proxy: Any, engine: Any) -> None:
+    # The plain proxy answers without the product header Elasticsearch sends.
+    sink = sink_for(f"elasticsearch+{proxy.url}")
+    with pytest.raises(SinkUnavailable, match="does not identify as Elasticsearch"):
+        sink.write([make_record(1)])
+    assert count(engine) == 0
+
+
 def test_plain_address_detects_the_server(es_proxy: Any, engine: Any) -> None:
     es_sink = sink_for(es_proxy.url)
     os_sink = sink_for(engine.url)

@@ -398,3 +398,53 @@ def test_search_store_general_path_gives_the_same_answers(
     rest = store.find_requests(RequestQuery(limit=4, cursor=first.next_cursor))
     assert [int(i.trace_id[:2]) for i in rest.items] == [2, 1]
     assert rest.next_cursor is None
+
+
+def _search_proxy_module() -> Any:
+    """The collector tests' loopback proxy, which can pose as Elasticsearch."""
+    import importlib.util
+    import sys
+
+    name = "hopscope_search_fixtures"
+    if name not in sys.modules:
+        path = Path(__file__).parents[2] / "collector" / "conftest_search.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.mark.parametrize(
+    ("version", "media_type"),
+    [
+        ("7.17.0", "application/json"),
+        ("8.15.0", "application/vnd.elasticsearch+json; compatible-with=8"),
+    ],
+)
+@pytest.mark.parametrize("scheme", ["elasticsearch+http", "http"])
+def test_elasticsearch_is_asked_in_its_own_major_version(
+    search_engine: OsmemServer, scheme: str, version: str, media_type: str
+) -> None:
+    with search_engine.clone() as clone:
+        sink = SearchSink.from_url(f"opensearch+{clone.url}")
+        assert sink.write(with_ids(fixture_traces())).stored > 0
+        sink.close()
+        _refresh(clone.url)
+        front = _search_proxy_module().FaultProxy(
+            clone.url, elasticsearch=True, es_version=version
+        )
+        try:
+            host = front.url.removeprefix("http://")
+            with open_store(f"{scheme}://{host}") as store:
+                found = [int(i.trace_id[:2]) for i in store.find_requests(RequestQuery()).items]
+        finally:
+            front.close()
+    assert found == [6, 5, 4, 3, 2, 1]
+    searches = [e for e in front.seen if e.body]
+    assert searches
+    assert {(e.headers["accept"], e.headers["content-type"]) for e in searches} == {
+        (media_type, media_type)
+    }
