@@ -6,6 +6,9 @@ is injected by opentelemetry-instrumentation-httpx, and its span id is the hop's
 ``span.id`` (so the callee's server hop names it as ``parent.id``). Failed attempts are
 retried per :class:`sdk.retry.RetryPolicy`.
 
+httpx, its OpenTelemetry instrumentation and pydantic-settings are imported when the first
+client is made, not with this module: defining a client class costs nothing at start-up.
+
     class Catalog(sdk.BaseClient):
         service = "catalog"
 
@@ -18,16 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 import time
 from types import TracebackType
-from typing import Any, ClassVar, Self
-
-import httpx
-from opentelemetry.instrumentation.httpx import (
-    AsyncOpenTelemetryTransport,
-    SyncOpenTelemetryTransport,
-)
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from sdk.config import ConfigError
 from sdk.configuration import configure, current_config
@@ -37,7 +33,13 @@ from sdk.hops import ORIGIN_HEADER, ClientHop, Timing
 from sdk.propagation import new_span_id, parse_traceparent
 from sdk.request_scope import enclosing_hop
 from sdk.retry import RetryPolicy
-from sdk.settings import ServiceSettings, env_prefix, service_settings
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
+
+    from sdk.settings import ServiceSettings
 
 #: what a subclass may hand back to the request loop as the attempt's credential.
 Auth = tuple[Credential | None, bool | None, object]
@@ -60,6 +62,10 @@ class _ClientCore:
         verify: bool | ssl.SSLContext | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        import httpx
+
+        from sdk.settings import service_settings
+
         self.target = service or self.service or type(self).__name__.lower()
         _quiet_httpx_log()
         settings: ServiceSettings | None = None
@@ -89,6 +95,8 @@ class _ClientCore:
         request.headers[ORIGIN_HEADER] = config.service
 
     def _hop(self, request: httpx.Request, attempt: int, as_service: bool | None) -> ClientHop:
+        import httpx
+
         ids = enclosing_hop()
         url = request.url
         body: BodyExcerpt | None = None
@@ -124,6 +132,8 @@ class _ClientCore:
         response: httpx.Response | None,
         error: BaseException | None = None,
     ) -> None:
+        import httpx
+
         now = time.perf_counter_ns()
         sent = parse_traceparent(request.headers.get("traceparent"))
         if sent is not None:
@@ -152,6 +162,10 @@ def _quiet_httpx_log() -> None:
 def _tls_of(settings: ServiceSettings | None, service: str) -> bool | ssl.SSLContext:
     """``verify`` for httpx: a bool, or a context with the CA bundle and client certificate
     the settings name (a file that cannot be loaded is a configuration error, named)."""
+    import ssl
+
+    from sdk.settings import env_prefix
+
     if settings is None:
         return True
     if not settings.ca_bundle and not settings.client_cert:
@@ -189,6 +203,9 @@ class BaseClient(_ClientCore):
         transport: httpx.AsyncBaseTransport | None = None,
         **options: Any,
     ) -> None:
+        import httpx
+        from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
+
         super().__init__(**options)
         inner = transport or httpx.AsyncHTTPTransport(verify=self.verify)
         self.http = httpx.AsyncClient(
@@ -231,6 +248,8 @@ class BaseClient(_ClientCore):
     ) -> httpx.Response:
         """Send, retry per the policy, write one client hop per attempt; return the last
         response (whatever its status) or raise the last transport error."""
+        import httpx
+
         sending = _send_options(kwargs)
         request = self.http.build_request(method.upper(), url, **kwargs)
         self._prepare(request)
@@ -299,6 +318,9 @@ class SyncBaseClient(_ClientCore):
         transport: httpx.BaseTransport | None = None,
         **options: Any,
     ) -> None:
+        import httpx
+        from opentelemetry.instrumentation.httpx import SyncOpenTelemetryTransport
+
         super().__init__(**options)
         inner = transport or httpx.HTTPTransport(verify=self.verify)
         self.http = httpx.Client(
@@ -335,6 +357,8 @@ class SyncBaseClient(_ClientCore):
         **kwargs: Any,
     ) -> httpx.Response:
         """See :meth:`BaseClient.request`."""
+        import httpx
+
         sending = _send_options(kwargs)
         request = self.http.build_request(method.upper(), url, **kwargs)
         self._prepare(request)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from opentelemetry import context, trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
 
 Ids = tuple[str, str]
 
@@ -34,6 +32,10 @@ def current_ids() -> Ids | None:
 def ensure_tracer_provider(service: str, version: str | None) -> None:
     """Install an SDK TracerProvider unless the application already set its own."""
     if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        # the OpenTelemetry SDK loads here, at configuration, not with ``import sdk``
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+
         attributes = {"service.name": service}
         if version:
             attributes["service.version"] = version
