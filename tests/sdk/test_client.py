@@ -248,3 +248,33 @@ def test_retry_policy_delays() -> None:
     assert policy.delay(4, "GET", error=httpx.ReadTimeout("t")) is None  # retries used up
     assert policy.delay(1, "GET", error=httpx.WriteError("t")) is None
     assert policy.delay(1, "GET", error=ValueError("not a transport error")) is None
+
+
+HEAVY = ("httpx", "pydantic_settings", "opentelemetry.instrumentation.httpx", "opentelemetry.sdk")
+
+
+def test_defining_clients_and_middleware_loads_no_http_stack(run_python: Any) -> None:
+    """``import sdk`` runs in every ``hopscope`` command and at every service's start: the
+    HTTP stack loads when the first client is made, not before."""
+    code = f"""
+import sys
+import sdk
+
+class Cart(sdk.S2SClient):
+    service = "cart"
+
+class SyncCart(sdk.SyncBaseClient):
+    service = "cart"
+
+assert callable(sdk.instrument) and sdk.HopMiddleware and sdk.HopWSGIMiddleware
+policy = sdk.RetryPolicy(retries=1)
+tokens = sdk.ServiceTokens
+print([m for m in {HEAVY!r} if m in sys.modules])
+with SyncCart(base_url="http://127.0.0.1:9") as cart:
+    print([m for m in {HEAVY[:3]!r} if m not in sys.modules])
+"""
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr.decode()
+    before, after = done.stdout.decode().splitlines()
+    assert before == "[]"
+    assert after == "[]"  # and a client, once made, has them all
