@@ -155,6 +155,7 @@ class SearchStore(Store):
         trace_filters = _trace_filters(query)
         taken: list[Any] = []
         seen: set[str] = set()
+        start = after
         for round_no in range(MAX_ROUNDS):
             # Trace filters turn candidates away: then take more per round, and more again.
             widen = 4 ** (round_no + 1) if trace_filters else 1
@@ -179,6 +180,7 @@ class SearchStore(Store):
                 return None
             merged = sorted(certain + orphans, key=_sort_key, reverse=descending)
             passing = self._passing(merged, trace_filters)
+            seen |= self._listed_before(query, filters, start, merged, seen)
             for position, hit in enumerate(merged):
                 trace = str(hit["_source"][f.TRACE_ID])
                 if id(hit) not in passing or trace in seen:
@@ -254,6 +256,7 @@ class SearchStore(Store):
         }
         found: list[Any] = []
         seen: set[str] = set()
+        start = after
         for round_no in range(MAX_ROUNDS):
             # Few roots among many hops: widen the batch each round to save round trips.
             body["size"] = min(BATCH * 4**round_no, _PAGE)
@@ -263,6 +266,7 @@ class SearchStore(Store):
             if not hits:
                 return found, None
             kept = self._roots_only(hits, trace_filters)
+            seen |= self._listed_before(query, body["query"]["bool"]["filter"], start, hits, seen)
             for position, hit in enumerate(hits):
                 trace = str(hit["_source"][f.TRACE_ID])
                 if id(hit) not in kept or trace in seen:
@@ -276,6 +280,52 @@ class SearchStore(Store):
             if len(hits) < body["size"]:
                 return found, None
         return found, after
+
+    def _listed_before(
+        self,
+        query: RequestQuery,
+        filters: list[Query],
+        start: list[Any] | None,
+        hits: list[Any],
+        seen: set[str],
+    ) -> set[str]:
+        """The traces of *hits* (other than *seen*) with a root matching *filters* up to
+        *start*, the page's first sort position: an earlier page listed them already."""
+        traces = sorted({str(h["_source"][f.TRACE_ID]) for h in hits} - seen)
+        if start is None or not traces:
+            return set()
+        body: Query = {
+            "size": _PAGE,
+            "sort": _sort(query),
+            "track_total_hits": False,
+            "query": {
+                "bool": {
+                    "filter": [
+                        *filters,
+                        {"terms": {f.TRACE_ID: traces}},
+                        *_window(query, None, start),
+                    ]
+                }
+            },
+        }
+        descending = _SORT_DIR[query.order] == "desc"
+        earlier = [
+            h["_source"]
+            for h in self._search(body)["hits"]["hits"]
+            if _between(_sort_key(h), None, start, descending)
+        ]
+        parents = {str(s[f.PARENT_ID]) for s in earlier if s.get(f.PARENT_ID)}
+        stored: set[str] = set()
+        if parents:
+            stored = self._values(
+                f.SPAN_ID,
+                [{"terms": {f.SPAN_ID: sorted(parents)}}, {"exists": {"field": f.HOP_KIND}}],
+            )
+        return {
+            str(s[f.TRACE_ID])
+            for s in earlier
+            if not s.get(f.PARENT_ID) or str(s[f.PARENT_ID]) not in stored
+        }
 
     def _roots_only(self, hits: list[Any], trace_filters: list[Query]) -> set[int]:
         """Ids of the hits that are roots and whose traces pass the trace filters."""

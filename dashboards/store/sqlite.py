@@ -47,11 +47,20 @@ FAILED_SQL: Final = (
     + str(FAILURE_STATUS)
     + ")"
 )
-#: A server hop whose caller's hop is not stored is a request's root.
+#: A server hop whose caller's hop is not stored is a request's root ({t}: the row alias).
 ROOT_SQL: Final = (
-    "r.hop_kind = 'server' AND (r.parent_id IS NULL OR NOT EXISTS ("
-    "SELECT 1 FROM records p WHERE p.span_id = r.parent_id AND p.hop_kind IS NOT NULL"
-    " AND +p.trace_id = r.trace_id))"
+    "{t}.hop_kind = 'server' AND ({t}.parent_id IS NULL OR NOT EXISTS ("
+    "SELECT 1 FROM records p WHERE p.span_id = {t}.parent_id AND p.hop_kind IS NOT NULL"
+    " AND +p.trace_id = {t}.trace_id))"
+)
+#: A trace with several roots is listed once, by the root it meets first in the order:
+#: no other matching root of the trace sorts before this one ({op}: ``>`` descending).
+#: Only the trace id may pick an index for ``o`` (the other terms are written ``+o.``):
+#: any other index would scan every server hop of the store per candidate.
+FIRST_ROOT_SQL: Final = (
+    "NOT EXISTS (SELECT 1 FROM records o WHERE o.trace_id = r.trace_id"
+    " AND +o.hop_kind = 'server' AND o.rowid != r.rowid"
+    " AND (COALESCE({col}, -1), o.rowid) {op} (COALESCE({rcol}, -1), r.rowid) AND {hop})"
 )
 #: Some record of the trace holds the words: the trace's own records, each checked
 #: against the full-text index by rowid (cheap per candidate, whatever the word's
@@ -151,6 +160,16 @@ class SqliteStore(Store):
         text_sql = RARE_TEXT_SQL if match is not None and self._rare(match) else TEXT_SQL
         where, params = _request_filters(query, text_sql)
         sort_column, direction = _ORDER_SQL[query.order]
+        hop_where, hop_params = _hop_filters(query, "+o")
+        where.append(
+            FIRST_ROOT_SQL.format(
+                col=sort_column.replace("r.", "o."),
+                rcol=sort_column,
+                op=">" if direction == "DESC" else "<",
+                hop=" AND ".join(hop_where),
+            )
+        )
+        params += hop_params
         if query.cursor is not None:
             value, rowid = cursors.decode(query.cursor, query.order)
             op = "<" if direction == "DESC" else ">"
@@ -316,27 +335,34 @@ def fts_query(text: str | None) -> str | None:
     return " ".join('"' + w.replace('"', "") + '"' for w in words)
 
 
-def _request_filters(query: RequestQuery, text_sql: str) -> tuple[list[str], list[Any]]:
-    time_where, params = _time_filter("r.ts_ns", query.time)
-    where = [ROOT_SQL, *time_where]
+def _hop_filters(query: RequestQuery, t: str) -> tuple[list[str], list[Any]]:
+    """The conditions on the root hop itself (row alias *t*; ``+o`` keeps the terms from
+    choosing an index): a root, and the filters that differ from hop to hop of one trace."""
+    time_where, params = _time_filter(f"{t}.ts_ns", query.time)
+    where = [ROOT_SQL.format(t=t), *time_where]
     for column, equal in (
-        ("r.service", query.service),
-        ("r.route", query.route),
-        ("r.method", query.method.upper() if query.method else None),
-        ("r.trace_id", query.trace_id),
+        ("service", query.service),
+        ("route", query.route),
+        ("method", query.method.upper() if query.method else None),
+        ("trace_id", query.trace_id),
     ):
         if equal is not None:
-            where.append(f"{column} = ?")
+            where.append(f"{t}.{column} = ?")
             params.append(equal)
     if query.status_class is not None:
-        where.append("r.status >= ? AND r.status < ?")
+        where.append(f"{t}.status >= ? AND {t}.status < ?")
         params += [query.status_class * 100, query.status_class * 100 + 100]
     if query.min_duration_ms is not None:
-        where.append("r.duration_ns >= ?")
+        where.append(f"{t}.duration_ns >= ?")
         params.append(int(query.min_duration_ms * 1e6))
     if query.max_duration_ms is not None:
-        where.append("r.duration_ns <= ?")
+        where.append(f"{t}.duration_ns <= ?")
         params.append(int(query.max_duration_ms * 1e6))
+    return where, params
+
+
+def _request_filters(query: RequestQuery, text_sql: str) -> tuple[list[str], list[Any]]:
+    where, params = _hop_filters(query, "r")
     if query.errors_only:
         failed = FAILED_SQL.format(t="e")
         where.append(f"EXISTS (SELECT 1 FROM records e WHERE e.trace_id = r.trace_id AND {failed})")  # noqa: S608

@@ -24,6 +24,7 @@ from dashboards import (
     build_tree,
     open_store,
 )
+from dashboards.store.base import Order
 from tests.dashboards.conftest import T0, TraceBuilder, with_ids, write_sqlite
 
 START = datetime.fromtimestamp(T0 / 1e9, UTC)
@@ -131,7 +132,15 @@ def search_engine() -> Iterator[OsmemServer]:
 def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
-    records = fixture_traces()
+    yield from _filled_store(request, tmp_path_factory, fixture_traces())
+
+
+def _filled_store(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    records: list[dict[str, Any]],
+) -> Iterator[Store]:
+    """*records* in a store of the kind ``request.param`` names."""
     with ExitStack() as cleanup:
         if request.param == "sqlite":
             path = tmp_path_factory.mktemp("store") / "hopscope.db"
@@ -237,6 +246,91 @@ def test_paging_walks_every_request_once(store: Store) -> None:
     page = store.find_requests(RequestQuery(limit=2))
     with pytest.raises(BadQuery, match="made for order"):
         store.find_requests(RequestQuery(limit=2, order="oldest", cursor=page.next_cursor))
+
+
+def many_rooted_traces() -> list[dict[str, Any]]:
+    """Five requests one second apart; the first trace has three roots (its own, one whose
+    caller's hop was lost, and a parentless one started later), far apart in time."""
+    out: list[dict[str, Any]] = []
+    t = TraceBuilder(trace_id(7))
+    t.server("gateway", "/a", 0, 50)
+    t.server("orders", "/lost", 1.5 * SECOND, 1.5 * SECOND + 60, parent="00000000feedface")
+    t.server("worker", "/job", 3.5 * SECOND, 3.5 * SECOND + 500)
+    out += t.records
+    for n, route in enumerate(("/b", "/c", "/d", "/e"), start=1):
+        t = TraceBuilder(trace_id(7 + n))
+        t.server("gateway", route, n * SECOND, n * SECOND + 10 * n)
+        out += t.records
+    return out
+
+
+@pytest.fixture(scope="module", params=["sqlite", "opensearch"])
+def many_rooted(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    yield from _filled_store(request, tmp_path_factory, many_rooted_traces())
+
+
+def walk_pages(store: Store, **filters: Any) -> list[int]:
+    seen: list[int] = []
+    cursor = None
+    for _ in range(20):
+        page = store.find_requests(RequestQuery(cursor=cursor, **filters))
+        seen += [int(i.trace_id[:2]) for i in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
+    raise AssertionError(f"paging did not end: {seen}")
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"order": "newest"}, [11, 7, 10, 9, 8]),
+        ({"order": "oldest"}, [7, 8, 9, 10, 11]),
+        ({"order": "slowest"}, [7, 11, 10, 9, 8]),
+        ({"service": "gateway"}, [11, 10, 9, 8, 7]),
+        ({"service": "orders"}, [7]),
+        ({"order": "oldest", "min_duration_ms": 45}, [7]),
+    ],
+)
+def test_a_trace_with_several_roots_is_listed_once_across_pages(
+    many_rooted: Store, limit: int, filters: dict[str, Any], expected: list[int]
+) -> None:
+    assert walk_pages(many_rooted, limit=limit, **filters) == expected
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [("newest", [11, 7, 10, 9, 8]), ("oldest", [7, 8, 9, 10, 11]), ("slowest", [7, 11, 10, 9, 8])],
+)
+def test_several_roots_listed_once_on_the_search_stores_general_path(
+    many_rooted: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: int,
+    order: str,
+    expected: list[int],
+) -> None:
+    """The search store's scanning path (taken when its fast path declines) pages the same
+    way; the SQLite store has one path and answers as above."""
+    import dashboards.store.search as search_module
+
+    monkeypatch.setattr(search_module.SearchStore, "_windowed", lambda *_: None)
+    assert walk_pages(many_rooted, limit=limit, order=order) == expected
+
+
+def test_a_trace_is_summarised_by_its_first_root_in_the_order(many_rooted: Store) -> None:
+    def first(order: Order) -> tuple[str, str | None]:
+        (item,) = many_rooted.find_requests(
+            RequestQuery(order=order, trace_id=trace_id(7))
+        ).items
+        return item.service, item.route
+
+    assert first("newest") == ("worker", "/job")
+    assert first("oldest") == ("gateway", "/a")
+    assert first("slowest") == ("worker", "/job")
 
 
 def test_bad_queries_are_refused_clearly(store: Store) -> None:
