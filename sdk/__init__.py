@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Any
 from sdk.config import Config, ConfigError
 from sdk.configuration import configure, current_config, emit, get_logger
 from sdk.context import bind, bound, clear, unbind
+
+# Eager: the name is also its submodule's, which importing ``sdk.instrument`` would bind
+# over a lazy name.
+from sdk.instrument import instrument
 from sdk.schema import SCHEMA_VERSION, SchemaError
 
 if TYPE_CHECKING:
     from sdk.asgi import HopMiddleware
     from sdk.client import BaseClient, SyncBaseClient
     from sdk.hops import UNMATCHED
-    from sdk.instrument import instrument
     from sdk.retry import RetryPolicy
     from sdk.s2s import S2SClient, SyncS2SClient
     from sdk.tokens import MemoryTokenCache, ServiceToken, ServiceTokens, SSOError, TokenCache
@@ -35,7 +38,6 @@ _LAZY = {
     "BaseClient": "sdk.client",
     "SyncBaseClient": "sdk.client",
     "UNMATCHED": "sdk.hops",
-    "instrument": "sdk.instrument",
     "RetryPolicy": "sdk.retry",
     "S2SClient": "sdk.s2s",
     "SyncS2SClient": "sdk.s2s",

@@ -1,0 +1,37 @@
+"""The package's public names are what ``__all__`` says, however the submodules were
+imported before (a lazy name must never be shadowed by its submodule)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import sdk
+
+
+def test_every_public_name_resolves() -> None:
+    for name in sdk.__all__:
+        assert getattr(sdk, name) is not None, name
+
+
+def test_instrument_is_the_function_after_its_submodule_was_imported() -> None:
+    code = (
+        "from sdk.instrument import flask_route\n"
+        "import sdk\n"
+        "print(callable(sdk.instrument), type(sdk.instrument).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.split() == ["True", "function"]
+
+
+def test_clients_load_on_first_use() -> None:
+    code = (
+        "import sys, sdk\n"
+        "before = 'sdk.s2s' in sys.modules\n"
+        "sdk.S2SClient\n"
+        "print(before, 'sdk.s2s' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.split() == ["False", "True"]
