@@ -65,19 +65,25 @@ def ensure_environment() -> Path:
     return python
 
 
-def ensure_chromium() -> None:
-    """The browser tests drive Debian's Chromium; install it when we may (root with apt)."""
-    if shutil.which("chromium") or os.environ.get("HOPSCOPE_NO_APT"):
+#: Debian packages the tests drive: the browser for the dashboard test, and
+#: ``docker-compose config`` to validate the compose file without an engine.
+TEST_PACKAGES: Final = {"chromium": "chromium", "docker-compose": "docker-compose"}
+
+
+def ensure_test_packages() -> None:
+    """Install the Debian packages the tests need when we may (root with apt-get)."""
+    missing = [pkg for command, pkg in TEST_PACKAGES.items() if not shutil.which(command)]
+    if not missing or os.environ.get("HOPSCOPE_NO_APT"):
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        _say("Chromium not found and apt-get not usable: browser tests will report it")
+        _say(f"not found and apt-get not usable: {', '.join(missing)} (their tests will say so)")
         return
-    _say("installing Debian's chromium for the browser tests (apt-get)")
+    _say(f"installing Debian packages for the tests: {', '.join(missing)} (apt-get)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     quiet = {"stdout": subprocess.DEVNULL, "env": env}
     subprocess.run(["apt-get", "update", "-q"], check=False, **quiet)  # type: ignore[call-overload]
     subprocess.run(  # type: ignore[call-overload]
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
         check=False,
         **quiet,
     )
@@ -92,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)
     python = ensure_environment()
     if command == "test":
-        ensure_chromium()
+        ensure_test_packages()
         run = [str(python), "-m", "stack.checks", *rest]
     elif command == "hopscope":
         run = [str(python), "-m", "stack.cli", *rest]
