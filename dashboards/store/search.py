@@ -11,6 +11,7 @@ back with fewer items than asked while ``next_cursor`` says there is more to sca
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,6 +63,8 @@ BATCH: Final = 500
 MAX_ROUNDS: Final = 20
 #: Parents settled by one aggregation on the fast path; more and the search scans instead.
 MAX_STRETCH_PARENTS: Final = 10_000
+#: Searches of one page sent at once.
+PARALLEL_SEARCHES: Final = 4
 #: Terms buckets asked for in one aggregation (services, routes, edges).
 MAX_BUCKETS: Final = 1000
 _PAGE: Final = 10_000
@@ -102,6 +105,7 @@ class SearchStore(Store):
         self._client = client
         self.url = redact(url)
         self.index = index
+        self._pool = ThreadPoolExecutor(PARALLEL_SEARCHES, thread_name_prefix="hopscope-search")
 
     @classmethod
     def from_url(cls, url: str) -> SearchStore:
@@ -118,6 +122,7 @@ class SearchStore(Store):
         return cls(client, url)
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         self._client.close()
 
     def _search(self, body: Query, *, index: str | None = None) -> Any:
@@ -135,20 +140,29 @@ class SearchStore(Store):
     def find_requests(self, query: RequestQuery) -> Page[RequestSummary]:
         check_query(query)
         after = cursors.decode(query.cursor, query.order) if query.cursor else None
-        page = self._windowed(query, after)
+        shapes: dict[str, _Shape] = {}
+        page = self._windowed(query, after, shapes)
         if page is None:
             page = self._scanned(query, after)
         hits, next_sort = page
-        found = [h["_source"] for h in hits]
+        found = [_flat(h["_source"]) for h in hits]
         next_cursor = None if next_sort is None else cursors.encode(query.order, next_sort)
-        shapes = self._trace_shapes([s[f.TRACE_ID] for s in found])
+        missing = [s[f.TRACE_ID] for s in found if s[f.TRACE_ID] not in shapes]
+        shapes.update(self._trace_shapes(missing))
         return Page([_summary(s, shapes.get(s[f.TRACE_ID])) for s in found], next_cursor)
 
-    def _windowed(self, query: RequestQuery, after: list[Any] | None) -> _PageHits | None:
+    def _windowed(
+        self, query: RequestQuery, after: list[Any] | None, shapes: dict[str, _Shape]
+    ) -> _PageHits | None:
         """The fast path. Server hops without a parent are roots without asking; the few
         hops whose caller's hop is missing hide among the many with a parent, so those are
         settled together per stretch of the sort order, by aggregation. ``None`` when a
-        stretch holds more parents than one aggregation returns."""
+        stretch holds more parents than one aggregation returns.
+
+        Each round waits for three answers in turn: the certain roots; then, side by side,
+        the stretch's parents and the certain roots' trace checks
+        (:class:`_TraceCheck`); then which parents are stored. Orphaned roots, rare, cost
+        two more."""
         sort = _sort(query)
         descending = _SORT_DIR[query.order] == "desc"
         filters = _root_filters(query)
@@ -163,6 +177,7 @@ class SearchStore(Store):
             body: Query = {
                 "size": size,
                 "sort": sort,
+                "_source": _SUMMARY_FIELDS,
                 "track_total_hits": False,
                 "query": {
                     "bool": {
@@ -175,15 +190,40 @@ class SearchStore(Store):
                 body["search_after"] = after
             certain = self._search(body)["hits"]["hits"]
             bound = certain[-1]["sort"] if len(certain) == size else None
-            orphans = self._orphans(query, filters, after, bound)
-            if orphans is None:
+            window = [*filters, {"exists": {"field": f.PARENT_ID}}, *_window(query, after, bound)]
+            check = _TraceCheck(
+                query, filters, trace_filters, start, certain, seen, shape=not trace_filters
+            )
+            # The stretch's parents and the batch's trace checks, side by side.
+            answers = self._parallel([_parents_body(window), *check.bodies()])
+            parents_agg = answers[0]["aggregations"]["p"]
+            if parents_agg.get("sum_other_doc_count", 0) > 0:
                 return None
+            parents = {str(b["key"]) for b in parents_agg["buckets"]}
+            earlier = check.earlier(answers[1:])
+            check.settle(answers[1:], shapes)
+            # Trace filters left shapes out of the wide batch: take those of the traces
+            # likely listed now, side by side with the parents' look-up.
+            wanted = query.limit - len(taken)
+            likely = [] if check.shape else _likely(certain, check.passing, seen, wanted)
+            stored, found_shapes = self._stored_and_shapes(parents | _parents_of(earlier), likely)
+            shapes.update(found_shapes)
+            check.settle_roots(earlier, stored)
+            orphans = self._orphan_hits(query, window, after, bound, sorted(parents - stored))
+            if orphans:
+                extra = _TraceCheck(
+                    query, filters, trace_filters, start, orphans, seen, shape=not trace_filters
+                )
+                extra_answers = self._parallel(extra.bodies())
+                extra_earlier = extra.earlier(extra_answers)
+                extra.settle(extra_answers, shapes)
+                extra.settle_roots(extra_earlier, self._stored(_parents_of(extra_earlier)))
+                check.merge(extra)
+            seen |= check.listed_before
             merged = sorted(certain + orphans, key=_sort_key, reverse=descending)
-            passing = self._passing(merged, trace_filters)
-            seen |= self._listed_before(query, filters, start, merged, seen)
             for position, hit in enumerate(merged):
-                trace = str(hit["_source"][f.TRACE_ID])
-                if id(hit) not in passing or trace in seen:
+                trace = str(_flat(hit["_source"])[f.TRACE_ID])
+                if trace not in check.passing or trace in seen:
                     continue
                 seen.add(trace)
                 taken.append(hit)
@@ -195,36 +235,49 @@ class SearchStore(Store):
             after = bound
         return taken, after
 
-    def _orphans(
+    def _parallel(self, bodies: list[Query]) -> list[Any]:
+        """Independent searches at once (the server answers them on several threads),
+        answered in order."""
+        if len(bodies) <= 1:
+            return [self._search(body) for body in bodies]
+        return list(self._pool.map(self._search, bodies))
+
+    def _stored_and_shapes(
+        self, span_ids: set[str], trace_ids: list[str]
+    ) -> tuple[set[str], dict[str, _Shape]]:
+        """:meth:`_stored` and :meth:`_trace_shapes` side by side."""
+        bodies: list[Query] = []
+        if span_ids:
+            bodies.append(_values_body(f.SPAN_ID, _stored_filters(span_ids)))
+        if trace_ids:
+            bodies.append(_shapes_body(trace_ids))
+        answers = self._parallel(bodies)
+        stored = _read_values(answers[0]) if span_ids else set()
+        found = _read_shapes(answers[-1]["aggregations"]) if trace_ids else {}
+        return stored, found
+
+    def _stored(self, span_ids: set[str]) -> set[str]:
+        """Which of *span_ids* a stored hop carries."""
+        if not span_ids:
+            return set()
+        return self._values(f.SPAN_ID, _stored_filters(span_ids))
+
+    def _orphan_hits(
         self,
         query: RequestQuery,
-        filters: list[Query],
+        window: list[Query],
         after: list[Any] | None,
         bound: list[Any] | None,
-    ) -> list[Any] | None:
-        """Server hops with a parent id no stored hop carries, sorted between *after*
-        (exclusive) and *bound* (inclusive); ``None`` when there are too many parents."""
-        window = [*filters, {"exists": {"field": f.PARENT_ID}}, *_window(query, after, bound)]
-        body: Query = {
-            "size": 0,
-            "query": {"bool": {"filter": window}},
-            "aggs": {"p": {"terms": {"field": f.PARENT_ID, "size": MAX_STRETCH_PARENTS}}},
-        }
-        parents_agg = self._search(body)["aggregations"]["p"]
-        if parents_agg.get("sum_other_doc_count", 0) > 0:
-            return None
-        parents = {str(b["key"]) for b in parents_agg["buckets"]}
-        if not parents:
-            return []
-        stored = self._values(
-            f.SPAN_ID, [{"terms": {f.SPAN_ID: sorted(parents)}}, {"exists": {"field": f.HOP_KIND}}]
-        )
-        missing = sorted(parents - stored)
+        missing: list[str],
+    ) -> list[Any]:
+        """The hops in *window* whose parent is one of the *missing* ones, sorted between
+        *after* (exclusive) and *bound* (inclusive)."""
         if not missing:
             return []
         body = {
             "size": _PAGE,
             "sort": _sort(query),
+            "_source": _SUMMARY_FIELDS,
             "track_total_hits": False,
             "query": {"bool": {"filter": [*window, {"terms": {f.PARENT_ID: missing}}]}},
         }
@@ -346,42 +399,12 @@ class SearchStore(Store):
 
     def _values(self, field: str, filters: list[Query]) -> set[str]:
         """Distinct values of *field* among records matching *filters*."""
-        body = {
-            "size": 0,
-            "query": {"bool": {"filter": filters}},
-            "aggs": {"v": {"terms": {"field": field, "size": _PAGE}}},
-        }
-        buckets = self._search(body)["aggregations"]["v"]["buckets"]
-        return {str(b["key"]) for b in buckets}
+        return _read_values(self._search(_values_body(field, filters)))
 
-    def _trace_shapes(self, trace_ids: list[str]) -> dict[str, tuple[int, tuple[str, ...], bool]]:
+    def _trace_shapes(self, trace_ids: list[str]) -> dict[str, _Shape]:
         if not trace_ids:
             return {}
-        body = {
-            "size": 0,
-            "query": {
-                "bool": {
-                    "filter": [
-                        {"terms": {f.TRACE_ID: trace_ids}},
-                        {"exists": {"field": f.HOP_KIND}},
-                    ]
-                }
-            },
-            "aggs": {
-                "t": {
-                    "terms": {"field": f.TRACE_ID, "size": len(trace_ids)},
-                    "aggs": {
-                        "s": {"terms": {"field": f.SERVICE, "size": MAX_BUCKETS}},
-                        "e": {"filter": failed_query()},
-                    },
-                }
-            },
-        }
-        out: dict[str, tuple[int, tuple[str, ...], bool]] = {}
-        for bucket in self._search(body)["aggregations"]["t"]["buckets"]:
-            services = tuple(sorted(str(s["key"]) for s in bucket["s"]["buckets"]))
-            out[str(bucket["key"])] = (bucket["doc_count"], services, bucket["e"]["doc_count"] > 0)
-        return out
+        return _read_shapes(self._search(_shapes_body(trace_ids))["aggregations"])
 
     # -- one trace --------------------------------------------------------------------
 
@@ -513,6 +536,195 @@ class SearchStore(Store):
 
 #: A page's root hits and the sort position to continue after (``None``: no more).
 _PageHits = tuple[list[Any], list[Any] | None]
+
+
+#: A trace's hop count, services and whether any hop failed.
+_Shape = tuple[int, tuple[str, ...], bool]
+
+#: The fields a request summary and the root checks read (``_source`` filtering).
+_SUMMARY_FIELDS: Final = [
+    f.TIMESTAMP,
+    f.TRACE_ID,
+    f.SPAN_ID,
+    f.PARENT_ID,
+    f.HOP_KIND,
+    f.SERVICE,
+    f.ROUTE,
+    f.METHOD,
+    f.URL_PATH,
+    f.STATUS,
+    f.DURATION,
+    f.START,
+    f.ERROR_TYPE,
+    f.OUTCOME,
+]
+
+
+def _flat(source: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """*source* with dotted names: engines answer a filtered ``_source`` either as stored
+    (flat dotted names) or nested by the dots."""
+    out: dict[str, Any] = {}
+    for key, value in source.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _values_body(field: str, filters: list[Query]) -> Query:
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": filters}},
+        "aggs": {"v": {"terms": {"field": field, "size": _PAGE}}},
+    }
+
+
+def _read_values(answer: Mapping[str, Any]) -> set[str]:
+    return {str(b["key"]) for b in answer["aggregations"]["v"]["buckets"]}
+
+
+def _parents_body(window: list[Query]) -> Query:
+    """The distinct parent ids of the server hops in a stretch of the sort order."""
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": window}},
+        "aggs": {"p": {"terms": {"field": f.PARENT_ID, "size": MAX_STRETCH_PARENTS}}},
+    }
+
+
+def _shapes_body(trace_ids: list[str]) -> Query:
+    return {
+        "size": 0,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"terms": {f.TRACE_ID: trace_ids}},
+                    {"exists": {"field": f.HOP_KIND}},
+                ]
+            }
+        },
+        "aggs": {
+            "t": {
+                "terms": {"field": f.TRACE_ID, "size": len(trace_ids)},
+                "aggs": {
+                    "s": {"terms": {"field": f.SERVICE, "size": MAX_BUCKETS}},
+                    "e": {"filter": failed_query()},
+                },
+            }
+        },
+    }
+
+
+def _read_shapes(aggs: Mapping[str, Any]) -> dict[str, _Shape]:
+    out: dict[str, _Shape] = {}
+    for bucket in aggs["t"]["buckets"]:
+        services = tuple(sorted(str(s["key"]) for s in bucket["s"]["buckets"]))
+        out[str(bucket["key"])] = (bucket["doc_count"], services, bucket["e"]["doc_count"] > 0)
+    return out
+
+
+class _TraceCheck:
+    """What one batch of candidate roots needs to know about their traces, as searches
+    to run side by side with others: the trace shapes (for a batch the page's size),
+    which traces pass each trace filter, and, past the first page, which have a root at
+    or before the page's start, listed already."""
+
+    def __init__(
+        self,
+        query: RequestQuery,
+        filters: list[Query],
+        trace_filters: list[Query],
+        start: list[Any] | None,
+        hits: list[Any],
+        seen: set[str],
+        *,
+        shape: bool,
+    ) -> None:
+        self.query = query
+        self.filters = filters
+        self.trace_filters = trace_filters
+        self.start = start
+        # Shapes only when the batch is about the page's size: trace filters widen it.
+        self.shape = shape
+        self.traces = sorted({str(_flat(h["_source"])[f.TRACE_ID]) for h in hits} - seen)
+        self.passing: set[str] = set()
+        self.listed_before: set[str] = set()
+
+    def bodies(self) -> list[Query]:
+        if not self.traces:
+            return []
+        among: Query = {"terms": {f.TRACE_ID: self.traces}}
+        out = [_shapes_body(self.traces)] if self.shape else []
+        out += [_values_body(f.TRACE_ID, [among, c]) for c in self.trace_filters]
+        if self.start is not None:
+            window = _window(self.query, None, self.start)
+            out.append(
+                {
+                    "size": _PAGE,
+                    "sort": _sort(self.query),
+                    "_source": [f.TRACE_ID, f.PARENT_ID],
+                    "track_total_hits": False,
+                    "query": {"bool": {"filter": [*self.filters, among, *window]}},
+                }
+            )
+        return out
+
+    def earlier(self, answers: list[Any]) -> list[dict[str, Any]]:
+        """The candidates' traces' hops matching the filters up to the page's start."""
+        if self.start is None or not self.traces:
+            return []
+        descending = _SORT_DIR[self.query.order] == "desc"
+        return [
+            _flat(h["_source"])
+            for h in answers[-1]["hits"]["hits"]
+            if _between(_sort_key(h), None, self.start, descending)
+        ]
+
+    def settle(self, answers: list[Any], shapes: dict[str, _Shape]) -> None:
+        """Shapes and passing traces from the answers to :meth:`bodies`."""
+        if not self.traces:
+            return
+        if self.shape:
+            shapes.update(_read_shapes(answers[0]["aggregations"]))
+        first = 1 if self.shape else 0
+        passing = set(self.traces)
+        for answer in answers[first : first + len(self.trace_filters)]:
+            passing &= _read_values(answer)
+        self.passing = passing
+
+    def settle_roots(self, earlier: list[dict[str, Any]], stored: set[str]) -> None:
+        """Listed-before traces, once the earlier hops' parents are known stored or not."""
+        self.listed_before = {
+            str(s[f.TRACE_ID])
+            for s in earlier
+            if not s.get(f.PARENT_ID) or str(s[f.PARENT_ID]) not in stored
+        }
+
+    def merge(self, other: _TraceCheck) -> None:
+        self.passing |= other.passing
+        self.listed_before |= other.listed_before
+
+
+def _stored_filters(span_ids: set[str]) -> list[Query]:
+    return [{"terms": {f.SPAN_ID: sorted(span_ids)}}, {"exists": {"field": f.HOP_KIND}}]
+
+
+def _likely(certain: list[Any], passing: set[str], seen: set[str], limit: int) -> list[str]:
+    """The traces the certain roots would list, in order, orphans aside."""
+    out: list[str] = []
+    for hit in certain:
+        trace = str(_flat(hit["_source"])[f.TRACE_ID])
+        if trace in passing and trace not in seen and trace not in out:
+            out.append(trace)
+            if len(out) == limit:
+                break
+    return out
+
+
+def _parents_of(earlier: list[dict[str, Any]]) -> set[str]:
+    return {str(s[f.PARENT_ID]) for s in earlier if s.get(f.PARENT_ID)}
 
 
 def _sort(query: RequestQuery) -> list[Query]:
