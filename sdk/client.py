@@ -19,19 +19,14 @@ client is made, not with this module: defining a client class costs nothing at s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from sdk.client_attempts import Attempts, name_origin, send_options
+from sdk.client_attempts import Auth as Auth  # subclasses name it: sdk.s2s
 from sdk.config import ConfigError
-from sdk.configuration import configure, current_config
-from sdk.credentials import Credential
-from sdk.excerpts import BodyExcerpt, kind_of
-from sdk.hops import ORIGIN_HEADER, ClientHop, Timing
-from sdk.propagation import new_span_id, parse_traceparent
-from sdk.request_scope import enclosing_hop
 from sdk.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -41,12 +36,9 @@ if TYPE_CHECKING:
 
     from sdk.settings import ServiceSettings
 
-#: what a subclass may hand back to the request loop as the attempt's credential.
-Auth = tuple[Credential | None, bool | None, object]
-
 
 class _ClientCore:
-    """What the sync and async clients share: settings, hop records, retry decisions."""
+    """What the sync and async clients share: settings, and the attempts of a call."""
 
     #: name of the service called: ``service.target.name`` and the ``SERVICE_<NAME>_URL``.
     service: ClassVar[str] = ""
@@ -90,66 +82,10 @@ class _ClientCore:
     def _client_kwargs(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "timeout": self.timeout, "headers": self.headers}
 
-    def _prepare(self, request: httpx.Request) -> None:
-        config = current_config() or configure()
-        request.headers[ORIGIN_HEADER] = config.service
-
-    def _hop(self, request: httpx.Request, attempt: int, as_service: bool | None) -> ClientHop:
-        import httpx
-
-        ids = enclosing_hop()
-        url = request.url
-        body: BodyExcerpt | None = None
-        content_type = request.headers.get("content-type")
-        try:
-            content = request.content
-        except httpx.RequestNotRead:
-            content = b""
-        if content:
-            config = current_config()
-            body = BodyExcerpt(config.max_body if config and kind_of(content_type) else 0)
-            body.add(content)
-        return ClientHop(
-            target=self.target,
-            method=request.method,
-            url=str(url),
-            path=url.raw_path.decode("ascii", "replace").split("?", 1)[0],
-            attempt=attempt,
-            as_service=bool(as_service) if as_service is not None else False,
-            timing=Timing(time.time_ns(), time.perf_counter_ns()),
-            trace_id=ids[0] if ids else None,
-            span_id=None,
-            parent_id=ids[1] if ids else None,
-            server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
-            request_body=body,
-            request_type=content_type,
-        )
-
-    @staticmethod
-    def _finish(
-        hop: ClientHop,
-        request: httpx.Request,
-        response: httpx.Response | None,
-        error: BaseException | None = None,
-    ) -> None:
-        import httpx
-
-        now = time.perf_counter_ns()
-        sent = parse_traceparent(request.headers.get("traceparent"))
-        if sent is not None:
-            hop.trace_id, hop.span_id = sent.trace_id, sent.span_id
-        else:
-            hop.span_id = new_span_id()
-        hop.error = error
-        if response is not None:
-            hop.status = response.status_code
-            hop.response_type = response.headers.get("content-type")
-            config = current_config()
-            limit = config.max_body if config and kind_of(hop.response_type) else 0
-            hop.response_body = BodyExcerpt(limit)
-            with contextlib.suppress(httpx.ResponseNotRead):  # a streamed response
-                hop.response_body.add(response.content)
-        hop.write(now)
+    def _attempts(self, request: httpx.Request, retry: bool) -> Attempts:
+        """The attempts of one call, its request naming this service as the caller."""
+        name_origin(request)
+        return Attempts(self.target, request, self.retry_policy, retry_unsafe=retry)
 
 
 def _quiet_httpx_log() -> None:
@@ -250,39 +186,23 @@ class BaseClient(_ClientCore):
         response (whatever its status) or raise the last transport error."""
         import httpx
 
-        sending = _send_options(kwargs)
-        request = self.http.build_request(method.upper(), url, **kwargs)
-        self._prepare(request)
-        attempt, refused, refreshed = 0, None, False
+        sending = send_options(kwargs)
+        attempts = self._attempts(self.http.build_request(method.upper(), url, **kwargs), retry)
         while True:
-            attempt += 1
-            credential, effective, used = await self._auth(as_service, refused)
-            refused = None
-            _set_authorization(request, credential)
-            hop = self._hop(request, attempt, effective)
+            attempts.start(await self._auth(as_service, attempts.refused))
             try:
-                response = await self.http.send(request, **sending)
+                response = await self.http.send(attempts.request, **sending)
             except httpx.HTTPError as exc:
-                self._finish(hop, request, None, exc)
-                delay = self.retry_policy.delay(
-                    attempt, request.method, error=exc, retry_unsafe=retry
-                )
+                delay = attempts.failed(exc)
                 if delay is None:
                     raise
                 await asyncio.sleep(delay)
                 continue
-            self._finish(hop, request, response)
-            if (
-                response.status_code == 401
-                and used is not None
-                and not refreshed
-                and await self._refused(used)
-            ):
-                refused, refreshed = used, True  # a new token, once
+            attempts.answered(response)
+            if attempts.may_renew(response) and await self._refused(attempts.used):
+                attempts.renew()
                 continue
-            delay = self.retry_policy.delay(
-                attempt, request.method, response=response, retry_unsafe=retry
-            )
+            delay = attempts.delay_after(response)
             if delay is None:
                 return response
             await asyncio.sleep(delay)
@@ -359,39 +279,23 @@ class SyncBaseClient(_ClientCore):
         """See :meth:`BaseClient.request`."""
         import httpx
 
-        sending = _send_options(kwargs)
-        request = self.http.build_request(method.upper(), url, **kwargs)
-        self._prepare(request)
-        attempt, refused, refreshed = 0, None, False
+        sending = send_options(kwargs)
+        attempts = self._attempts(self.http.build_request(method.upper(), url, **kwargs), retry)
         while True:
-            attempt += 1
-            credential, effective, used = self._auth(as_service, refused)
-            refused = None
-            _set_authorization(request, credential)
-            hop = self._hop(request, attempt, effective)
+            attempts.start(self._auth(as_service, attempts.refused))
             try:
-                response = self.http.send(request, **sending)
+                response = self.http.send(attempts.request, **sending)
             except httpx.HTTPError as exc:
-                self._finish(hop, request, None, exc)
-                delay = self.retry_policy.delay(
-                    attempt, request.method, error=exc, retry_unsafe=retry
-                )
+                delay = attempts.failed(exc)
                 if delay is None:
                     raise
                 time.sleep(delay)
                 continue
-            self._finish(hop, request, response)
-            if (
-                response.status_code == 401
-                and used is not None
-                and not refreshed
-                and self._refused(used)
-            ):
-                refused, refreshed = used, True  # a new token, once
+            attempts.answered(response)
+            if attempts.may_renew(response) and self._refused(attempts.used):
+                attempts.renew()
                 continue
-            delay = self.retry_policy.delay(
-                attempt, request.method, response=response, retry_unsafe=retry
-            )
+            delay = attempts.delay_after(response)
             if delay is None:
                 return response
             time.sleep(delay)
@@ -416,13 +320,3 @@ class SyncBaseClient(_ClientCore):
 
     def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", url, **kwargs)
-
-
-def _send_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """httpx takes these when sending, the rest when building the request."""
-    return {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
-
-
-def _set_authorization(request: httpx.Request, credential: Credential | None) -> None:
-    if credential is not None:
-        request.headers["authorization"] = credential.header()

@@ -49,6 +49,29 @@ class _S2SCore:
             self.tokens = ServiceTokens.shared(cache=self.token_cache)
         return self.tokens
 
+    def _user_auth_or_provider(self, as_service: bool, refused: object) -> Auth | ServiceTokens:
+        """The credential of the next attempt when it is at hand (the user's, or none),
+        else the provider to ask for the service token (a refused one forgotten first)."""
+        if not as_service:
+            user = inbound()
+            if user is not None:
+                return user, False, None
+        provider = self._service_tokens(required=as_service)
+        if provider is None:
+            return None, False, None
+        if isinstance(refused, ServiceToken):
+            provider.invalidate(refused)
+        return provider
+
+
+def _service_auth(token: ServiceToken) -> Auth:
+    return token.credential(), True, token
+
+
+def _renewable(used: object) -> bool:
+    """Only a service token is worth replacing after a 401; the user's is as it came."""
+    return isinstance(used, ServiceToken)
+
 
 class S2SClient(_S2SCore, BaseClient):
     """Async S2S client: ``async with MyClient() as c: await c.get(...)``.
@@ -63,20 +86,13 @@ class S2SClient(_S2SCore, BaseClient):
             self.tokens = tokens
 
     async def _auth(self, as_service: bool, refused: object) -> Auth:
-        if not as_service:
-            user = inbound()
-            if user is not None:
-                return user, False, None
-        provider = self._service_tokens(required=as_service)
-        if provider is None:
-            return None, False, None
-        if isinstance(refused, ServiceToken):
-            provider.invalidate(refused)
-        token = await provider.atoken()
-        return token.credential(), True, token
+        choice = self._user_auth_or_provider(as_service, refused)
+        if isinstance(choice, tuple):  # no token to fetch
+            return choice
+        return _service_auth(await choice.atoken())
 
     async def _refused(self, used: object) -> bool:
-        return isinstance(used, ServiceToken)
+        return _renewable(used)
 
 
 class SyncS2SClient(_S2SCore, SyncBaseClient):
@@ -88,17 +104,10 @@ class SyncS2SClient(_S2SCore, SyncBaseClient):
             self.tokens = tokens
 
     def _auth(self, as_service: bool, refused: object) -> Auth:
-        if not as_service:
-            user = inbound()
-            if user is not None:
-                return user, False, None
-        provider = self._service_tokens(required=as_service)
-        if provider is None:
-            return None, False, None
-        if isinstance(refused, ServiceToken):
-            provider.invalidate(refused)
-        token = provider.token()
-        return token.credential(), True, token
+        choice = self._user_auth_or_provider(as_service, refused)
+        if isinstance(choice, tuple):  # no token to fetch
+            return choice
+        return _service_auth(choice.token())
 
     def _refused(self, used: object) -> bool:
-        return isinstance(used, ServiceToken)
+        return _renewable(used)

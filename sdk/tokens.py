@@ -11,8 +11,10 @@ errors, or in a log line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 
@@ -202,36 +204,43 @@ class ServiceTokens:
     def _fetch(self) -> ServiceToken:
         import httpx
 
-        hop = self._hop()
-        response: httpx.Response | None = None
-        try:
-            with httpx.Client(transport=self._transport, timeout=self.settings.timeout) as http:
-                response = http.send(self._request(http, hop), auth=self._auth())
-        except httpx.HTTPError as exc:
-            hop.error = exc
-            raise SSOError(f"could not reach the SSO at {hop.url}: {type(exc).__name__}") from None
-        finally:
-            self.fetches += 1
-            _finish(hop, response)
+        with (
+            self._exchange() as exchange,
+            httpx.Client(transport=self._transport, timeout=self.settings.timeout) as http,
+        ):
+            request = self._request(http, exchange.hop)
+            response = exchange.response = http.send(request, auth=self._auth())
         return self._token_of(response)
 
     async def _afetch(self) -> ServiceToken:
         import httpx
 
-        hop = self._hop()
-        response: httpx.Response | None = None
-        try:
+        with self._exchange() as exchange:
             async with httpx.AsyncClient(
                 transport=self._async_transport, timeout=self.settings.timeout
             ) as http:
-                response = await http.send(self._request(http, hop), auth=self._auth())
+                request = self._request(http, exchange.hop)
+                response = exchange.response = await http.send(request, auth=self._auth())
+        return self._token_of(response)
+
+    @contextlib.contextmanager
+    def _exchange(self) -> Iterator[_Exchange]:
+        """One SSO request, whichever way it is sent: counted and written as a client hop
+        however it ends; a transport error becomes an :class:`SSOError` naming the URL and
+        the error's kind."""
+        import httpx
+
+        exchange = _Exchange(self._hop())
+        try:
+            yield exchange
         except httpx.HTTPError as exc:
-            hop.error = exc
-            raise SSOError(f"could not reach the SSO at {hop.url}: {type(exc).__name__}") from None
+            exchange.hop.error = exc
+            raise SSOError(
+                f"could not reach the SSO at {exchange.hop.url}: {type(exc).__name__}"
+            ) from None
         finally:
             self.fetches += 1
-            _finish(hop, response)
-        return self._token_of(response)
+            _finish(exchange.hop, exchange.response)
 
     def _hop(self) -> ClientHop:
         import httpx
@@ -280,6 +289,14 @@ class ServiceTokens:
             refresh_at=now + float(lifetime) - margin,
             token_type="Bearer" if not isinstance(kind, str) or kind.lower() == "bearer" else kind,
         )
+
+
+@dataclass
+class _Exchange:
+    """The hop of an SSO request and, once it came, the response."""
+
+    hop: ClientHop
+    response: httpx.Response | None = None
 
 
 def _excerpt(content_type: str | None, content: bytes) -> BodyExcerpt:
