@@ -83,7 +83,10 @@ class Service:
         return self.stdout_path.read_bytes() + self.stderr_path.read_bytes()
 
     def lines(self) -> list[Record]:
-        return [json.loads(line) for line in self.stdout_path.read_bytes().splitlines()]
+        """Complete lines only: the service may be halfway through writing the last one."""
+        written = self.stdout_path.read_bytes()
+        complete = written[: written.rfind(b"\n") + 1]
+        return [json.loads(line) for line in complete.splitlines()]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
