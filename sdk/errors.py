@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import threading
@@ -71,4 +70,3 @@ def install_hooks() -> None:
     threading.excepthook = thread_hook
     # asyncio reports unretrieved task exceptions through the 'asyncio' logger, which the
     # stdlib bridge already shapes; nothing more is needed for tasks.
-    _ = asyncio
