@@ -3,7 +3,6 @@ across a lost state directory, and a mapping conflict kept as a dead letter and 
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,19 +10,11 @@ from types import ModuleType
 from typing import Any
 
 import orjson
+from hopscope_testing import load_module
 
 
 def _fixtures() -> ModuleType:
-    name = "hopscope_search_fixtures"
-    if name not in sys.modules:
-        path = Path(__file__).with_name("conftest_search.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_module(Path(__file__).with_name("conftest_search.py"), "hopscope_search_fixtures")
 
 
 fx = _fixtures()

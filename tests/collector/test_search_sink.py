@@ -3,7 +3,6 @@ proxy in front of it where a failure has to be injected."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
+from hopscope_testing import load_module
 
 from collector.index_template import TEMPLATE_NAME, index_name
 from collector.sinks.base import SinkUnavailable
@@ -22,16 +22,7 @@ from collector.sinks.search_client import ElasticsearchClient, Endpoint, OpenSea
 
 
 def _fixtures() -> ModuleType:
-    name = "hopscope_search_fixtures"
-    if name not in sys.modules:
-        path = Path(__file__).with_name("conftest_search.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_module(Path(__file__).with_name("conftest_search.py"), "hopscope_search_fixtures")
 
 
 fx = _fixtures()

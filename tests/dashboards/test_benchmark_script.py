@@ -4,7 +4,6 @@ generated document is valid against the record schema and rebuilds into the inte
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import orjson
+from hopscope_testing import load_module
 
 from dashboards import build_tree, open_store, summarize
 from sdk import schema
@@ -20,12 +20,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "dashboard_queries
 
 
 def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dashboard_queries", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SCRIPT, "dashboard_queries")
 
 
 def test_generated_store_is_schema_valid_with_big_traces(tmp_path: Path) -> None:

@@ -5,10 +5,8 @@ respx is used only to inject a failure the real server cannot produce on demand.
 from __future__ import annotations
 
 import email.utils
-import importlib.util
 import json
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from hopscope_testing import load_module
 
 import sdk
 from sdk.propagation import span_id_of
@@ -26,14 +25,7 @@ Record = dict[str, Any]
 
 
 def _load(name: str) -> ModuleType:
-    path = Path(__file__).parent / "services" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
 
 
 inprocess = _load("inprocess")

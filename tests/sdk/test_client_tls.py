@@ -5,9 +5,7 @@ client hop with the error, not a crash."""
 
 from __future__ import annotations
 
-import importlib.util
 import ssl
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import trustme
+from hopscope_testing import load_module
 
 import sdk
 
@@ -24,14 +23,7 @@ Record = dict[str, Any]
 
 
 def _load(name: str) -> ModuleType:
-    path = Path(__file__).parent / "services" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
 
 
 inprocess = _load("inprocess")

@@ -4,10 +4,8 @@ chain with its middle service written in Flask (the synchronous S2S client)."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import secrets
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,6 +15,7 @@ import httpx
 import jsonschema
 import pytest
 from flask import Flask, Response, request
+from hopscope_testing import load_module
 
 import sdk
 
@@ -24,14 +23,7 @@ Record = dict[str, Any]
 
 
 def _load(name: str) -> ModuleType:
-    path = Path(__file__).parent / "services" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
 
 
 inprocess = _load("inprocess")

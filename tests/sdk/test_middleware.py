@@ -4,10 +4,8 @@ loopback; every line the SDK writes is read back and validated against the schem
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
+from hopscope_testing import load_module
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
@@ -31,14 +30,7 @@ Record = dict[str, Any]
 
 
 def _load(name: str) -> ModuleType:
-    path = Path(__file__).parent / "services" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
 
 
 inprocess = _load("inprocess")

@@ -5,9 +5,7 @@ and never written anywhere."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hopscope_testing import load_module
 
 import sdk
 from sdk.credentials import reset_inbound, set_inbound
@@ -26,14 +25,7 @@ Record = dict[str, Any]
 
 
 def _load(name: str) -> ModuleType:
-    path = Path(__file__).parent / "services" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
 
 
 inprocess = _load("inprocess")

@@ -4,9 +4,7 @@ events to a tiny ingest endpoint in this test, which decodes the envelopes."""
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import sys
 import threading
 import zlib
 from collections.abc import Iterator
@@ -17,19 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hopscope_testing import load_module
 
 Record = dict[str, Any]
 
 
 def _load(name: str) -> ModuleType:
-    path = Path(__file__).parent / "services" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"hopscope_test_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
 
 
 harness = _load("harness")

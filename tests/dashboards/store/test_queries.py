@@ -496,19 +496,10 @@ def test_search_store_general_path_gives_the_same_answers(
 
 def _search_proxy_module() -> Any:
     """The collector tests' loopback proxy, which can pose as Elasticsearch."""
-    import importlib.util
-    import sys
+    from hopscope_testing import load_module
 
-    name = "hopscope_search_fixtures"
-    if name not in sys.modules:
-        path = Path(__file__).parents[2] / "collector" / "conftest_search.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    path = Path(__file__).parents[2] / "collector" / "conftest_search.py"
+    return load_module(path, "hopscope_search_fixtures")
 
 
 @pytest.mark.parametrize(
