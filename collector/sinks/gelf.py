@@ -40,6 +40,7 @@ from collector.sinks.gelf_transport import (
     TransportDown,
     UdpTransport,
 )
+from collector.sinks.url_options import flag
 
 ENV_USERNAME: Final = "HOPSCOPE_GELF_USERNAME"
 ENV_PASSWORD: Final = "HOPSCOPE_GELF_PASSWORD"  # noqa: S105 - a variable name
@@ -125,17 +126,9 @@ def transport_from_url(url: str) -> GelfTransport:
         target,
         auth=auth,
         headers=headers,
-        gzip_body=_flag(query.get("gzip", "false")),
+        gzip_body=flag(query.get("gzip", "false")),
         timeout_s=float(query.get("timeout", "10")),
-        verify=_flag(query.get("verify", "true")),
-        bulk_bytes=BULK_BYTES if _flag(query.get("bulk", "false")) else None,
+        verify=flag(query.get("verify", "true")),
+        bulk_bytes=BULK_BYTES if flag(query.get("bulk", "false")) else None,
     )
 
-
-def _flag(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, got {value!r}")

@@ -67,6 +67,7 @@ from collector.sinks.search_client import (
     open_elasticsearch,
     short_error,
 )
+from collector.sinks.url_options import flag
 
 log = logging.getLogger(__name__)
 
@@ -143,15 +144,15 @@ class SearchSink(Sink):
         http_url = urlunsplit((parts.scheme.split("+")[-1], parts.netloc, parts.path, "", ""))
         endpoint = Endpoint.parse(
             http_url,
-            verify_certs=_flag(query.get("verify", "true")),
+            verify_certs=flag(query.get("verify", "true")),
             ca_certs=query.get("ca"),
             timeout_s=float(query.get("timeout", "30")),
-            compress=_flag(query.get("compress", "false")),
+            compress=flag(query.get("compress", "false")),
         )
         options = SearchOptions(
             flavour=flavour,
             data_stream=target == "stream",
-            install_template=_flag(query.get("template", "true")),
+            install_template=flag(query.get("template", "true")),
             max_body_bytes=int(query.get("max_body", str(DEFAULT_MAX_BODY_BYTES))),
         )
         return cls(endpoint, options)
@@ -307,11 +308,3 @@ class SearchSink(Sink):
             self._client.close()
             self._client = None
 
-
-def _flag(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, got {value!r}")
