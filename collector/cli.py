@@ -114,6 +114,10 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-line-bytes", type=_positive_int, default=1024 * 1024,
                         metavar="N", help="longer lines are kept cut to N bytes, with a marker "
                                           "(default: %(default)s)")
+    parser.add_argument("--batch-mb", type=_positive_float, default=16.0, metavar="MB",
+                        help="input read per round, written to each sink as one batch: bigger "
+                             "batches are faster, smaller ones use less memory "
+                             "(default: %(default)s)")
     parser.add_argument("--buffer-max-mb", type=_positive_float, default=256.0, metavar="MB",
                         help="records kept on disk per unavailable sink before reading pauses "
                              "(default: %(default)s)")
@@ -218,7 +222,8 @@ def _collect(command: str, args: argparse.Namespace,
     except UsageError as exc:
         return _fail(command, str(exc)), None
     options = CollectorOptions(
-        follow=follow, buffer_max_bytes=int(args.buffer_max_mb * 1024 * 1024),
+        follow=follow, batch_bytes=int(args.batch_mb * 1024 * 1024),
+        buffer_max_bytes=int(args.buffer_max_mb * 1024 * 1024),
         stats_seconds=args.stats_interval or (10.0 if follow else None),
         shutdown_seconds=args.shutdown_timeout)
     checkpoints = Collector.checkpoints_for(state, sinks)

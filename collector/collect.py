@@ -21,7 +21,10 @@ from collector.state import StateStore
 @dataclass
 class CollectorOptions:
     follow: bool = False
-    batch_bytes: int = 4 * 1024 * 1024  # input read per round, across sources
+    # input read per round, across sources: one transaction per sink. Bigger rounds mean fewer
+    # commits, and each commit rewrites every index page it touched (1.2x lines/s into SQLite
+    # at a million lines over 4 MiB rounds, for ~80 MiB more peak memory)
+    batch_bytes: int = 16 * 1024 * 1024
     poll_seconds: float = 0.2  # wait between rounds when nothing came
     stats_seconds: float | None = None  # print counters this often (follow mode)
     buffer_max_bytes: int = 256 * 1024 * 1024  # disk buffer per sink before backpressure

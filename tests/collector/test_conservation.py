@@ -57,7 +57,8 @@ def test_kill_9_at_random_points_then_restart(tmp_path: Path, helpers: Any) -> N
                 expected_unstructured += 1
             else:
                 out.write(helpers.valid_line(n) + b"\n")
-    args = [str(log), "--sink", "sqlite:///out.db", "--state-dir", "state"]
+    # small batches: many commits for the kills to fall between
+    args = [str(log), "--sink", "sqlite:///out.db", "--state-dir", "state", "--batch-mb", "1"]
     kills = 0
     for _ in range(5):
         before = stored_count(helpers, tmp_path / "out.db")
