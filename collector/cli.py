@@ -21,8 +21,8 @@ DEFAULT_STATE_DIR = ".hopscope"
 SINK_HELP = (
     "where records go (repeatable; default: sqlite:///STATE_DIR/hopscope.db). "
     "sqlite:///FILE.db; http(s)://HOST:PORT, elasticsearch+http(s)://..., "
-    "opensearch+http(s)://... for Elasticsearch/OpenSearch; gelf+udp://HOST:PORT, "
-    "gelf+tcp://HOST:PORT, gelf+http(s)://HOST:PORT/gelf for Graylog"
+    "opensearch+http(s)://... for Elasticsearch/OpenSearch; gelf://HOST:PORT (HTTP), "
+    "gelf+udp://HOST:PORT, gelf+tcp://HOST:PORT, gelf+http(s)://HOST:PORT/gelf for Graylog"
 )
 
 

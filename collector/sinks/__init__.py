@@ -2,7 +2,8 @@
 
 - ``sqlite:///path/to/file.db`` - the embedded store (default ``sqlite:///.hopscope/hopscope.db``)
 - ``http(s)://host:port``, ``elasticsearch+http(s)://...``, ``opensearch+http(s)://...``
-- ``gelf+udp://host:port``, ``gelf+tcp://host:port``, ``gelf+http(s)://host:port/gelf``
+- ``gelf://host:port`` (HTTP), ``gelf+udp://host:port``, ``gelf+tcp://host:port``,
+  ``gelf+http(s)://host:port/gelf``
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SCHEMES: Final[dict[str, tuple[str, str]]] = {
     "elasticsearch+https": ("collector.sinks.search", "SearchSink"),
     "opensearch+http": ("collector.sinks.search", "SearchSink"),
     "opensearch+https": ("collector.sinks.search", "SearchSink"),
+    "gelf": ("collector.sinks.gelf", "GelfSink"),
     "gelf+udp": ("collector.sinks.gelf", "GelfSink"),
     "gelf+tcp": ("collector.sinks.gelf", "GelfSink"),
     "gelf+http": ("collector.sinks.gelf", "GelfSink"),
@@ -39,7 +41,7 @@ def open_sink(url: str) -> Sink:
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if scheme not in SCHEMES:
         known = "sqlite:///FILE, http(s)://, elasticsearch+http(s)://, opensearch+http(s)://, " \
-                "gelf+udp://, gelf+tcp://, gelf+http(s)://"
+                "gelf://, gelf+udp://, gelf+tcp://, gelf+http(s)://"
         what = f"unknown scheme {scheme!r}" if scheme else "no scheme"
         raise SinkURLError(f"bad sink URL {url!r}: {what} (expected {known})")
     if scheme != "sqlite" and not urlsplit(url).hostname:

@@ -393,7 +393,7 @@ def test_collect_command_ships_to_graylog(http: HttpReceiver, tmp_path: Path) ->
     log.write_bytes(b"".join(orjson.dumps(r.doc) + b"\n" for r in records))
     done = subprocess.run(
         [sys.executable, "-m", "stack.cli", "collect", str(log), "--sink",
-         f"gelf+http://127.0.0.1:{http.port}", "--state-dir", str(tmp_path / "state"),
+         f"gelf://127.0.0.1:{http.port}", "--state-dir", str(tmp_path / "state"),
          "--no-progress"],
         capture_output=True, text=True, timeout=120, check=False,
     )
