@@ -48,6 +48,12 @@ def register(sub: Any) -> None:
     )
     dashboard.add_argument("--store", metavar="URL", help=_STORE_HELP)
     dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    dashboard.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 serves every "
+        "interface: the dashboard has no login, so only on a trusted network)",
+    )
     dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     dashboard.set_defaults(run=run_dashboard)
 
@@ -91,7 +97,7 @@ def app_path() -> Path:
 
 
 def dashboard_command(
-    store_url: str, port: int, *, browser: bool
+    store_url: str, port: int, *, browser: bool, host: str = "127.0.0.1"
 ) -> tuple[list[str], dict[str, str]]:
     """The ``streamlit run`` command line and environment for the dashboard."""
     from dashboards.store.url import STORE_ENV
@@ -105,7 +111,7 @@ def dashboard_command(
         "--server.port",
         str(port),
         "--server.address",
-        "127.0.0.1",
+        host,
         "--server.headless",
         "false" if browser else "true",
         "--browser.gatherUsageStats",
@@ -124,7 +130,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
         print(f"hopscope dashboard: the app is missing ({app_path()})", file=sys.stderr)
         return 2
     store_url = args.store or default_store_url()
-    command, env = dashboard_command(store_url, args.port, browser=not args.no_browser)
+    command, env = dashboard_command(
+        store_url, args.port, browser=not args.no_browser, host=args.host
+    )
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:

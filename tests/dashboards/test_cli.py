@@ -123,4 +123,7 @@ def test_dashboard_runs_streamlit_with_the_store_in_the_environment() -> None:
     assert command[4].endswith("dashboards/app.py")
     assert command[command.index("--server.port") + 1] == "8600"
     assert command[command.index("--server.headless") + 1] == "true"
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert env["HOPSCOPE_STORE"] == "sqlite:///x.db"
+    shared, _ = dashboard_command("sqlite:///x.db", 8600, browser=False, host="0.0.0.0")
+    assert shared[shared.index("--server.address") + 1] == "0.0.0.0"
