@@ -1,9 +1,15 @@
 """A validator specialised from the record schema, for the collector's hot path.
 
-The schema is flat: every key has a small definition (type, pattern, enum, bounds). Those
-definitions are turned once into one check per key, so validating a line costs a dict lookup
-and a cheap test per key. It must agree with the reference validator (``sdk.schema``) on
-every document; when a document fails, the reference validator words the reason.
+The schema is flat: every key has a small definition (type, pattern, enum, bounds). Lines of
+one service come in a handful of shapes (the same keys in the same order), so the validator
+compiles one check per shape the first time it meets it: which keys are known and which are
+required is settled then, and a line of a known shape costs one dict lookup and one call that
+tests each value's type and constraints inline. A shape that cannot be valid (unknown key,
+missing required key) is remembered as failing. Past a bound on the number of shapes (label
+keys vary), lines fall back to one check per key.
+
+It must agree with the reference validator (``sdk.schema``) on every document; when a
+document fails, the reference validator words the reason.
 """
 
 from __future__ import annotations
@@ -11,69 +17,123 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from sdk import schema
 
 Check = Callable[[Any], bool]
+#: a compiled shape: takes the document's values in key order
+ShapeCheck = Callable[..., bool]
 
+#: shapes remembered at most (further ones are checked key by key); one takes a few KiB
+MAX_SHAPES: Final = 1024
+#: a shape is compiled (a fraction of a millisecond) once seen this often; until then, and
+#: for shapes that never recur (per-request label keys), it is checked key by key
+COMPILE_AFTER: Final = 4
+#: documents with more keys are checked key by key (their compiled check would be large)
+MAX_SHAPE_KEYS: Final = 200
+#: pattern-matched key names (``labels.*``) whose check is remembered, at most
+MAX_FAMILY_KEYS: Final = 10_000
+
+#: each a template of a test of the value named ``{v}``
 _TYPE_TESTS: dict[str, str] = {
-    "string": "type(v) is str",
-    "integer": "(type(v) is int or (type(v) is float and v.is_integer()))",
-    "number": "(type(v) is int or type(v) is float)",
-    "boolean": "type(v) is bool",
-    "null": "v is None",
-    "object": "isinstance(v, dict)",
-    "array": "isinstance(v, list)",
+    "string": "type({v}) is str",
+    "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
+    "number": "(type({v}) is int or type({v}) is float)",
+    "boolean": "type({v}) is bool",
+    "null": "{v} is None",
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
 }
 _KNOWN_KEYWORDS = frozenset({"type", "enum", "const", "pattern", "minLength", "maxLength",
                              "minimum", "maximum", "description"})
+#: an unescaped ``$`` (sets included), as the reference validator finds it
+_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
-def compile_definition(definition: Mapping[str, Any]) -> Check | None:
-    """One key's definition as one compiled expression; ``None`` when only "is a string" is
-    asked (the commonest case, tested inline by the caller)."""
+def schema_pattern(pattern: str) -> re.Pattern[str]:
+    """A ``pattern`` keyword as JSON Schema means it: ``$`` ends the string (ECMA 262), where
+    Python's ``$`` also matches before a final newline. The reference validator compiles it
+    the same way, so ``"GET\\n"`` fails ``^[A-Z]+$`` in both."""
+    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
+
+
+def _is_plain_string(definition: Mapping[str, Any]) -> bool:
+    kinds = definition.get("type")
+    return kinds in ("string", ["string"]) and set(definition) <= {"type", "description"}
+
+
+def definition_test(definition: Mapping[str, Any], var: str, names: dict[str, Any],
+                    tag: str = "") -> str:
+    """One key's definition as a Python expression testing variable *var*; the constants it
+    needs are added to *names* (suffixed with *tag*, so several keys can share *names*)."""
     unknown = set(definition) - _KNOWN_KEYWORDS
     if unknown:
         raise ValueError(f"schema keyword(s) the collector cannot check: {sorted(unknown)}")
     kinds = definition.get("type")
     if isinstance(kinds, str):
         kinds = [kinds]
-    if kinds == ["string"] and set(definition) <= {"type", "description"}:
-        return None
-    names: dict[str, Any] = {"json_equal": _json_equal}
+    names["json_equal"] = _json_equal
     terms: list[str] = []
     if kinds is not None:
         terms.append("(" + " or ".join(_TYPE_TESTS[k] for k in kinds) + ")")
-    string = "type(v) is str"
+    string = _TYPE_TESTS["string"]
     number = _TYPE_TESTS["number"]
+    # a bound applies only to values of its kind; the guard is left out when the type term
+    # (tested first) already settles the kind
+    only_strings = kinds == ["string"]
+    only_numbers = kinds is not None and set(kinds) <= {"integer", "number"}
+
+    def of_strings(test: str) -> str:
+        return test if only_strings else f"(not {string} or {test})"
+
+    def of_numbers(test: str) -> str:
+        return test if only_numbers else f"(not {number} or {test})"
+
     if "enum" in definition:
         allowed = list(definition["enum"])
         if all(type(a) is str for a in allowed):
-            names["allowed"] = frozenset(allowed)
-            terms.append(f"({string} and v in allowed)")
+            names[f"allowed{tag}"] = frozenset(allowed)
+            terms.append(f"{{v}} in allowed{tag}" if only_strings
+                         else f"({string} and {{v}} in allowed{tag})")
         else:
-            names["allowed_list"] = allowed
-            terms.append("any(json_equal(v, a) for a in allowed_list)")
+            names[f"allowed_list{tag}"] = allowed
+            terms.append(f"any(json_equal({{v}}, a) for a in allowed_list{tag})")
     if "const" in definition:
-        names["constant"] = definition["const"]
+        names[f"constant{tag}"] = definition["const"]
         plain = type(definition["const"]) in (str, int) and type(definition["const"]) is not bool
-        terms.append("v == constant" if plain and kinds else "json_equal(v, constant)")
+        terms.append(f"{{v}} == constant{tag}" if plain and kinds
+                     else f"json_equal({{v}}, constant{tag})")
     if "pattern" in definition:
-        names["search"] = re.compile(definition["pattern"]).search
-        terms.append(f"(not {string} or search(v) is not None)")
+        names[f"search{tag}"] = schema_pattern(definition["pattern"]).search
+        terms.append(of_strings(f"search{tag}({{v}}) is not None"))
     if "minLength" in definition:
-        terms.append(f"(not {string} or len(v) >= {int(definition['minLength'])})")
+        terms.append(of_strings(f"len({{v}}) >= {int(definition['minLength'])}"))
     if "maxLength" in definition:
-        terms.append(f"(not {string} or len(v) <= {int(definition['maxLength'])})")
+        terms.append(of_strings(f"len({{v}}) <= {int(definition['maxLength'])}"))
     if "minimum" in definition:
-        names["low"] = definition["minimum"]
-        terms.append(f"(not {number} or v >= low)")
+        names[f"low{tag}"] = definition["minimum"]
+        terms.append(of_numbers(f"{{v}} >= low{tag}"))
     if "maximum" in definition:
-        names["high"] = definition["maximum"]
-        terms.append(f"(not {number} or v <= high)")
-    source = "lambda v: " + (" and ".join(terms) or "True")
-    check: Check = eval(source, names)  # noqa: S307 - built from the schema's keywords only
+        names[f"high{tag}"] = definition["maximum"]
+        terms.append(of_numbers(f"{{v}} <= high{tag}"))
+    return ("(" + (" and ".join(terms) or "True") + ")").replace("{v}", var)
+
+
+def compile_definition(definition: Mapping[str, Any]) -> Check | None:
+    """One key's definition as one compiled test; ``None`` when only "is a string" is asked
+    (the commonest case, tested inline by the caller)."""
+    if _is_plain_string(definition):
+        definition_test(definition, "v", {})  # still refuses keywords it cannot check
+        return None
+    return _compile_test([definition])
+
+
+def _compile_test(definitions: list[Mapping[str, Any]]) -> Check:
+    names: dict[str, Any] = {}
+    expression = " and ".join(definition_test(d, "v", names, str(n))
+                              for n, d in enumerate(definitions)) or "True"
+    check: Check = eval("lambda v: " + expression, names)  # noqa: S307 - from the schema only
     return check
 
 
@@ -89,20 +149,88 @@ class RecordValidator:
 
     def __init__(self, definitions: Mapping[str, Mapping[str, Any]], required: tuple[str, ...],
                  patterns: tuple[tuple[re.Pattern[str], Mapping[str, Any]], ...],
-                 explain: Callable[[Any], str | None]) -> None:
-        self._plain_strings = frozenset(k for k, d in definitions.items()
-                                        if compile_definition(d) is None)
-        self._checks: dict[str, Check] = {}
-        for key, definition in definitions.items():
-            check = compile_definition(definition)
-            if check is not None:
-                self._checks[key] = check
+                 explain: Callable[[Any], str | None], *, max_shapes: int = MAX_SHAPES,
+                 compile_after: int = COMPILE_AFTER) -> None:
+        self._definitions = definitions
         self._required = required
-        self._patterns = tuple((p, compile_definition(d)) for p, d in patterns)
-        self._pattern_cache: dict[str, Check] = {}
+        self._required_set = frozenset(required)
+        self._patterns = patterns
         self._explain = explain
+        # key by key, for documents past the shape bound: a named key that every pattern
+        # misses and that asks only for a string is tested inline
+        self._plain_strings = frozenset(
+            k for k, d in definitions.items()
+            if compile_definition(d) is None and not any(p.search(k) for p, _ in patterns))
+        self._checks: dict[str, Check] = {
+            key: _compile_test(self._key_definitions(key)) for key in definitions
+            if key not in self._plain_strings}
+        self._family_checks: dict[str, Check] = {}  # by key name
+        self._pattern_checks: dict[tuple[int, ...], Check] = {}  # by the patterns matched
+        for _, family in patterns:
+            compile_definition(family)  # refuses keywords it cannot check, at once
+        self._shapes: dict[tuple[Any, ...], ShapeCheck] = {}
+        self._sightings: dict[tuple[Any, ...], int] = {}  # shapes not compiled yet
+        self._max_shapes = max_shapes
+        self._compile_after = compile_after
 
     def is_valid(self, doc: dict[str, Any]) -> bool:
+        keys = tuple(doc)
+        check = self._shapes.get(keys)
+        if check is None:
+            check = self._compile_shape(keys)
+            if check is None:
+                return self._is_valid_key_by_key(doc)
+        return check(*doc.values())
+
+    @property
+    def known_shapes(self) -> int:
+        """Shapes with a remembered check (at most ``max_shapes``)."""
+        return len(self._shapes)
+
+    def problem(self, doc: Any) -> str | None:
+        if isinstance(doc, dict) and self.is_valid(doc):
+            return None
+        # both validators must agree; if they do not, the reference one has the last word
+        return self._explain(doc)
+
+    def _key_definitions(self, key: Any) -> list[Mapping[str, Any]]:
+        """Every definition a key must satisfy: its own and those of the patterns it matches
+        (all of them, as JSON Schema asks); none for a key the schema does not allow."""
+        if not isinstance(key, str):
+            return []
+        found = [self._definitions[key]] if key in self._definitions else []
+        found += [family for pattern, family in self._patterns if pattern.search(key)]
+        return found
+
+    def _compile_shape(self, keys: tuple[Any, ...]) -> ShapeCheck | None:
+        """The check of one shape, remembered; ``None`` while it is rare, or past the bounds."""
+        if len(keys) > MAX_SHAPE_KEYS or len(self._shapes) >= self._max_shapes:
+            return None
+        seen = self._sightings.get(keys, 0) + 1
+        if seen < self._compile_after:
+            if len(self._sightings) >= self._max_shapes:
+                self._sightings.clear()  # rare shapes: forget them rather than grow
+            self._sightings[keys] = seen
+            return None
+        self._sightings.pop(keys, None)
+        check: ShapeCheck = _fails
+        if self._required_set.issubset(keys):
+            names: dict[str, Any] = {}
+            terms: list[str] = []
+            for n, key in enumerate(keys):
+                definitions = self._key_definitions(key)
+                if not definitions:
+                    break  # additionalProperties is false
+                terms += [definition_test(d, f"v{n}", names, f"_{n}_{m}")
+                          for m, d in enumerate(definitions)]
+            else:
+                params = ", ".join(f"v{n}" for n in range(len(keys)))
+                source = f"lambda {params}: " + (" and ".join(terms) or "True")
+                check = eval(source, names)  # noqa: S307 - built from the schema's keywords only
+        self._shapes[keys] = check
+        return check
+
+    def _is_valid_key_by_key(self, doc: dict[str, Any]) -> bool:
         for key in self._required:
             if key not in doc:
                 return False
@@ -112,39 +240,32 @@ class RecordValidator:
                 if type(value) is not str:
                     return False
                 continue
-            check = checks.get(key)
-            if check is None:
-                if not self._matches_pattern(key, value):
-                    return False
-            elif not check(value):
+            check = checks.get(key) or self._family_check(key)
+            if not check(value):
                 return False
         return True
 
-    def problem(self, doc: Any) -> str | None:
-        if isinstance(doc, dict) and self.is_valid(doc):
-            return None
-        # both validators must agree; if they do not, the reference one has the last word
-        return self._explain(doc)
-
-    def _matches_pattern(self, key: str, value: Any) -> bool:
-        check = self._pattern_cache.get(key)
+    def _family_check(self, key: Any) -> Check:
+        check = self._family_checks.get(key)
         if check is None:
-            check = _no_such_field
-            for pattern, definition_check in self._patterns:
-                if pattern.search(key):
-                    check = definition_check or _plain_string
-                    break
-            if len(self._pattern_cache) < 10_000:
-                self._pattern_cache[key] = check
-        return check(value)
+            matched = tuple(n for n, (pattern, _) in enumerate(self._patterns)
+                            if isinstance(key, str) and pattern.search(key))
+            check = self._pattern_checks.get(matched)
+            if check is None:  # one compiled test per set of patterns, not per key
+                definitions = [self._patterns[n][1] for n in matched]
+                check = _compile_test(definitions) if definitions else _no_such_field
+                self._pattern_checks[matched] = check
+            if len(self._family_checks) < MAX_FAMILY_KEYS:
+                self._family_checks[key] = check
+        return check
+
+
+def _fails(*values: Any) -> bool:
+    return False  # a shape that no values can make valid
 
 
 def _no_such_field(value: Any) -> bool:
     return False  # additionalProperties is false
-
-
-def _plain_string(value: Any) -> bool:
-    return type(value) is str
 
 
 @cache
