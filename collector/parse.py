@@ -19,7 +19,7 @@ import orjson
 
 from collector.lines import Line
 from collector.origin import Origin
-from collector.record import Record, record_id
+from collector.record import Record, record_id, source_digest
 from collector.timestamps import now_rfc3339
 from collector.traceback_grouping import starts_traceback
 from collector.validation import RecordValidator, record_validator
@@ -46,7 +46,8 @@ class Parser:
     def parse(self, origin: Origin, lines: list[Line]) -> ParseOutcome:
         records: list[Record] = []
         blank = 0
-        identity, name = origin.identity, origin.name
+        name = origin.name
+        digest = source_digest(origin.identity)
         is_valid = self._validator.is_valid
         loads = orjson.loads
         append = records.append
@@ -59,15 +60,16 @@ class Parser:
                     append(self.unstructured(origin, line, f"not JSON: {exc}", None))
                     continue
                 if type(doc) is dict and is_valid(doc):
-                    rid = record_id(identity, line.offset)
+                    offset = line.offset
+                    rid = f"{digest}{offset:012x}"  # record_id(origin.identity, offset)
                     doc["hopscope.record.id"] = rid
                     doc["hopscope.source.name"] = name
-                    doc["hopscope.source.offset"] = line.offset
-                    append(Record(rid, doc, name, line.offset))
+                    doc["hopscope.source.offset"] = offset
+                    append(Record(rid, doc, name, offset))
                     continue
                 reason = self._validator.problem(doc)
                 if reason is None:  # the reference validator has the last word
-                    rid = record_id(identity, line.offset)
+                    rid = record_id(origin.identity, line.offset)
                     doc.update({"hopscope.record.id": rid, "hopscope.source.name": name,
                                 "hopscope.source.offset": line.offset})
                     append(Record(rid, doc, name, line.offset))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+
+@lru_cache(maxsize=1024)
+def source_digest(source_identity: str) -> str:
+    """The first half of the ids of a source's records (remembered: a source has many)."""
+    return hashlib.blake2b(source_identity.encode(), digest_size=8).hexdigest()
 
 
 def record_id(source_identity: str, offset: int) -> str:
@@ -15,8 +22,7 @@ def record_id(source_identity: str, offset: int) -> str:
     ascend as it is read, so the store's unique index on them grows at its end instead of at
     random pages (half again as many rows a second into SQLite at a million rows).
     """
-    digest = hashlib.blake2b(source_identity.encode(), digest_size=8).hexdigest()
-    return f"{digest}{offset:012x}"
+    return f"{source_digest(source_identity)}{offset:012x}"
 
 
 @dataclass(slots=True)

@@ -105,3 +105,11 @@ def test_traceback_becomes_an_error_record() -> None:
     assert doc["message"] == "myapp.errors.PaymentDeclined: card expired"
     assert doc["error.stack_trace"] == text.decode()
     assert problem(doc) is None
+
+
+def test_ids_of_valid_and_unstructured_records_name_source_and_offset() -> None:
+    records = parse(valid_line(1), b"plain text", valid_line(2))
+    assert [r.unstructured for r in records] == [False, True, False]
+    assert [r.id for r in records] == [record_id("file:abc", r.offset) for r in records]
+    assert [r.doc["hopscope.record.id"] for r in records] == [r.id for r in records]
+    assert [r.doc["hopscope.source.offset"] for r in records] == [r.offset for r in records]
