@@ -150,6 +150,30 @@ def child_parse_only(path: Path, work: Path) -> dict[str, Any]:
     return {"seconds": elapsed, "stored": records, "peak_mib": peak_mib()}
 
 
+def child_sink_only(path: Path, work: Path) -> dict[str, Any]:
+    """The SQLite sink alone: rounds are read and parsed as the collector does, untimed; only
+    ``SqliteSink.write`` is timed. Its rate is the ceiling of the whole path on this machine."""
+    from collector.collect import CollectorOptions
+    from collector.lines import LineSplitter
+    from collector.origin import Origin
+    from collector.parse import Parser
+    from collector.sinks.sqlite import SqliteSink
+
+    parser, origin = Parser(), Origin("bench", str(path))
+    splitter = LineSplitter()
+    sink = SqliteSink(work / "sink-only.db")
+    stored = 0
+    elapsed = 0.0
+    with path.open("rb", buffering=0) as handle:
+        while chunk := handle.read(CollectorOptions().batch_bytes):
+            records = parser.parse(origin, splitter.feed(chunk)).records
+            start = time.perf_counter()
+            stored += sink.write(records).stored
+            elapsed += time.perf_counter() - start
+    sink.close()
+    return {"seconds": elapsed, "stored": stored, "peak_mib": peak_mib()}
+
+
 def child_plain_loop(path: Path, work: Path) -> dict[str, Any]:
     """The obvious way: json, fastjsonschema, one INSERT per row in big transactions."""
     import fastjsonschema
@@ -221,8 +245,8 @@ def child_validators(path: Path, work: Path) -> dict[str, Any]:
     return results
 
 
-CHILDREN = {"hopscope": child_hopscope, "parse": child_parse_only, "plain": child_plain_loop,
-            "validators": child_validators}
+CHILDREN = {"hopscope": child_hopscope, "parse": child_parse_only, "sink": child_sink_only,
+            "plain": child_plain_loop, "validators": child_validators}
 
 
 def run_child(name: str, path: Path, work: Path) -> dict[str, Any]:
@@ -266,6 +290,7 @@ def main() -> int:
         print("\none core, into SQLite:")
         results = {}
         for name, label in (("parse", "split+parse+validate only"),
+                            ("sink", "SQLite sink only (write)"),
                             ("hopscope", "hopscope collector -> SQLite"),
                             ("plain", "plain loop -> SQLite")):
             result = run_child(name, path, work)
@@ -276,6 +301,11 @@ def main() -> int:
         ours = results["hopscope"]["stored"] / results["hopscope"]["seconds"]
         plain = results["plain"]["stored"] / results["plain"]["seconds"]
         print(f"\nhopscope / plain loop: x{ours / plain:.2f}")
+        per_line = {name: r["seconds"] / r["stored"] * 1e6 for name, r in results.items()}
+        budget = 1e6 / TARGET_LINES_PER_SECOND
+        print(f"per line: parse {per_line['parse']:.1f} us + SQLite sink {per_line['sink']:.1f} us"
+              f" (whole collector {per_line['hopscope']:.1f} us); the target leaves"
+              f" {budget:.0f} us")
         verdict = "meets" if ours >= TARGET_LINES_PER_SECOND else "misses"
         print(f"target {TARGET_LINES_PER_SECOND:,} validated lines/s into SQLite: {verdict} "
               f"({ours:,.0f})")
