@@ -8,6 +8,7 @@ usual. Offsets are byte positions in the stream, so a line's offset names it for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Final
 
 DEFAULT_MAX_LINE_BYTES: Final = 1024 * 1024
@@ -70,13 +71,21 @@ class LineSplitter:
                     kept = first[:limit]
             offset += len(first) + 1
             lines.append(_line(start, offset, kept, truncated))
-            for part in parts[1:]:
-                start = offset
-                offset += len(part) + 1
-                if len(part) > limit:
-                    lines.append(_line(start, offset, part[:limit], True))
-                else:
-                    lines.append(_line(start, offset, part, False))
+            rest = parts[1:]
+            lengths = [len(part) + 1 for part in rest]
+            if lengths and b"\r" not in chunk and max(lengths) <= limit + 1:
+                # the common case, with nothing to cut off: one Line per part, no test each
+                bounds = list(accumulate(lengths, initial=offset))
+                lines += map(Line, bounds, bounds[1:], rest)
+                offset = bounds[-1]
+            else:
+                for part in rest:
+                    start = offset
+                    offset += len(part) + 1
+                    if len(part) > limit:
+                        lines.append(_line(start, offset, part[:limit], True))
+                    else:
+                        lines.append(_line(start, offset, part, False))
             self._pending = b""
             self._pending_offset = offset
             self._skipping = False

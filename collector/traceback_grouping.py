@@ -45,8 +45,12 @@ class TracebackGrouper:
 
     def feed(self, lines: list[Line]) -> list[Line]:
         out: list[Line] = []
+        append, step = out.append, self._step
         for line in lines:
-            self._step(line, out)
+            if self._state == _IDLE and line.data[:1] == b"{":
+                append(line)  # the common case: JSON output, no traceback in progress
+            else:
+                step(line, out)
         return out
 
     def flush(self) -> list[Line]:

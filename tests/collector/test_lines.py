@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,3 +61,41 @@ def test_a_huge_line_is_not_held_in_memory() -> None:
     (line,) = splitter.feed(b"\n")
     assert line.truncated
     assert line.end == 10_000_001
+
+
+def lines_of(data: bytes, limit: int) -> list[tuple[int, int, bytes, bool]]:
+    """What the splitter must give for a whole stream, written the obvious way."""
+    out, offset = [], 0
+    pieces = data.split(b"\n")
+    for n, piece in enumerate(pieces):
+        last = n == len(pieces) - 1
+        if last and not piece:
+            break
+        end = offset + len(piece) + (0 if last else 1)
+        kept = piece[:limit]
+        kept = kept.removesuffix(b"\r")
+        if len(piece) > limit:
+            kept += TRUNCATION_MARKER
+        out.append((offset, end, kept, len(piece) > limit))
+        offset = end
+    return out
+
+
+stream_bytes = st.lists(st.sampled_from([b"\n", b"\r", b"{", b"a", b"bc", b"x" * 20]),
+                        max_size=60).map(b"".join)
+
+
+@given(stream_bytes, st.lists(st.integers(0, 600), max_size=8), st.integers(1, 30))
+def test_lines_are_those_of_the_whole_stream(data: bytes, cuts: list[int], limit: int) -> None:
+    cuts = [c for c in cuts if c <= len(data)]
+    assert split_all(data, cuts, max_bytes=limit) == lines_of(data, limit)
+    plain = data.replace(b"\r", b"")  # no carriage return, short lines: the common case
+    assert split_all(plain, cuts) == lines_of(plain, 1 << 20)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 7])
+def test_lines_at_the_size_limit(limit: int) -> None:
+    for longest in range(limit + 3):
+        data = b"".join(b"y" * size + b"\n" for size in [0, *range(longest + 1), 1])
+        for cuts in ([], [1], [limit + 1, 2 * limit + 3]):
+            assert split_all(data, cuts, max_bytes=limit) == lines_of(data, limit)
