@@ -2,11 +2,11 @@
 
 The schema is flat: every key has a small definition (type, pattern, enum, bounds). Lines of
 one service come in a handful of shapes (the same keys in the same order), so the validator
-compiles one check per shape the first time it meets it: which keys are known and which are
+compiles one check per shape once the shape recurs: which keys are known and which are
 required is settled then, and a line of a known shape costs one dict lookup and one call that
 tests each value's type and constraints inline. A shape that cannot be valid (unknown key,
-missing required key) is remembered as failing. Past a bound on the number of shapes (label
-keys vary), lines fall back to one check per key.
+missing required key) is remembered as failing. Rare shapes, and every shape past a bound on
+their number (label keys vary), are checked key by key.
 
 It must agree with the reference validator (``sdk.schema``) on every document; when a
 document fails, the reference validator words the reason.
