@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from collector.lines import LineSplitter
 from collector.traceback_grouping import TracebackGrouper
 
@@ -50,3 +55,24 @@ def test_unfinished_traceback_is_given_up_at_the_end() -> None:
     entries = group(b"Traceback (most recent call last):\n  File \"x\"")
     assert len(entries) == 1
     assert entries[0][2].endswith(b'File "x"')
+
+
+PIECES = [b'{"message": "a"}\n', b'{"message": "b"}\n', b"\n", b"plain output\n",
+          b"Traceback (most recent call last):\n", b'  File "a.py", line 1, in f\n',
+          b"KeyError: 'x'\n", b"During handling of the above exception, another occurred:\n",
+          CHAINED]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=30), st.integers(1, 400))
+def test_how_the_stream_is_cut_does_not_change_the_entries(pieces: list[bytes],
+                                                            chunk: int) -> None:
+    data = b"".join(pieces)
+    entries = group(data, chunk)
+    assert entries == group(data, 1)  # one byte at a time: never more than one line a batch
+    assert entries == group(data, len(data) or 1)  # all lines in one batch
+    # entries tile the stream in order: none held back past a later one
+    if entries:
+        assert entries[0][0] == 0
+        assert entries[-1][1] == len(data)
+        for before, after in itertools.pairwise(entries):
+            assert before[1] == after[0]
