@@ -40,6 +40,15 @@ def test_damaged_docker_line_is_passed_through_and_limits_apply() -> None:
     assert cut.data.startswith(b"01234")
 
 
+def test_write_time_is_kept_only_when_the_schema_takes_it() -> None:
+    written = "2026-11-25T17:00:00.123456789Z"
+    lines = docker_lines({"log": "a\n", "stream": "stdout", "time": written},
+                         {"log": "b\n", "stream": "stdout", "time": written + "\n"},
+                         {"log": "c\n", "stream": "stdout", "time": "yesterday"})
+    out = DockerUnwrapper(1 << 20).feed(lines)
+    assert [(line.data, line.time) for line in out] == [(b"a", written), (b"b", None), (b"c", None)]
+
+
 def test_container_name_from_its_config(tmp_path: Path) -> None:
     directory = tmp_path / ("f" * 64)
     directory.mkdir()
