@@ -47,17 +47,6 @@ _TYPE_TESTS: dict[str, str] = {
 }
 _KNOWN_KEYWORDS = frozenset({"type", "enum", "const", "pattern", "minLength", "maxLength",
                              "minimum", "maximum", "description"})
-#: an unescaped ``$`` (sets included), as the reference validator finds it
-_DOLLAR = re.compile(r"(?<!\\)\$")
-
-
-def schema_pattern(pattern: str) -> re.Pattern[str]:
-    """A ``pattern`` keyword as JSON Schema means it: ``$`` ends the string (ECMA 262), where
-    Python's ``$`` also matches before a final newline. The reference validator compiles it
-    the same way, so ``"GET\\n"`` fails ``^[A-Z]+$`` in both."""
-    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
-
-
 def _is_plain_string(definition: Mapping[str, Any]) -> bool:
     kinds = definition.get("type")
     return kinds in ("string", ["string"]) and set(definition) <= {"type", "description"}
@@ -105,7 +94,7 @@ def definition_test(definition: Mapping[str, Any], var: str, names: dict[str, An
         terms.append(f"{{v}} == constant{tag}" if plain and kinds
                      else f"json_equal({{v}}, constant{tag})")
     if "pattern" in definition:
-        names[f"search{tag}"] = schema_pattern(definition["pattern"]).search
+        names[f"search{tag}"] = schema.schema_pattern(definition["pattern"]).search
         terms.append(of_strings(f"search{tag}({{v}}) is not None"))
     if "minLength" in definition:
         terms.append(of_strings(f"len({{v}}) >= {int(definition['minLength'])}"))

@@ -42,10 +42,22 @@ def fields() -> Mapping[str, Mapping[str, Any]]:
     return props
 
 
+#: an unescaped ``$`` (sets included), as fastjsonschema finds it
+_DOLLAR: Final = re.compile(r"(?<!\\)\$")
+
+
+def schema_pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema pattern as the schema means it: ``$`` ends the string (ECMA 262), where
+    Python's ``$`` also matches before a final newline. fastjsonschema compiles it the same
+    way, so ``"GET\\n"`` fails ``^[A-Z]+$`` in both."""
+    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
+
+
 @cache
 def field_patterns() -> tuple[tuple[re.Pattern[str], Mapping[str, Any]], ...]:
     """Families of fields (``labels.*``, ``http.request.header.*``) as compiled patterns."""
     patterns: Mapping[str, Mapping[str, Any]] = schema()["patternProperties"]
+    # as fastjsonschema matches property names: Python's own "$" (a final newline may follow)
     return tuple((re.compile(p), d) for p, d in patterns.items())
 
 

@@ -16,11 +16,10 @@ from typing import Any
 import orjson
 
 from collector.lines import TRUNCATION_MARKER, Line
-from collector.validation import schema_pattern
 from sdk import schema
 
 DOCKER_LOG_PATTERN = "*-json.log"
-RFC3339 = schema_pattern(schema.fields()["@timestamp"]["pattern"])
+RFC3339 = schema.schema_pattern(schema.fields()["@timestamp"]["pattern"])
 
 
 def is_docker_log(path: str) -> bool:

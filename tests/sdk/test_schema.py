@@ -110,6 +110,9 @@ def test_field_families() -> None:
     assert schema.is_schema_field("labels.anything_1")
     assert not schema.is_schema_field("labels.Upper")
     assert schema.is_schema_field("http.request.header.x-request-id")
+    # in values, "$" ends the string as JSON Schema means it (Python's lets a newline follow)
+    assert schema.schema_pattern("^[a-z]+$").search("get\n") is None
+    assert schema.schema_pattern(r"^a\$$").search("a$") is not None  # an escaped $ stays
     assert schema.field_problem("labels.x", {"a": 1}) is not None
     assert schema.field_problem("labels.x", 1.5) is None
     assert schema.field_problem("not.a.field", 1) is None
