@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -198,11 +199,34 @@ def serve_endpoint() -> None:
     asyncio.run(main())
 
 
+class Placement:
+    """The CPUs each side may run on. By default every shipper gets one core, the same one
+    (the comparison is per core: rsyslog would otherwise spread over its threads), and the
+    endpoint the others, so that it never takes the shippers' time."""
+
+    shipper: set[int] | None = None
+    endpoint: set[int] | None = None
+
+    @classmethod
+    def one_core(cls) -> None:
+        allowed = sorted(os.sched_getaffinity(0))
+        cls.shipper = {allowed[-1]}
+        cls.endpoint = set(allowed[:-1]) or cls.shipper
+
+    @staticmethod
+    def pin(cpus: set[int] | None) -> Callable[[], None] | None:
+        """``preexec_fn`` for a child that runs on *cpus* (``None``: wherever it likes)."""
+        if cpus is None:
+            return None
+        return lambda: os.sched_setaffinity(0, cpus)
+
+
 class EndpointProcess:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, str(HERE), "--serve-endpoint"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            preexec_fn=Placement.pin(Placement.endpoint),
         )
         assert self.process.stdout is not None
         self.port = int(self.process.stdout.readline())
@@ -273,6 +297,7 @@ def run_hopscope(path: Path, endpoint: EndpointProcess) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, str(HERE), "--drive-sink", str(path), f"elasticsearch+{endpoint.url}"],
         check=True, capture_output=True, text=True,
+        preexec_fn=Placement.pin(Placement.shipper),
     )
     figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     received = endpoint.call("/_bench/stats")
@@ -293,6 +318,7 @@ def run_collect_cli(path: Path, lines: int, endpoint: EndpointProcess) -> dict[s
             [console, "collect", str(path), "--sink", f"elasticsearch+{endpoint.url}",
              "--state-dir", state, "--no-progress"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=Placement.pin(Placement.shipper),
         )
         assert process.stderr is not None
         err = process.stderr.read()
@@ -366,6 +392,7 @@ def run_rsyslog(
             process = subprocess.Popen(
                 [binary, "-n", "-i", str(Path(work) / "rsyslogd.pid"), "-f", str(conf)],
                 stdout=subprocess.DEVNULL, stderr=err_file,
+                preexec_fn=Placement.pin(Placement.shipper),
             )
         peak_kib = 0
         received: dict[str, float] = {}
@@ -441,6 +468,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="interleaved rounds per shipper, best "
                         "counts (default 3, 2 for the full run)")
     parser.add_argument("--skip-rsyslog", action="store_true", help="measure hopscope only")
+    parser.add_argument("--all-cores", action="store_true",
+                        help="let each shipper use every core (default: one core each, the "
+                             "same one, the endpoint on the others)")
     parser.add_argument("--skip-cli", action="store_true",
                         help="do not also time the whole 'hopscope collect' command")
     parser.add_argument("--serve-endpoint", action="store_true", help=argparse.SUPPRESS)
@@ -471,6 +501,12 @@ def main() -> int:
         if not args.skip_cli:
             print("hopscope collect: the whole collector CLI with this sink, from process "
                   "start (imports included) to the last bulk request, like rsyslog")
+        if not args.all_cores:
+            Placement.one_core()
+            print(f"shippers on CPU {sorted(Placement.shipper or ())}, endpoint on CPU "
+                  f"{sorted(Placement.endpoint or ())} (--all-cores to lift this)")
+        else:
+            print("shippers on every core (rsyslogd runs several threads)")
         rounds = args.rounds or (3 if lines <= 200_000 else 2)
         print(f"{rounds} interleaved rounds per shipper; the fastest round of each counts, so "
               "a busy neighbour on the machine hurts both alike")
