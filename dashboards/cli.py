@@ -122,8 +122,6 @@ def dashboard_command(
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
-    import subprocess
-
     from dashboards.store.url import default_store_url
 
     if not app_path().is_file():
@@ -133,7 +131,10 @@ def run_dashboard(args: argparse.Namespace) -> int:
     command, env = dashboard_command(
         store_url, args.port, browser=not args.no_browser, host=args.host
     )
+    # Streamlit takes this process's place: a signal meant for the dashboard (Ctrl-C, the
+    # demo's stop) reaches the server itself, and no server outlives a wrapper.
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 130
+        os.execve(command[0], command, env)
+    except OSError as exc:
+        print(f"hopscope dashboard: cannot start Streamlit: {exc}", file=sys.stderr)
+    return 2

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,7 @@ from dashboards.chain import build_tree
 from dashboards.cli import dashboard_command
 from dashboards.trace_view import render
 from stack.cli import main
+from stack.launch.ports import free_port, wait_listening
 from tests.dashboards.conftest import TraceBuilder, write_sqlite
 
 TRACE = "5e" * 16
@@ -127,3 +132,26 @@ def test_dashboard_runs_streamlit_with_the_store_in_the_environment() -> None:
     assert env["HOPSCOPE_STORE"] == "sqlite:///x.db"
     shared, _ = dashboard_command("sqlite:///x.db", 8600, browser=False, host="0.0.0.0")
     assert shared[shared.index("--server.address") + 1] == "0.0.0.0"
+
+
+def test_dashboard_server_stops_with_the_command(store_url: str) -> None:
+    """SIGTERM to ``hopscope dashboard`` (a service manager's stop, or the demo's when SIGINT
+    is ignored) stops the Streamlit server itself, leaving nothing on the port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stack.cli", "dashboard", "--store", store_url,
+         "--port", str(port), "--no-browser"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not wait_listening("127.0.0.1", port):
+            assert process.poll() is None, "the dashboard exited before listening"
+            assert time.monotonic() < deadline, "the dashboard never listened"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)  # to the command's own pid, not its group
+        process.wait(timeout=30)
+        assert not wait_listening("127.0.0.1", port)
+    finally:
+        if process.poll() is None:
+            process.kill()
