@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from collector.state import write_transaction
+
 
 def pipeline_key(sink_names: Iterable[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(sink_names)).encode(), digest_size=8).hexdigest()
@@ -66,15 +68,10 @@ class Checkpoints:
                 if identity in self._known]
         if not rows:
             return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(
+        with write_transaction(self._db) as db:
+            db.executemany(
                 "UPDATE checkpoints SET offset = max(offset, ?), updated_ns = ?"
                 " WHERE pipeline = ? AND identity = ?", rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
         for identity, offset in marks.items():
             known = self._known.get(identity)
             if known is not None and offset > known.offset:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import orjson
 
 from collector.record import Record
+from collector.state import write_transaction
 
 
 @dataclass(slots=True)
@@ -35,17 +36,12 @@ class DeadLetters:
         now = time.time_ns()
         rows = [(r.id, sink, reason, orjson.dumps(r.doc).decode(), now, r.raw)
                 for r, reason in rejected]
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self._db) as db:
             # a record refused again (a replay that failed) keeps one row, with the new reason
-            self._db.executemany(
+            db.executemany(
                 "INSERT INTO dead_letters (record_id, sink, reason, doc, created_ns, raw)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id, sink) DO UPDATE SET"
                 " reason = excluded.reason, doc = excluded.doc, replayed_ns = NULL", rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def list(self, sink: str | None = None, *, include_replayed: bool = False,
              limit: int | None = None) -> list[DeadLetter]:

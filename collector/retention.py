@@ -6,6 +6,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+from collector.state import write_transaction
+
 DELETE_CHUNK = 20_000
 
 
@@ -51,11 +53,6 @@ def apply_retention(db: sqlite3.Connection, policy: RetentionPolicy,
 
 
 def _delete(db: sqlite3.Connection, select: str, params: tuple[int, ...]) -> int:
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db):
         cursor = db.execute(f"DELETE FROM records WHERE rowid IN ({select})", params)  # noqa: S608
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
     return int(cursor.rowcount)

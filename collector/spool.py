@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from collector.record import Record
+from collector.state import write_transaction
 
 
 class Spool:
@@ -37,15 +38,10 @@ class Spool:
             size += len(doc)
             rows.append((self.lane, batch, record.id, record.source, record.offset,
                          int(record.unstructured), record.raw, doc))
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(
+        with write_transaction(self._db) as db:
+            db.executemany(
                 "INSERT INTO spool (lane, batch, record_id, source, offset, unstructured, raw,"
                 " doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
         self.count += len(rows)
         self.bytes += size
 

@@ -19,7 +19,7 @@ from collector.record import Record
 from collector.retention import RetentionPolicy, apply_retention
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
-from collector.state import connect, ensure_layout
+from collector.state import connect, ensure_layout, write_transaction
 from collector.timestamps import TimestampParser
 
 SCHEME: Final = "sqlite://"
@@ -125,17 +125,12 @@ class SqliteSink(Sink):
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         db = self._db
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(db):
                 # a writer that ran the plain layout may have put the per-row trigger back
                 db.execute(_DROP_TRIGGER)
                 before = db.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
                 db.executemany(_INSERT, rows)
                 db.execute(FTS_INDEX_NEW_ROWS, (before,))
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             # locked by another writer past the busy timeout, disk full, read-only: retry later
             raise SinkUnavailable(f"{self.name}: {exc}") from exc
