@@ -19,7 +19,7 @@ import orjson
 
 from collector.lines import Line
 from collector.origin import Origin
-from collector.record import Record, record_id, source_digest
+from collector.record import Record, record_id, record_ids
 from collector.timestamps import now_rfc3339
 from collector.traceback_grouping import starts_traceback
 from collector.validation import RecordValidator, record_validator
@@ -47,7 +47,7 @@ class Parser:
         records: list[Record] = []
         blank = 0
         name = origin.name
-        digest = source_digest(origin.identity)
+        make_id = record_ids(origin.identity)
         is_valid = self._validator.is_valid
         loads = orjson.loads
         append = records.append
@@ -59,20 +59,16 @@ class Parser:
                 except orjson.JSONDecodeError as exc:
                     append(self.unstructured(origin, line, f"not JSON: {exc}", None))
                     continue
-                if type(doc) is dict and is_valid(doc):
+                # the reference validator has the last word on what the fast one refuses
+                valid = type(doc) is dict and is_valid(doc)
+                reason = None if valid else self._validator.problem(doc)
+                if reason is None:
                     offset = line.offset
-                    rid = f"{digest}{offset:012x}"  # record_id(origin.identity, offset)
+                    rid = make_id(offset)
                     doc["hopscope.record.id"] = rid
                     doc["hopscope.source.name"] = name
                     doc["hopscope.source.offset"] = offset
                     append(Record(rid, doc, name, offset))
-                    continue
-                reason = self._validator.problem(doc)
-                if reason is None:  # the reference validator has the last word
-                    rid = record_id(origin.identity, line.offset)
-                    doc.update({"hopscope.record.id": rid, "hopscope.source.name": name,
-                                "hopscope.source.offset": line.offset})
-                    append(Record(rid, doc, name, line.offset))
                     continue
                 append(self.unstructured(origin, line, f"not valid against schema "
                                          f"v{SCHEMA_VERSION}: {reason}", doc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -22,7 +23,12 @@ def record_id(source_identity: str, offset: int) -> str:
     ascend as it is read, so the store's unique index on them grows at its end instead of at
     random pages (half again as many rows a second into SQLite at a million rows).
     """
-    return f"{source_digest(source_identity)}{offset:012x}"
+    return record_ids(source_identity)(offset)
+
+
+def record_ids(source_identity: str) -> Callable[[int], str]:
+    """:func:`record_id` for one source, offset -> id, its digest computed once."""
+    return f"{source_digest(source_identity)}{{:012x}}".format
 
 
 @dataclass(slots=True)
