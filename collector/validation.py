@@ -47,6 +47,8 @@ _TYPE_TESTS: dict[str, str] = {
 }
 _KNOWN_KEYWORDS = frozenset({"type", "enum", "const", "pattern", "minLength", "maxLength",
                              "minimum", "maximum", "description"})
+
+
 def _is_plain_string(definition: Mapping[str, Any]) -> bool:
     kinds = definition.get("type")
     return kinds in ("string", ["string"]) and set(definition) <= {"type", "description"}
