@@ -18,25 +18,12 @@ from urllib.parse import urlsplit
 
 import orjson
 import pytest
-from osmem_server import OsmemClone, OsmemServer
+from hopscope_testing import engine as engine
+from hopscope_testing import search_engine as search_engine
+from osmem_server import OsmemClone
 
 from collector.record import Record, record_id
 from sdk import schema
-
-
-@pytest.fixture(scope="session")
-def search_engine() -> Iterator[OsmemServer]:
-    """One engine per test process; each test works in its own clone of it."""
-    server = OsmemServer.start(japanese=False)
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def engine(search_engine: OsmemServer) -> Iterator[OsmemClone]:
-    clone = search_engine.clone()
-    yield clone
-    clone.close()
 
 
 def make_record(n: int, source: str = "/var/log/cart.log", **fields: Any) -> Record:

@@ -1,4 +1,5 @@
-"""Loading the test suite's helper files.
+"""Helpers shared across the test folders: loading helper files by path, and the
+OpenSearch-API engine fixtures.
 
 ``tests/`` is not a package: its folders are named after the packages they test (``sdk``,
 ``collector``), and as packages they would shadow them. Helper modules beside the tests are
@@ -9,8 +10,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from osmem_server import OsmemClone, OsmemServer
 
 
 def load_module(path: Path, name: str) -> ModuleType:
@@ -25,3 +33,24 @@ def load_module(path: Path, name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# The engine fixtures: import them into a conftest or test module to use them there.
+
+
+@pytest.fixture(scope="session")
+def search_engine() -> Iterator[OsmemServer]:
+    """One engine per module or conftest that imports it, kept for the session; each test
+    works in its own clone of it."""
+    from osmem_server import OsmemServer
+
+    server = OsmemServer.start(japanese=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def engine(search_engine: OsmemServer) -> Iterator[OsmemClone]:
+    clone = search_engine.clone()
+    yield clone
+    clone.close()

@@ -14,23 +14,10 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request
-from osmem_server import OsmemClone, OsmemServer
+from hopscope_testing import engine as engine
+from hopscope_testing import search_engine as search_engine
 
 from stack.launch import free_port
-
-
-@pytest.fixture(scope="session")
-def search_engine() -> Iterator[OsmemServer]:
-    server = OsmemServer.start(japanese=False)
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def engine(search_engine: OsmemServer) -> Iterator[OsmemClone]:
-    clone = search_engine.clone()
-    yield clone
-    clone.close()
 
 
 @dataclass
