@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from collector.state import DEFAULT_STATE_DIR, STATE_FILE
+
 if TYPE_CHECKING:
     from collector.collect import Collector
     from collector.counters import Counters
@@ -17,7 +19,6 @@ if TYPE_CHECKING:
     from collector.sources.base import Source
     from collector.state import StateStore
 
-DEFAULT_STATE_DIR = ".hopscope"
 SINK_HELP = (
     "where records go (repeatable; default: sqlite:///STATE_DIR/hopscope.db). "
     "sqlite:///FILE.db; http(s)://HOST:PORT, elasticsearch+http(s)://..., "
@@ -158,7 +159,7 @@ def _open_sinks(args: argparse.Namespace) -> list[Sink]:
     from collector.sinks import SinkURLError, open_sink
     from collector.sinks.sqlite import SqliteSink
 
-    urls = args.sink or [f"sqlite:///{os.path.join(args.state_dir, 'hopscope.db')}"]
+    urls = args.sink or [f"sqlite:///{os.path.join(args.state_dir, STATE_FILE)}"]
     if len(set(urls)) != len(urls):
         raise UsageError("the same --sink is given twice")
     policy = RetentionPolicy(

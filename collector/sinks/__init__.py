@@ -13,8 +13,10 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
+from collector.state import DEFAULT_STATE_DIR, STATE_FILE
 
-DEFAULT_SINK_URL: Final = "sqlite:///.hopscope/hopscope.db"
+#: the state file itself, so a one-machine setup has one file to look after
+DEFAULT_SINK_URL: Final = f"sqlite:///{DEFAULT_STATE_DIR}/{STATE_FILE}"
 
 #: URL scheme -> (module, class); imported only when a URL asks for it
 SCHEMES: Final[dict[str, tuple[str, str]]] = {
