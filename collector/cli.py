@@ -374,8 +374,8 @@ def _run_deadletters_list(args: argparse.Namespace) -> int:
     except UsageError as exc:
         return _fail("deadletters", str(exc))
     try:
-        letters = DeadLetters(state.connection).list(
-            args.sink, include_replayed=args.all, limit=args.limit or None)
+        dead = DeadLetters(state.connection)
+        letters = dead.list(args.sink, include_replayed=args.all, limit=args.limit or None)
         for letter in letters:
             if args.json:
                 print(orjson.dumps({"record_id": letter.record.id, "sink": letter.sink,
@@ -386,7 +386,7 @@ def _run_deadletters_list(args: argparse.Namespace) -> int:
                 replayed = " (replayed)" if letter.replayed_ns else ""
                 print(f"{letter.record.id}  {letter.sink}  {letter.record.source}:"
                       f"{letter.record.offset}  {letter.reason}{replayed}")
-        total = DeadLetters(state.connection).count(args.sink)
+        total = dead.count(args.sink)
         print(f"{total} dead letter(s) waiting for replay", file=sys.stderr)
     finally:
         state.close()
