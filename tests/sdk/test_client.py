@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -103,6 +104,15 @@ async def test_one_client_hop_with_the_traceparent_it_sent(shop: Any, capture: A
     assert hop["url.full"].startswith(f"http://127.0.0.1:{hop['server.port']}/echo?page=2")
     assert json.loads(hop["http.response.body.content"])["method"] == "GET"
     assert hop["http.response.body.bytes"] == len(response.content)
+
+
+def test_a_password_in_the_url_is_redacted_and_the_rest_kept(shop: Any, capture: Any) -> None:
+    base = os.environ["SERVICE_SHOP_URL"]
+    with SyncShop(base_url=base.replace("http://", "http://bob:pw-123@", 1)) as client:
+        assert client.get("/echo", params={"page": 2}).status_code == 200
+    (hop,) = client_hops(capture)
+    assert "pw-123" not in hop["url.full"]
+    assert hop["url.full"] == f"http://bob:[REDACTED]@127.0.0.1:{hop['server.port']}/echo?page=2"
 
 
 def test_send_options_pass_through(shop: Any, capture: Any) -> None:
