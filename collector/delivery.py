@@ -65,8 +65,6 @@ class Delivery:
         self.lanes = []
         for sink in sinks:
             spool = Spool(state.connection, sink.name)
-            # left by an earlier run: sent first, tied to no batch of this run
-            state.connection.execute("UPDATE spool SET batch = 0 WHERE lane = ?", (sink.name,))
             self.lanes.append(Lane(sink, spool))
             counters.sink(sink.name).buffered = len(spool)
         self.dead_letters = DeadLetters(state.connection)

@@ -21,6 +21,8 @@ class Spool:
     def __init__(self, connection: sqlite3.Connection, lane: str) -> None:
         self._db = connection
         self.lane = lane
+        # records left by an earlier run are sent first and belong to no batch of this one
+        self._db.execute("UPDATE spool SET batch = 0 WHERE lane = ?", (lane,))
         row = self._db.execute(
             "SELECT count(*), coalesce(sum(length(doc)), 0) FROM spool WHERE lane = ?",
             (lane,)).fetchone()
