@@ -41,8 +41,7 @@ class Collector:
         self.sinks = list(sinks)
         self.options = options or CollectorOptions()
         self.counters = Counters()
-        self.checkpoints = checkpoints or Checkpoints(state.connection,
-                                                      pipeline_key(s.name for s in sinks))
+        self.checkpoints = checkpoints or self.checkpoints_for(state, self.sinks)
         self.delivery = Delivery(self.sinks, state, self.checkpoints, self.counters,
                                  buffer_max_bytes=self.options.buffer_max_bytes)
         self.parser = parser or Parser()
