@@ -18,7 +18,7 @@ from sdk import sentry
 from sdk.access_log import silence_access_log
 from sdk.configuration import current_config, shaper
 from sdk.excerpts import BodyExcerpt, kind_of
-from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, origin_name, selected_headers
+from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, header_fields, origin_name
 from sdk.request_scope import RequestScope
 
 Scope = MutableMapping[str, Any]
@@ -66,8 +66,7 @@ class HopMiddleware:
     ) -> None:
         self.app = app
         self.route_of = route_of
-        self._wanted = frozenset(h.lower() for h in headers)
-        self._wanted_raw = frozenset(h.encode("latin-1") for h in self._wanted)
+        self._wanted = frozenset(h.lower().encode("latin-1") for h in headers)
         self._first = True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -157,7 +156,7 @@ class HopMiddleware:
         path: str = scope.get("path") or "/"
         traceparent = authorization = origin = agent = content_type = None
         chosen: list[tuple[str, str]] = []
-        wanted = self._wanted_raw
+        wanted = self._wanted
         for name, value in scope.get("headers", ()):
             if name == b"traceparent":
                 traceparent = value.decode("latin-1")
@@ -191,6 +190,6 @@ class HopMiddleware:
             user_agent=agent,
             client=(client[0], client[1]) if client else None,
             server=(server[0], server[1]) if server else None,
-            headers=selected_headers(chosen, self._wanted, shaper().redactor) if chosen else {},
+            headers=header_fields(chosen, shaper().redactor) if chosen else {},
         )
         return hop, authorization, request

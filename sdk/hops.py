@@ -63,12 +63,8 @@ def error_of(exc: BaseException, redactor: Redactor) -> dict[str, str]:
     return {name: redactor.text(text) for name, text in error_fields(exc).items()}
 
 
-def selected_headers(
-    pairs: Iterable[tuple[str, str]], wanted: frozenset[str], redactor: Redactor
-) -> dict[str, str]:
-    chosen = [(name, value) for name, value in pairs if name in wanted]
-    if not chosen:
-        return {}
+def header_fields(chosen: Iterable[tuple[str, str]], redactor: Redactor) -> dict[str, str]:
+    """``http.request.header.<name>`` of the request headers the middleware chose, redacted."""
     return {f"http.request.header.{k}": v for k, v in redactor.headers(chosen).items()}
 
 

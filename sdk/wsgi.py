@@ -15,7 +15,7 @@ from sdk import sentry
 from sdk.access_log import silence_access_log
 from sdk.configuration import current_config, shaper
 from sdk.excerpts import BodyExcerpt, kind_of
-from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, origin_name, selected_headers
+from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, header_fields, origin_name
 from sdk.request_scope import RequestScope
 
 Environ = dict[str, Any]
@@ -218,7 +218,7 @@ class HopWSGIMiddleware:
             user_agent=environ.get("HTTP_USER_AGENT"),
             client=(str(client), _port(port) or 0) if client else None,
             server=(str(environ.get("SERVER_NAME", "")), _port(server_port)),
-            headers=selected_headers(chosen, self._wanted, shaper().redactor) if chosen else {},
+            headers=header_fields(chosen, shaper().redactor) if chosen else {},
         )
         return hop, request
 
