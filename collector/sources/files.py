@@ -30,6 +30,11 @@ from collector.sources.stages import StreamDecoder, default_stages
 READ_BYTES = 1024 * 1024
 
 
+def stream_identity(fingerprint: str, generation: int) -> str:
+    """A stream's name in the checkpoints: its head, and how often that head was reused."""
+    return fingerprint if generation == 0 else f"{fingerprint}.{generation}"
+
+
 class FileTail:
     """One open file (one stream identity) and the decoder of its bytes."""
 
@@ -41,7 +46,7 @@ class FileTail:
         self.key = (stat.st_dev, stat.st_ino)
         self.fingerprint = fingerprint
         self.generation = generation
-        self.identity = fingerprint if generation == 0 else f"{fingerprint}.{generation}"
+        self.identity = stream_identity(fingerprint, generation)
         self.decoder = decoder
         self.origin = Origin(self.identity, path, service, resumable=True)
         self.at_eof = False
@@ -250,14 +255,11 @@ class FileSource(Source):
             generation, start = known.generation + 1, 0  # truncated: same head, new content
         else:
             generation, start = known.generation, known.offset
-        identity = fingerprint if generation == 0 else f"{fingerprint}.{generation}"
-        if identity in self._active():
+        if stream_identity(fingerprint, generation) in self._active():
             handle.close()  # another path to a stream already read (a copy, a link)
             return
-        tail = FileTail(path, handle, fingerprint, generation, start,
-                        self._decoder(path, start), self._service_for(path))
-        self.checkpoints.register(Checkpoint(identity, fingerprint, generation, path, start))
-        self._tails[path] = tail
+        self._tails[path] = self._track(path, handle, fingerprint, generation, start,
+                                        self._service_for(path))
         self._total += max(0, size - start)
         self._sweep_siblings(path)
 
@@ -286,22 +288,29 @@ class FileSource(Source):
                 handle = open(sibling, "rb", buffering=0)  # noqa: SIM115
             except OSError:
                 continue
-            tail = FileTail(sibling, handle, fingerprint, generation, start,
-                            self._decoder(sibling, start), self._service_for(path))
-            self.checkpoints.register(Checkpoint(tail.identity, fingerprint, generation,
-                                                 sibling, start))
+            tail = self._track(sibling, handle, fingerprint, generation, start,
+                               self._service_for(path))
             self._draining.append(tail)
             active.add(tail.identity)
             self._total += max(0, stat.st_size - start)
             events.emit("info", "reading a rotated file", path=sibling, offset=start)
 
+    def _track(self, path: str, handle: BinaryIO, fingerprint: str, generation: int,
+               start: int, service: str | None) -> FileTail:
+        """A tail reading ``handle`` from ``start``, its stream registered in the checkpoints."""
+        tail = FileTail(path, handle, fingerprint, generation, start,
+                        self._decoder(path, start), service)
+        self.checkpoints.register(Checkpoint(tail.identity, fingerprint, generation, path, start))
+        return tail
+
+    def _is_docker(self, path: str) -> bool:
+        return is_docker_log(path) if self.docker is None else self.docker
+
     def _decoder(self, path: str, start: int) -> StreamDecoder:
-        docker = is_docker_log(path) if self.docker is None else self.docker
         return StreamDecoder(start, self.max_line_bytes,
-                             default_stages(self.max_line_bytes, docker=docker))
+                             default_stages(self.max_line_bytes, docker=self._is_docker(path)))
 
     def _service_for(self, path: str) -> str | None:
-        docker = is_docker_log(path) if self.docker is None else self.docker
-        if docker:
+        if self._is_docker(path):
             return container_name(path) or self.service
         return self.service
