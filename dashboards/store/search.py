@@ -10,7 +10,7 @@ back with fewer items than asked while ``next_cursor`` says there is more to sca
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -367,29 +367,12 @@ class SearchStore(Store):
             for h in self._search(body)["hits"]["hits"]
             if _between(_sort_key(h), None, start, descending)
         ]
-        parents = {str(s[f.PARENT_ID]) for s in earlier if s.get(f.PARENT_ID)}
-        stored: set[str] = set()
-        if parents:
-            stored = self._values(
-                f.SPAN_ID,
-                [{"terms": {f.SPAN_ID: sorted(parents)}}, {"exists": {"field": f.HOP_KIND}}],
-            )
-        return {
-            str(s[f.TRACE_ID])
-            for s in earlier
-            if not s.get(f.PARENT_ID) or str(s[f.PARENT_ID]) not in stored
-        }
+        return _listed(earlier, self._stored(_parents_of(earlier)))
 
     def _roots_only(self, hits: list[Any], trace_filters: list[Query]) -> set[int]:
         """Ids of the hits that are roots and whose traces pass the trace filters."""
         sources = [h["_source"] for h in hits]
-        parents = {s[f.PARENT_ID] for s in sources if s.get(f.PARENT_ID)}
-        stored_parents: set[str] = set()
-        if parents:
-            stored_parents = self._values(
-                f.SPAN_ID,
-                [{"terms": {f.SPAN_ID: sorted(parents)}}, {"exists": {"field": f.HOP_KIND}}],
-            )
+        stored_parents = self._stored({s[f.PARENT_ID] for s in sources if s.get(f.PARENT_ID)})
         roots = [
             h
             for h, s in zip(hits, sources, strict=True)
@@ -696,11 +679,7 @@ class _TraceCheck:
 
     def settle_roots(self, earlier: list[dict[str, Any]], stored: set[str]) -> None:
         """Listed-before traces, once the earlier hops' parents are known stored or not."""
-        self.listed_before = {
-            str(s[f.TRACE_ID])
-            for s in earlier
-            if not s.get(f.PARENT_ID) or str(s[f.PARENT_ID]) not in stored
-        }
+        self.listed_before = _listed(earlier, stored)
 
     def merge(self, other: _TraceCheck) -> None:
         self.passing |= other.passing
@@ -723,8 +702,17 @@ def _likely(certain: list[Any], passing: set[str], seen: set[str], limit: int) -
     return out
 
 
-def _parents_of(earlier: list[dict[str, Any]]) -> set[str]:
+def _parents_of(earlier: Sequence[Mapping[str, Any]]) -> set[str]:
     return {str(s[f.PARENT_ID]) for s in earlier if s.get(f.PARENT_ID)}
+
+
+def _listed(earlier: Sequence[Mapping[str, Any]], stored: set[str]) -> set[str]:
+    """The traces of the *earlier* hops that are roots (no parent, or none among *stored*)."""
+    return {
+        str(s[f.TRACE_ID])
+        for s in earlier
+        if not s.get(f.PARENT_ID) or str(s[f.PARENT_ID]) not in stored
+    }
 
 
 def _sort(query: RequestQuery) -> list[Query]:
