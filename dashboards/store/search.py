@@ -417,10 +417,7 @@ class SearchStore(Store):
         filters: list[Query] = [{"term": {f.HOP_KIND: "server"}}, *time_query(query.time)]
         if query.service is not None:
             filters.append({"term": {f.SERVICE: query.service}})
-        leaf: Query = {
-            "p": {"percentiles": {"field": f.DURATION, "percents": _PERCENTS}},
-            "e": {"filter": failed_query()},
-        }
+        leaf = _latency_aggs()
         levels: list[tuple[str, Query]] = [
             ("service", {"terms": {"field": f.SERVICE, "size": MAX_BUCKETS}})
         ]
@@ -465,10 +462,7 @@ class SearchStore(Store):
         return rows
 
     def dependencies(self, time: TimeRange = ALL_TIME) -> DependencyGraph:
-        leaf: Query = {
-            "p": {"percentiles": {"field": f.DURATION, "percents": _PERCENTS}},
-            "e": {"filter": failed_query()},
-        }
+        leaf = _latency_aggs()
         body = {
             "size": 0,
             "query": {"bool": {"filter": [{"term": {f.HOP_KIND: "client"}}, *time_query(time)]}},
@@ -554,6 +548,14 @@ def _flat(source: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+def _latency_aggs() -> Query:
+    """Per bucket: the duration percentiles (``p``) and the failed hops (``e``)."""
+    return {
+        "p": {"percentiles": {"field": f.DURATION, "percents": _PERCENTS}},
+        "e": {"filter": failed_query()},
+    }
 
 
 def _values_body(field: str, filters: list[Query]) -> Query:
