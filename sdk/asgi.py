@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from sdk import sentry
 from sdk.access_log import silence_access_log
-from sdk.configuration import current_config, shaper
+from sdk.configuration import shaper
 from sdk.excerpts import BodyExcerpt, kind_of
 from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, header_fields, origin_name
 from sdk.request_scope import RequestScope
@@ -170,8 +170,8 @@ class HopMiddleware:
                 content_type = value.decode("latin-1")
             if name in wanted:
                 chosen.append((name.decode("latin-1"), value.decode("latin-1")))
-        config = current_config()
-        limit = config.max_body if config is not None else 4096
+        shaping = shaper()  # the active configuration's, or the defaults before configure()
+        limit = shaping.config.max_body
         request = RequestScope(method, path, traceparent)
         client = scope.get("client")
         server = scope.get("server")
@@ -190,6 +190,6 @@ class HopMiddleware:
             user_agent=agent,
             client=(client[0], client[1]) if client else None,
             server=(server[0], server[1]) if server else None,
-            headers=header_fields(chosen, shaper().redactor) if chosen else {},
+            headers=header_fields(chosen, shaping.redactor) if chosen else {},
         )
         return hop, authorization, request

@@ -13,7 +13,7 @@ from typing import Any, Final, Protocol
 
 from sdk import sentry
 from sdk.access_log import silence_access_log
-from sdk.configuration import current_config, shaper
+from sdk.configuration import shaper
 from sdk.excerpts import BodyExcerpt, kind_of
 from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, header_fields, origin_name
 from sdk.request_scope import RequestScope
@@ -187,8 +187,8 @@ class HopWSGIMiddleware:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")) or "/"
         content_type = environ.get("CONTENT_TYPE") or None
-        config = current_config()
-        limit = config.max_body if config is not None else 4096
+        shaping = shaper()  # the active configuration's, or the defaults before configure()
+        limit = shaping.config.max_body
         request = RequestScope(method, path, environ.get("HTTP_TRACEPARENT"))
         body = BodyExcerpt(limit if kind_of(content_type) else 0)
         stream = environ.get("wsgi.input")
@@ -218,7 +218,7 @@ class HopWSGIMiddleware:
             user_agent=environ.get("HTTP_USER_AGENT"),
             client=(str(client), _port(port) or 0) if client else None,
             server=(str(environ.get("SERVER_NAME", "")), _port(server_port)),
-            headers=header_fields(chosen, shaper().redactor) if chosen else {},
+            headers=header_fields(chosen, shaping.redactor) if chosen else {},
         )
         return hop, request
 
