@@ -157,8 +157,8 @@ class SqliteStore(Store):
     def find_requests(self, query: RequestQuery) -> Page[RequestSummary]:
         check_query(query)
         match = fts_query(query.text)
-        text_sql = RARE_TEXT_SQL if match is not None and self._rare(match) else TEXT_SQL
-        where, params = _request_filters(query, text_sql)
+        text = None if match is None else (RARE_TEXT_SQL if self._rare(match) else TEXT_SQL, match)
+        where, params = _request_filters(query, text)
         sort_column, direction = _ORDER_SQL[query.order]
         hop_where, hop_params = _hop_filters(query, "+o")
         where.append(
@@ -361,13 +361,17 @@ def _hop_filters(query: RequestQuery, t: str) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def _request_filters(query: RequestQuery, text_sql: str) -> tuple[list[str], list[Any]]:
+def _request_filters(
+    query: RequestQuery, text: tuple[str, str] | None
+) -> tuple[list[str], list[Any]]:
+    """The root-hop filters and the trace filters; *text* is the words' condition (one of
+    :data:`TEXT_SQL`, :data:`RARE_TEXT_SQL`) and its FTS query, if any."""
     where, params = _hop_filters(query, "r")
     if query.errors_only:
         failed = FAILED_SQL.format(t="e")
         where.append(f"EXISTS (SELECT 1 FROM records e WHERE e.trace_id = r.trace_id AND {failed})")  # noqa: S608
-    match = fts_query(query.text)
-    if match is not None:
+    if text is not None:
+        text_sql, match = text
         where.append(text_sql)
         params.append(match)
     for name, raw in query.attributes.items():
