@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Generic, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from dashboards.records import Record
 
@@ -292,3 +293,10 @@ def text_words(text: str) -> list[str]:
     """The words of a free-text filter (quotes and operators dropped)."""
     cleaned = "".join(ch if ch.isalnum() or ch in "_-./" else " " for ch in text)
     return [w for w in cleaned.split() if any(ch.isalnum() for ch in w)]
+
+
+def callee_host(url: object) -> str:
+    """The callee of a client hop that names none: its URL's host (``?`` without one)."""
+    if isinstance(url, str) and url:
+        return urlsplit(url).hostname or "?"
+    return "?"

@@ -44,6 +44,7 @@ from dashboards.store.base import (
     StoreError,
     TimeRange,
     TraceRecords,
+    callee_host,
     check_query,
     coerce_attribute,
     text_words,
@@ -490,7 +491,8 @@ class SearchStore(Store):
         edges: dict[tuple[str, str], Edge] = {}
         for caller in self._search(body)["aggregations"]["caller"]["buckets"]:
             named = ((str(b["key"]), b) for b in caller["callee"]["buckets"])
-            by_host = ((_host(str(b["key"])), b) for b in caller["unnamed"]["url"]["buckets"])
+            unnamed = caller["unnamed"]["url"]["buckets"]
+            by_host = ((callee_host(str(b["key"])), b) for b in unnamed)
             for callee, bucket in (*named, *by_host):
                 edge = _edge(str(caller["key"]), callee, bucket)
                 known = edges.get((edge.caller, edge.callee))
@@ -873,7 +875,3 @@ def _merge(a: Edge, b: Edge) -> Edge:
         max(a.p95_ms, b.p95_ms),
         max(a.p99_ms, b.p99_ms),
     )
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or "?"

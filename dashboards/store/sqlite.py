@@ -34,6 +34,7 @@ from dashboards.store.base import (
     StoreError,
     TimeRange,
     TraceRecords,
+    callee_host,
     check_query,
     coerce_attribute,
     text_words,
@@ -265,7 +266,10 @@ class SqliteStore(Store):
         )
         samples = chain(
             self._iter(named, params),
-            ((caller, _host(url), d, bad) for caller, url, d, bad in self._iter(unnamed, params)),
+            (
+                (caller, callee_host(url), d, bad)
+                for caller, url, d, bad in self._iter(unnamed, params)
+            ),
         )
         edges = edge_rows(
             (caller or "?", callee, duration, bool(bad))
@@ -420,9 +424,3 @@ def _summary(row: Sequence[Any], shape: tuple[int, tuple[str, ...], bool] | None
         hop_count=hop_count,
         services=services,
     )
-
-
-def _host(url: object) -> str:
-    if isinstance(url, str) and url:
-        return urlsplit(url).hostname or "?"
-    return "?"
