@@ -10,22 +10,17 @@ import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-from hopscope_testing import load_module
+from hopscope_testing import sdk_service
 
 Record = dict[str, Any]
 
 
-def _load(name: str) -> ModuleType:
-    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
-
-
-harness = _load("harness")
+harness = sdk_service("harness")
 USER_TOKEN = "user-" + secrets.token_urlsafe(18)
 
 

@@ -11,13 +11,12 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 import respx
-from hopscope_testing import load_module
+from hopscope_testing import sdk_service
 
 import sdk
 from sdk.propagation import span_id_of
@@ -25,12 +24,8 @@ from sdk.propagation import span_id_of
 Record = dict[str, Any]
 
 
-def _load(name: str) -> ModuleType:
-    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
-
-
-inprocess = _load("inprocess")
-peers = _load("peers")
+inprocess = sdk_service("inprocess")
+peers = sdk_service("peers")
 FAST = sdk.RetryPolicy(retries=2, backoff=0.01, max_delay=0.05)
 
 

@@ -9,25 +9,20 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 import trustme
-from hopscope_testing import load_module
+from hopscope_testing import sdk_service
 
 import sdk
 
 Record = dict[str, Any]
 
 
-def _load(name: str) -> ModuleType:
-    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
-
-
-inprocess = _load("inprocess")
-peers = _load("peers")
+inprocess = sdk_service("inprocess")
+peers = sdk_service("peers")
 
 
 class Vault(sdk.BaseClient):

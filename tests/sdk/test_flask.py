@@ -7,27 +7,21 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 from flask import Flask, Response, request
-from hopscope_testing import load_module
+from hopscope_testing import sdk_service
 
 import sdk
 
 Record = dict[str, Any]
 
 
-def _load(name: str) -> ModuleType:
-    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
-
-
-inprocess = _load("inprocess")
-harness = _load("harness")
+inprocess = sdk_service("inprocess")
+harness = sdk_service("harness")
 TRACE = "5bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "10f067aa0ba902b7"
 

@@ -9,13 +9,11 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
-from hopscope_testing import load_module
+from hopscope_testing import sdk_service
 
 import sdk
 from sdk.credentials import reset_inbound, set_inbound
@@ -24,12 +22,8 @@ from sdk.settings import SSOSettings
 Record = dict[str, Any]
 
 
-def _load(name: str) -> ModuleType:
-    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
-
-
-inprocess = _load("inprocess")
-peers = _load("peers")
+inprocess = sdk_service("inprocess")
+peers = sdk_service("peers")
 
 
 class Orders(sdk.S2SClient):

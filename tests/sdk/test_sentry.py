@@ -10,21 +10,16 @@ import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
-from hopscope_testing import load_module
+from hopscope_testing import sdk_service
 
 Record = dict[str, Any]
 
 
-def _load(name: str) -> ModuleType:
-    return load_module(Path(__file__).parent / "services" / f"{name}.py", f"hopscope_test_{name}")
-
-
-harness = _load("harness")
+harness = sdk_service("harness")
 SERVICE_TOKEN = "svc-sentry-test-token-8d1e77"
 QUERY_SECRET = "qp-secret-5512"
 COOKIE_SECRET = "cookie-secret-0a9b"

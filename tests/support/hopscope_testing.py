@@ -35,6 +35,15 @@ def load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
+#: the helper services the SDK tests run (``tests/sdk/services``)
+SDK_SERVICES = Path(__file__).resolve().parents[1] / "sdk" / "services"
+
+
+def sdk_service(name: str) -> ModuleType:
+    """``tests/sdk/services/<name>.py``, loaded once under one name for every test module."""
+    return load_module(SDK_SERVICES / f"{name}.py", f"hopscope_test_{name}")
+
+
 # The engine fixtures: import them into a conftest or test module to use them there.
 
 
