@@ -38,8 +38,8 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, NoReturn
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from typing import Any, NoReturn
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
@@ -58,28 +58,18 @@ from collector.sinks.search_bulk import (
     items,
 )
 from collector.sinks.search_client import (
+    SCHEMES,
     Endpoint,
-    OpenSearchClient,
     SearchClient,
     SearchResponse,
     SearchUnreachable,
-    detect_client,
-    open_elasticsearch,
+    open_client,
+    plain_http_url,
     short_error,
 )
 from collector.sinks.url_options import flag
 
 log = logging.getLogger(__name__)
-
-SCHEMES: Final = {
-    "http": "auto",
-    "https": "auto",
-    "elasticsearch+http": "elasticsearch",
-    "elasticsearch+https": "elasticsearch",
-    "opensearch+http": "opensearch",
-    "opensearch+https": "opensearch",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -141,9 +131,8 @@ class SearchSink(Sink):
         target = query.get("target", "dated")
         if target not in ("dated", "stream"):
             raise ValueError("target must be 'dated' or 'stream'")
-        http_url = urlunsplit((parts.scheme.split("+")[-1], parts.netloc, parts.path, "", ""))
         endpoint = Endpoint.parse(
-            http_url,
+            plain_http_url(url),
             verify_certs=flag(query.get("verify", "true")),
             ca_certs=query.get("ca"),
             timeout_s=float(query.get("timeout", "30")),
@@ -167,21 +156,13 @@ class SearchSink(Sink):
     def _connected(self) -> SearchClient:
         try:
             if self._client is None:
-                self._client = self._connect()
+                self._client = open_client(self.endpoint, self.options.flavour)
             if not self._template_ready:
                 self._install_template(self._client)
                 self._template_ready = True
         except SearchUnreachable as exc:
             raise SinkUnavailable(f"{self.name}: {exc}") from None
         return self._client
-
-    def _connect(self) -> SearchClient:
-        flavour = self.options.flavour
-        if flavour == "opensearch":
-            return OpenSearchClient(self.endpoint)
-        if flavour == "elasticsearch":
-            return open_elasticsearch(self.endpoint)
-        return detect_client(self.endpoint)
 
     def _install_template(self, client: SearchClient) -> None:
         body = orjson.dumps(index_template(data_stream=self.options.data_stream))

@@ -26,6 +26,16 @@ DEFAULT_TIMEOUT_S: Final = 30.0
 #: The newest API version the pinned ``elasticsearch`` client speaks.
 CLIENT_MAJOR: Final = 9
 
+#: Address scheme -> the client that speaks to the server (``auto``: ask it, ``GET /``).
+SCHEMES: Final = {
+    "http": "auto",
+    "https": "auto",
+    "elasticsearch+http": "elasticsearch",
+    "elasticsearch+https": "elasticsearch",
+    "opensearch+http": "opensearch",
+    "opensearch+https": "opensearch",
+}
+
 
 class SearchUnreachable(Exception):
     """No answer from the server (refused, reset, timed out, TLS failure)."""
@@ -281,6 +291,21 @@ def detect_client(endpoint: Endpoint) -> SearchClient:
     if answer.status >= 300:
         raise SearchUnreachable(f"GET / answered {answer.status}: {short_error(answer.body)}")
     return ElasticsearchClient(endpoint, compatible_major(version.get("number")))
+
+
+def open_client(endpoint: Endpoint, flavour: str) -> SearchClient:
+    """The client for a :data:`SCHEMES` flavour (only ``opensearch`` sends nothing yet)."""
+    if flavour == "opensearch":
+        return OpenSearchClient(endpoint)
+    if flavour == "elasticsearch":
+        return open_elasticsearch(endpoint)
+    return detect_client(endpoint)
+
+
+def plain_http_url(url: str) -> str:
+    """A :data:`SCHEMES` address as plain ``http(s)://`` (no flavour prefix, no query)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.split("+")[-1], parts.netloc, parts.path, "", ""))
 
 
 def major_version(number: Any) -> int:

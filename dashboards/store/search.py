@@ -13,18 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import orjson
 
 from collector.index_template import INDEX_PATTERN
 from collector.sinks.search_client import (
+    SCHEMES,
     Endpoint,
-    OpenSearchClient,
     SearchClient,
     SearchUnreachable,
-    detect_client,
-    open_elasticsearch,
+    open_client,
+    plain_http_url,
     short_error,
 )
 from dashboards import records as f
@@ -51,14 +51,6 @@ from dashboards.store.base import (
 )
 from dashboards.store.url import redact
 
-SCHEMES: Final = {
-    "http": "auto",
-    "https": "auto",
-    "opensearch+http": "opensearch",
-    "opensearch+https": "opensearch",
-    "elasticsearch+http": "elasticsearch",
-    "elasticsearch+https": "elasticsearch",
-}
 #: Candidate root hops examined per round trip, and rounds per page at most.
 BATCH: Final = 500
 MAX_ROUNDS: Final = 20
@@ -110,13 +102,11 @@ class SearchStore(Store):
 
     @classmethod
     def from_url(cls, url: str) -> SearchStore:
-        parts = urlsplit(url)
-        flavour = SCHEMES.get(parts.scheme.lower())
+        flavour = SCHEMES.get(urlsplit(url).scheme)
         if flavour is None:
             raise StoreError(f"not a search store URL: {redact(url)!r}")
-        http_url = urlunsplit((parts.scheme.split("+")[-1], parts.netloc, parts.path, "", ""))
         try:
-            endpoint = Endpoint.parse(http_url)
+            endpoint = Endpoint.parse(plain_http_url(url))
             client = _connect(endpoint, flavour)
         except (ValueError, SearchUnreachable) as exc:
             raise StoreError(f"search store {redact(url)}: {exc}") from None
@@ -755,12 +745,10 @@ def _window(query: RequestQuery, after: list[Any] | None, bound: list[Any] | Non
 
 
 def _connect(endpoint: Endpoint, flavour: str) -> SearchClient:
-    if flavour == "opensearch":
-        client: SearchClient = OpenSearchClient(endpoint)
-    elif flavour == "elasticsearch":
-        return open_elasticsearch(endpoint)
-    else:
-        return detect_client(endpoint)
+    """The client, having had one answer from the server (a store is checked on open)."""
+    client = open_client(endpoint, flavour)
+    if flavour != "opensearch":
+        return client  # the others asked GET / already
     answer = client.request("GET", "/")
     if answer.status >= 300:
         client.close()
