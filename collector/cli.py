@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from collector.collect import CollectorOptions
+from collector.lines import DEFAULT_MAX_LINE_BYTES
 from collector.state import DEFAULT_STATE_DIR, STATE_FILE
 
 if TYPE_CHECKING:
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
     from collector.sinks.base import Sink
     from collector.sources.base import Source
     from collector.state import StateStore
+
+MIB = 1024 * 1024
+#: the option defaults are the library's
+_DEFAULTS = CollectorOptions()
 
 SINK_HELP = (
     "where records go (repeatable; default: sqlite:///STATE_DIR/hopscope.db). "
@@ -112,14 +118,16 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
                         help="checkpoints, disk buffer and dead letters (default: %(default)s)")
     parser.add_argument("--service", help="service.name for lines that do not name one "
                                           "(required by 'run')")
-    parser.add_argument("--max-line-bytes", type=_positive_int, default=1024 * 1024,
+    parser.add_argument("--max-line-bytes", type=_positive_int, default=DEFAULT_MAX_LINE_BYTES,
                         metavar="N", help="longer lines are kept cut to N bytes, with a marker "
                                           "(default: %(default)s)")
-    parser.add_argument("--batch-mb", type=_positive_float, default=16.0, metavar="MB",
+    parser.add_argument("--batch-mb", type=_positive_float,
+                        default=_DEFAULTS.batch_bytes / MIB, metavar="MB",
                         help="input read per round, written to each sink as one batch: bigger "
                              "batches are faster, smaller ones use less memory "
                              "(default: %(default)s)")
-    parser.add_argument("--buffer-max-mb", type=_positive_float, default=256.0, metavar="MB",
+    parser.add_argument("--buffer-max-mb", type=_positive_float,
+                        default=_DEFAULTS.buffer_max_bytes / MIB, metavar="MB",
                         help="records kept on disk per unavailable sink before reading pauses "
                              "(default: %(default)s)")
     parser.add_argument("--retain-days", type=_positive_float, metavar="DAYS",
@@ -129,7 +137,8 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stats-interval", type=_positive_float, metavar="SECONDS",
                         help="print counters this often (default: 10 with --follow; always at "
                              "exit)")
-    parser.add_argument("--shutdown-timeout", type=_positive_float, default=10.0,
+    parser.add_argument("--shutdown-timeout", type=_positive_float,
+                        default=_DEFAULTS.shutdown_seconds,
                         metavar="SECONDS", help="on SIGINT/SIGTERM, time allowed to read what is "
                                                 "left and flush (default: %(default)s)")
 
@@ -164,7 +173,7 @@ def _open_sinks(args: argparse.Namespace) -> list[Sink]:
         raise UsageError("the same --sink is given twice")
     policy = RetentionPolicy(
         max_age_seconds=args.retain_days * 86400 if args.retain_days else None,
-        max_bytes=int(args.retain_mb * 1024 * 1024) if args.retain_mb else None)
+        max_bytes=int(args.retain_mb * MIB) if args.retain_mb else None)
     sinks: list[Sink] = []
     try:
         for url in urls:
@@ -214,7 +223,7 @@ def _collect(command: str, args: argparse.Namespace,
     import sqlite3
 
     from collector import events
-    from collector.collect import Collector, CollectorOptions
+    from collector.collect import Collector
 
     events.use_sdk()
     try:
@@ -223,8 +232,8 @@ def _collect(command: str, args: argparse.Namespace,
     except UsageError as exc:
         return _fail(command, str(exc)), None
     options = CollectorOptions(
-        follow=follow, batch_bytes=int(args.batch_mb * 1024 * 1024),
-        buffer_max_bytes=int(args.buffer_max_mb * 1024 * 1024),
+        follow=follow, batch_bytes=int(args.batch_mb * MIB),
+        buffer_max_bytes=int(args.buffer_max_mb * MIB),
         stats_seconds=args.stats_interval or (10.0 if follow else None),
         shutdown_seconds=args.shutdown_timeout)
     checkpoints = Collector.checkpoints_for(state, sinks)
