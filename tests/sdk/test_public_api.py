@@ -4,9 +4,11 @@ imported before (a lazy name must never be shadowed by its submodule)."""
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 
 import sdk
+
+Run = Callable[..., subprocess.CompletedProcess[bytes]]
 
 
 def test_every_public_name_resolves() -> None:
@@ -14,24 +16,24 @@ def test_every_public_name_resolves() -> None:
         assert getattr(sdk, name) is not None, name
 
 
-def test_instrument_is_the_function_after_its_submodule_was_imported() -> None:
+def test_instrument_is_the_function_after_its_submodule_was_imported(run_python: Run) -> None:
     code = (
         "from sdk.instrument import flask_route\n"
         "import sdk\n"
         "print(callable(sdk.instrument), type(sdk.instrument).__name__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, timeout=60)
-    assert done.stdout.split() == ["True", "function"]
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [b"True", b"function"]
 
 
-def test_clients_load_on_first_use() -> None:
+def test_clients_load_on_first_use(run_python: Run) -> None:
     code = (
         "import sys, sdk\n"
         "before = 'sdk.s2s' in sys.modules\n"
         "sdk.S2SClient\n"
         "print(before, 'sdk.s2s' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, timeout=60)
-    assert done.stdout.split() == ["False", "True"]
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [b"False", b"True"]
