@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hopscope_testing import search_engine as search_engine
 from osmem_server import OsmemServer
 
 from collector.sinks.search import SearchSink
@@ -119,13 +120,6 @@ def fixture_traces() -> list[dict[str, Any]]:
     )
     out += t.records
     return out
-
-
-@pytest.fixture(scope="module")
-def search_engine() -> Iterator[OsmemServer]:
-    server = OsmemServer.start(japanese=False)
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "opensearch"])
