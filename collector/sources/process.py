@@ -37,12 +37,11 @@ class ProcessSource(Source):
         assert self.process.stderr is not None
         started = f"{time.time_ns()}:{self.process.pid}"
         self.pipes = [
-            PipeSource(self.process.stdout.fileno(),
-                       Origin(f"run:{service}:{started}:stdout", f"{service}:stdout", service),
-                       max_line_bytes=max_line_bytes, echo_fd=1 if echo else None),
-            PipeSource(self.process.stderr.fileno(),
-                       Origin(f"run:{service}:{started}:stderr", f"{service}:stderr", service),
-                       max_line_bytes=max_line_bytes, echo_fd=2 if echo else None),
+            PipeSource(stream.fileno(),
+                       Origin(f"run:{service}:{started}:{name}", f"{service}:{name}", service),
+                       max_line_bytes=max_line_bytes, echo_fd=echo_fd if echo else None)
+            for name, stream, echo_fd in (("stdout", self.process.stdout, 1),
+                                          ("stderr", self.process.stderr, 2))
         ]
         self._exited_at: float | None = None
         self._stop_sent: float | None = None
