@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 
@@ -58,7 +57,3 @@ class TimestampParser:
 def now_rfc3339() -> str:
     """The current time, UTC, microseconds, ``Z``: the SDK's own format."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def now_ns() -> int:
-    return time.time_ns()
