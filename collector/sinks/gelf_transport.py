@@ -27,7 +27,6 @@ import httpx
 DEFAULT_CHUNK_SIZE: Final = 1420
 MAX_CHUNKS: Final = 128
 CHUNK_MAGIC: Final = b"\x1e\x0f"
-CHUNK_HEADER_SIZE: Final = 12
 COMPRESSIONS: Final = ("zlib", "gzip", "none")
 
 
