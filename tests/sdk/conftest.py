@@ -45,6 +45,13 @@ def parse_lines(data: bytes, validator: jsonschema.Draft202012Validator) -> list
     return records
 
 
+def hop_of(records: list[Record]) -> Record:
+    """The one hop record among *records* (fails the test if there is not exactly one)."""
+    hops = [r for r in records if "hopscope.hop.kind" in r]
+    assert len(hops) == 1, records
+    return hops[0]
+
+
 class Capture:
     """The SDK configured to write into memory."""
 

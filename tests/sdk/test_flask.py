@@ -17,6 +17,8 @@ from hopscope_testing import sdk_service
 
 import sdk
 
+from .conftest import hop_of
+
 Record = dict[str, Any]
 
 
@@ -60,12 +62,6 @@ def flask_shop() -> Flask:
 def served(capture: Any) -> Iterator[tuple[str, Any]]:
     with inprocess.serve_wsgi(flask_shop()) as url:
         yield url, capture
-
-
-def hop_of(records: list[Record]) -> Record:
-    hops = [r for r in records if "hopscope.hop.kind" in r]
-    assert len(hops) == 1, records
-    return hops[0]
 
 
 def test_flask_route_template_trace_and_bound_fields(served: tuple[str, Any]) -> None:

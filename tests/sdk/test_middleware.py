@@ -24,6 +24,8 @@ from websockets.sync.client import connect
 import sdk
 from sdk.hops import DEFAULT_HEADERS
 
+from .conftest import hop_of
+
 Record = dict[str, Any]
 
 
@@ -90,12 +92,6 @@ def served(capture: Any) -> Iterator[tuple[str, Any]]:
     with inprocess.serve_asgi(shop()) as url:
         capture.take()  # startup lines
         yield url, capture
-
-
-def hop_of(records: list[Record]) -> Record:
-    hops = [r for r in records if "hopscope.hop.kind" in r]
-    assert len(hops) == 1, records
-    return hops[0]
 
 
 def test_one_server_hop_with_route_template_and_bound_trace_fields(
