@@ -27,8 +27,12 @@ def record_id(source_identity: str, offset: int) -> str:
 
 
 def record_ids(source_identity: str) -> Callable[[int], str]:
-    """:func:`record_id` for one source, offset -> id, its digest computed once."""
-    return f"{source_digest(source_identity)}{{:012x}}".format
+    """:func:`record_id` for one source, offset -> id, its digest computed once.
+
+    Called once per line: ``%`` formatting costs what an inline f-string does, where
+    ``str.format`` adds about 70 ns a line (the digest is hex, so holds no ``%``).
+    """
+    return f"{source_digest(source_identity)}%012x".__mod__
 
 
 @dataclass(slots=True)
