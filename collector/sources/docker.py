@@ -65,18 +65,17 @@ class DockerUnwrapper:
                 wrapped = orjson.loads(line.data) if not line.truncated else None
             except orjson.JSONDecodeError:
                 wrapped = None
-            text = wrapped.get("log") if isinstance(wrapped, dict) else None
-            if not isinstance(text, str):
+            if not isinstance(wrapped, dict) or not isinstance(text := wrapped.get("log"), str):
                 # not a Docker entry (damaged, or cut): keep the line as it is
                 out.extend(self.flush())
                 out.append(line)
                 continue
-            stream = wrapped.get("stream") if isinstance(wrapped, dict) else None
+            stream = wrapped.get("stream")
             if self.has_pending() and stream != self._stream:
                 out.extend(self.flush())  # another stream's line: the partial one is all we get
             if not self._open:
                 self._offset, self._stream, self._open = line.offset, stream, True
-                written = wrapped.get("time") if isinstance(wrapped, dict) else None
+                written = wrapped.get("time")
                 self._time = written if isinstance(written, str) and RFC3339.match(written) \
                     else None
             self._end = line.end
