@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sdk.configuration import configure, current_config
 from sdk.credentials import Credential
-from sdk.excerpts import BodyExcerpt, kind_of
-from sdk.hops import ORIGIN_HEADER, ClientHop, Timing
+from sdk.hops import ORIGIN_HEADER, ClientHop, Timing, body_excerpt
 from sdk.propagation import new_span_id, parse_traceparent
 from sdk.request_scope import enclosing_hop
 from sdk.retry import RetryPolicy
@@ -55,16 +54,11 @@ def start_hop(
 
     ids = enclosing_hop()
     url = request.url
-    body: BodyExcerpt | None = None
     content_type = request.headers.get("content-type")
     try:
         content = request.content
     except httpx.RequestNotRead:  # a streamed body: nothing to quote
         content = b""
-    if content:
-        config = current_config()
-        body = BodyExcerpt(config.max_body if config and kind_of(content_type) else 0)
-        body.add(content)
     return ClientHop(
         target=target,
         method=request.method,
@@ -77,7 +71,7 @@ def start_hop(
         span_id=None,
         parent_id=ids[1] if ids else None,
         server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
-        request_body=body,
+        request_body=body_excerpt(content_type, content) if content else None,
         request_type=content_type,
     )
 
@@ -102,9 +96,7 @@ def finish_hop(
     if response is not None:
         hop.status = response.status_code
         hop.response_type = response.headers.get("content-type")
-        config = current_config()
-        limit = config.max_body if config and kind_of(hop.response_type) else 0
-        hop.response_body = BodyExcerpt(limit)
+        hop.response_body = body_excerpt(hop.response_type)
         with contextlib.suppress(httpx.ResponseNotRead):  # a streamed response
             hop.response_body.add(response.content)
     hop.write(now)

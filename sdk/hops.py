@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sdk.configuration import emit, shaper
+from sdk.configuration import current_config, emit, shaper
 from sdk.errors import error_fields
 from sdk.excerpts import BodyExcerpt, kind_of
 from sdk.redaction import Redactor
@@ -155,6 +155,15 @@ def _add_body(
     text = body.text(kind_of(content_type), redactor)
     if text is not None:
         fields[f"http.{side}.body.content"] = text
+
+
+def body_excerpt(content_type: str | None, content: bytes = b"") -> BodyExcerpt:
+    """An outbound call's body excerpt: quoted up to the configured limit when its type is
+    text, only counted otherwise (and before the SDK is configured)."""
+    config = current_config()
+    excerpt = BodyExcerpt(config.max_body if config and kind_of(content_type) else 0)
+    excerpt.add(content)
+    return excerpt
 
 
 @dataclass(slots=True)

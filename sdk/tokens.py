@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 
 from sdk.configuration import current_config
 from sdk.credentials import Credential
-from sdk.excerpts import BodyExcerpt, kind_of
-from sdk.hops import ORIGIN_HEADER, ClientHop, Timing
+from sdk.hops import ORIGIN_HEADER, ClientHop, Timing, body_excerpt
 from sdk.propagation import format_traceparent, new_span_id, new_trace_id
 from sdk.request_scope import enclosing_parent
 
@@ -190,7 +189,7 @@ class ServiceTokens:
             headers[ORIGIN_HEADER] = config.service
         request = http.build_request("POST", hop.url, data=form, headers=headers)
         hop.request_type = request.headers.get("content-type")
-        hop.request_body = _excerpt(hop.request_type, request.content)
+        hop.request_body = body_excerpt(hop.request_type, request.content)
         return request
 
     def _auth(self) -> httpx.Auth | None:
@@ -299,19 +298,12 @@ class _Exchange:
     response: httpx.Response | None = None
 
 
-def _excerpt(content_type: str | None, content: bytes) -> BodyExcerpt:
-    config = current_config()
-    excerpt = BodyExcerpt(config.max_body if config and kind_of(content_type) else 0)
-    excerpt.add(content)
-    return excerpt
-
-
 def _finish(hop: ClientHop, response: httpx.Response | None) -> None:
     now = time.perf_counter_ns()
     if response is not None:
         hop.status = response.status_code
         hop.response_type = response.headers.get("content-type")
-        hop.response_body = _excerpt(hop.response_type, response.content)
+        hop.response_body = body_excerpt(hop.response_type, response.content)
     hop.write(now)
 
 
