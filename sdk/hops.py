@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from sdk.configuration import current_config, emit, shaper
 from sdk.errors import error_fields
@@ -72,6 +72,7 @@ def header_fields(chosen: Iterable[tuple[str, str]], redactor: Redactor) -> dict
 class ServerHop:
     """What the middleware learns about one inbound request while it is handled."""
 
+    kind: ClassVar[str] = "server"
     method: str
     path: str
     query: str
@@ -103,14 +104,8 @@ class ServerHop:
         if status is None and not self.disconnected:
             status = 500  # what the server answers when the app raised or never responded
         failed = self.error is not None or (status is not None and status >= 500)
-        fields: dict[str, Any] = {
-            "hopscope.hop.kind": "server",
-            "trace.id": self.trace_id,
-            "span.id": self.span_id,
-            "parent.id": self.parent_id,
-            **self.timing.fields(now),
-            "event.outcome": "failure" if failed else "success",
-            "http.request.method": self.method,
+        fields = _common_fields(self, now, failed)
+        fields |= {
             "http.route": route,
             "url.path": self.path,
             "url.query": redactor.query(self.query) if self.query else None,
@@ -138,6 +133,19 @@ class ServerHop:
             outcome = f"{status} (client disconnected)" if status else "(client disconnected)"
             level = "warning"
         return f"{self.method} {route} {outcome}", level, fields
+
+
+def _common_fields(hop: ServerHop | ClientHop, now: int, failed: bool) -> dict[str, Any]:
+    """The fields both kinds of hop lead with, in this order."""
+    return {
+        "hopscope.hop.kind": hop.kind,
+        "trace.id": hop.trace_id,
+        "span.id": hop.span_id,
+        "parent.id": hop.parent_id,
+        **hop.timing.fields(now),
+        "event.outcome": "failure" if failed else "success",
+        "http.request.method": hop.method,
+    }
 
 
 def _add_body(
@@ -170,6 +178,7 @@ def body_excerpt(content_type: str | None, content: bytes = b"") -> BodyExcerpt:
 class ClientHop:
     """One attempt of an outbound call, as the S2S client saw it."""
 
+    kind: ClassVar[str] = "client"
     target: str
     method: str
     url: str
@@ -196,14 +205,8 @@ class ClientHop:
         redactor = shaper().redactor
         status = self.status
         failed = self.error is not None or status is None or status >= 400
-        fields: dict[str, Any] = {
-            "hopscope.hop.kind": "client",
-            "trace.id": self.trace_id,
-            "span.id": self.span_id,
-            "parent.id": self.parent_id,
-            **self.timing.fields(now),
-            "event.outcome": "failure" if failed else "success",
-            "http.request.method": self.method,
+        fields = _common_fields(self, now, failed)
+        fields |= {
             "url.full": self.url,  # redacted by the shaper, as every url.full
             "url.path": self.path,
             "service.target.name": self.target,
@@ -232,8 +235,7 @@ def write_hop(hop: ServerHop | ClientHop, now: int) -> None:
     try:
         message, level, fields = hop.record(now)
     except Exception as exc:  # noqa: BLE001 - the record must not break the request
-        kind = "server" if isinstance(hop, ServerHop) else "client"
-        message = f"hopscope could not build a {kind} hop record: {type(exc).__name__}"
+        message = f"hopscope could not build a {hop.kind} hop record: {type(exc).__name__}"
         level = "error"
-        fields = {"hopscope.hop.kind": kind, "trace.id": hop.trace_id, "span.id": hop.span_id}
+        fields = {"hopscope.hop.kind": hop.kind, "trace.id": hop.trace_id, "span.id": hop.span_id}
     emit(message, fields, level)
