@@ -13,9 +13,8 @@ import logging
 from typing import Any, Final
 
 from sdk.config import Config
-from sdk.context import bound_fields
 from sdk.redaction import Redactor
-from sdk.tracing import current_ids
+from sdk.request_scope import enclosing_hop
 
 TRACE_TAG: Final = "trace.id"
 _started = False
@@ -63,15 +62,12 @@ def capture(exc: BaseException) -> None:
 
 def tag_trace(event: dict[str, Any]) -> dict[str, Any]:
     """Add the current request's trace id, unless the event already names one."""
-    trace_id = bound_fields().get("trace.id")
-    if trace_id is None:
-        ids = current_ids()
-        trace_id = ids[0] if ids else None
-    if trace_id is not None:
+    ids = enclosing_hop()
+    if ids is not None:
         tags = event.get("tags")
         if not isinstance(tags, dict):
             tags = event["tags"] = {}
-        tags.setdefault(TRACE_TAG, trace_id)
+        tags.setdefault(TRACE_TAG, ids[0])
     return event
 
 
