@@ -62,8 +62,7 @@ def _write_call(
 
 
 def _failure_record(exc: BaseException) -> Record:
-    problem = f"hopscope could not shape a record: {type(exc).__name__}"
-    return _state.shaper.trusted("error", problem, {})
+    return _state.shaper.failure(exc, {})
 
 
 def _failure_line(exc: BaseException) -> bytes:

@@ -286,6 +286,12 @@ class Shaper:
         self.add_trusted(record, fields)
         return record
 
+    def failure(self, exc: BaseException, fields: Mapping[str, Any]) -> Record:
+        """A valid record saying a call could not be shaped, rather than no line at all."""
+        return self.trusted(
+            "error", f"hopscope could not shape a record: {type(exc).__name__}", fields
+        )
+
 
 def render(record: Record) -> bytes:
     """One line: compact JSON and a newline. Never raises."""

@@ -96,11 +96,7 @@ class SchemaFormatter(BaseJsonFormatter):
     def failure_of(self, log_record: logging.LogRecord, exc: BaseException) -> Record:
         """A valid record saying a record could not be shaped, rather than no line at all."""
         name = getattr(log_record, "name", None)
-        return self._shaper().trusted(
-            "error",
-            f"hopscope could not shape a record: {type(exc).__name__}",
-            {"log.logger": name if isinstance(name, str) else "?"},
-        )
+        return self._shaper().failure(exc, {"log.logger": name if isinstance(name, str) else "?"})
 
     def format(self, record: logging.LogRecord) -> str:
         return render(self.record_of(record)).decode("utf-8").rstrip("\n")
