@@ -259,7 +259,7 @@ class FileSource(Source):
             handle.close()  # another path to a stream already read (a copy, a link)
             return
         self._tails[path] = self._track(path, handle, fingerprint, generation, start,
-                                        self._service_for(path))
+                                        followed=path)
         self._total += max(0, size - start)
         self._sweep_siblings(path)
 
@@ -288,18 +288,19 @@ class FileSource(Source):
                 handle = open(sibling, "rb", buffering=0)  # noqa: SIM115
             except OSError:
                 continue
-            tail = self._track(sibling, handle, fingerprint, generation, start,
-                               self._service_for(path))
+            tail = self._track(sibling, handle, fingerprint, generation, start, followed=path)
             self._draining.append(tail)
             active.add(tail.identity)
             self._total += max(0, stat.st_size - start)
             events.emit("info", "reading a rotated file", path=sibling, offset=start)
 
     def _track(self, path: str, handle: BinaryIO, fingerprint: str, generation: int,
-               start: int, service: str | None) -> FileTail:
-        """A tail reading ``handle`` from ``start``, its stream registered in the checkpoints."""
+               start: int, *, followed: str) -> FileTail:
+        """A tail reading ``handle`` from ``start``, its stream registered in the checkpoints.
+        What the stream is (Docker or not, whose) comes from the path it was *followed* as:
+        a rotated copy's own name (``x-json.log.1``) no longer says."""
         tail = FileTail(path, handle, fingerprint, generation, start,
-                        self._decoder(path, start), service)
+                        self._decoder(followed, start), self._service_for(followed))
         self.checkpoints.register(Checkpoint(tail.identity, fingerprint, generation, path, start))
         return tail
 

@@ -162,14 +162,29 @@ def test_glob_picks_up_new_files_and_a_restart_resumes(tmp_path: Path, helpers: 
     assert helpers.stored_numbers(tmp_path / "out.db") == [*range(110), *range(1000, 1100)]
 
 
-def test_rotated_while_the_collector_was_down(tmp_path: Path, helpers: Any) -> None:
-    log = tmp_path / "app.log"
-    writer = Writer(log, helpers)
+class DockerWriter(Writer):
+    """The same lines as Docker's json-file driver writes them."""
+
+    def write(self, count: int) -> None:
+        data = b"".join(orjson.dumps({"log": self.helpers.valid_line(n).decode() + "\n",
+                                      "stream": "stdout", "time": "2026-11-25T12:00:00Z"}) + b"\n"
+                        for n in range(self.next, self.next + count))
+        os.write(self.fd, data)
+        self.next += count
+
+
+@pytest.mark.parametrize(("name", "make_writer"), [("app.log", Writer),
+                                                    ("c0ffee-json.log", DockerWriter)])
+def test_rotated_while_the_collector_was_down(tmp_path: Path, helpers: Any, name: str,
+                                              make_writer: type[Writer]) -> None:
+    log = tmp_path / name
+    writer = make_writer(log, helpers)
     writer.write(100)
     with following(tmp_path, str(log)):
         wait_for(lambda: count(tmp_path / "out.db", helpers) == 100)
     writer.write(40)  # written while the collector is down ...
-    os.rename(log, tmp_path / "app.log.1")  # ... then rotated away
+    # ... then rotated away (a Docker log's rotated copy no longer ends in -json.log)
+    os.rename(log, tmp_path / f"{name}.1")
     writer.reopen()
     writer.write(60)
     with following(tmp_path, str(log)):
