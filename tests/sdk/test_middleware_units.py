@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sdk.excerpts import BodyExcerpt, excerpt, kind_of
+from sdk.hops import ClientHop, ServerHop, Timing
 from sdk.instrument import flask_route
 from sdk.propagation import format_traceparent, new_span_id, new_trace_id, parse_traceparent
 from sdk.redaction import Redactor
@@ -106,3 +109,41 @@ def test_route_and_environment_names() -> None:
     assert flask_route("/static/<path:filename>") == "/static/{filename}"
     assert env_prefix("cart") == "SERVICE_CART_"
     assert env_prefix("payment-gateway.v2") == "SERVICE_PAYMENT_GATEWAY_V2_"
+
+
+@pytest.mark.parametrize("kind", ["server", "client"])
+def test_a_hop_that_cannot_be_described_still_leaves_a_line(capture: Any, kind: str) -> None:
+    trace_id, span_id = new_trace_id(), new_span_id()
+    broken = Timing("not a time", 0)  # type: ignore[arg-type]
+    hop: ServerHop | ClientHop
+    if kind == "server":
+        hop = ServerHop(
+            method="GET",
+            path="/x",
+            query="",
+            timing=broken,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_id=None,
+            request_body=BodyExcerpt(0),
+            response_body=BodyExcerpt(0),
+        )
+    else:
+        hop = ClientHop(
+            target="shop",
+            method="GET",
+            url="http://shop.internal/x",
+            path="/x",
+            attempt=1,
+            as_service=False,
+            timing=broken,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_id=None,
+        )
+    hop.write(time.perf_counter_ns())
+    (line,) = capture.take()
+    assert line["message"] == f"hopscope could not build a {kind} hop record: TypeError"
+    assert line["log.level"] == "error"
+    assert line["hopscope.hop.kind"] == kind
+    assert (line["trace.id"], line["span.id"]) == (trace_id, span_id)
