@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 REDACTED: Final = "[REDACTED]"
 
@@ -46,6 +46,8 @@ SIGNED_URL_PARAMS: Final = frozenset(
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
 _MAX_DEPTH: Final = 32
+#: a URL's "scheme://" (or a bare "//") and its authority, up to the path
+_AUTHORITY = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)([^/]*)")
 
 
 class Redactor:
@@ -106,18 +108,21 @@ class Redactor:
         return f"{key_quote}{key}{key_quote}{colon}{quote}{REDACTED}{quote}"
 
     def url(self, url: str) -> str:
-        """Drop the password of URL userinfo and the values of secret query parameters."""
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            return REDACTED
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, host = netloc.rpartition("@")
+        """Drop the password of URL userinfo and the values of secret query parameters.
+
+        Read as text rather than parsed, so any URL gives an answer and an answer redacts to
+        itself: ``urlsplit`` refuses ``user:[REDACTED]@host`` (brackets are for IPv6 hosts)."""
+        rest, hash_mark, fragment = url.partition("#")
+        rest, query_mark, query = rest.partition("?")
+        authority = _AUTHORITY.match(rest)
+        if authority is not None and "@" in authority.group(2):
+            userinfo, _, host = authority.group(2).rpartition("@")
             user = userinfo.split(":", 1)[0]
-            netloc = f"{user}:{REDACTED}@{host}" if ":" in userinfo else f"{REDACTED}@{host}"
-        query = self.query(parts.query) if parts.query else parts.query
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+            hidden = f"{user}:{REDACTED}@{host}" if ":" in userinfo else f"{REDACTED}@{host}"
+            rest = authority.group(1) + hidden + rest[authority.end():]
+        if query:
+            query = self.query(query)
+        return rest + query_mark + query + hash_mark + fragment
 
     def query(self, query: str) -> str:
         pairs = parse_qsl(query, keep_blank_values=True)
@@ -168,3 +173,15 @@ _QUOTED_PAIR = re.compile(
     r"(?:([\"'])(.{0,2000}?)(?<!\\)\4|([^,{}\[\]\s()\"']+))"
 )
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+
+
+def without_password(url: str) -> str:
+    """A URL of a store or sink with its password shown as ``***``: for messages, the
+    terminal and summaries, where the user should still recognise their own URL."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return parts._replace(netloc=netloc).geturl()

@@ -40,7 +40,7 @@ from dashboards.store.base import (
     text_words,
 )
 from dashboards.store.percentiles import edge_rows, latency_rows
-from dashboards.store.url import redact
+from sdk.redaction import without_password
 
 #: SQL for "this row is a failed hop" (same rule as :func:`dashboards.records.is_failure`).
 FAILED_SQL: Final = (
@@ -120,7 +120,7 @@ class SqliteStore(Store):
         parts = urlsplit(url)
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if parts.netloc:
-            raise StoreError(f"bad SQLite URL {redact(url)!r}: use sqlite:///relative/path.db")
+            raise StoreError(f"bad SQLite URL {without_password(url)!r}: use sqlite:///relative/path.db")
         if not path:
             raise StoreError(f"bad SQLite URL {url!r}: no file path")
         return cls(Path(path), url=url)

@@ -15,6 +15,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from dashboards.store.base import Store, StoreError
+from sdk.redaction import without_password
 
 DEFAULT_STORE_URL: Final = "sqlite:///.hopscope/hopscope.db"
 #: Environment variable the dashboard app reads its store URL from.
@@ -39,17 +40,6 @@ def open_store(url: str | None = None) -> Store:
 
         return SearchStore.from_url(url)
     raise StoreError(
-        f"unknown store URL {redact(url)!r}: use sqlite:///path.db, http(s)://host:port, "
+        f"unknown store URL {without_password(url)!r}: use sqlite:///path.db, http(s)://host:port, "
         "opensearch+http://host:port or elasticsearch+http://host:port"
     )
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and display."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.hostname}"
-    if parts.port:
-        netloc += f":{parts.port}"
-    return parts._replace(netloc=netloc).geturl()

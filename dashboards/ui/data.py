@@ -9,8 +9,9 @@ import streamlit as st
 
 from dashboards.chain import TraceSummary, TraceTree, build_tree, summarize, tree_to_json
 from dashboards.store import Store, open_store
-from dashboards.store.url import default_store_url, redact
+from dashboards.store.url import default_store_url
 from dashboards.ui.rows import HopIndex
+from sdk.redaction import without_password
 
 #: Seconds a rebuilt trace is reused (records of a live request may still be arriving).
 TRACE_TTL = 30
@@ -22,7 +23,7 @@ def store_url() -> str:
 
 
 def shown_url(url: str) -> str:
-    return redact(url)
+    return without_password(url)
 
 
 @st.cache_resource(show_spinner=False)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sdk.redaction import without_password
 from stack.launch import available
 from stack.launch.plan import DASHBOARD_PORT, DEFAULT_PORTS, SERVICES, Secrets, demo_plan
 from stack.launch.ports import PortTaken, check_ports, wait_listening
@@ -60,12 +60,7 @@ class DemoOptions:
     @property
     def store_shown(self) -> str:
         """The store URL without its password, for the terminal and the summary file."""
-        parts = urlsplit(self.store_url)
-        if parts.password is None:
-            return self.store_url
-        netloc = f"{parts.username}:***@{parts.hostname}" + (
-            f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
+        return without_password(self.store_url)
 
     @property
     def demo_dir(self) -> Path:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sdk
-from sdk.redaction import REDACTED, Redactor
+from sdk.redaction import REDACTED, Redactor, without_password
 
 from .conftest import Capture
 
@@ -106,8 +106,18 @@ def test_url_redaction_keeps_what_is_not_secret() -> None:
     )
     assert redactor.url("https://only-token@h.example/") == f"https://{REDACTED}@h.example/"
     assert redactor.url("https://h.example/p?q=1") == "https://h.example/p?q=1"
+    # a redacted URL redacts to itself (it used to be refused whole, as unparsable)
+    once = redactor.url("http://bob:pw@h:8000/x?token=abc&a=1#top")
+    assert once == f"http://bob:{REDACTED}@h:8000/x?token={REDACTED}&a=1#top"
+    assert redactor.url(once) == once
+    assert redactor.url("//ann:pw@h/x") == f"//ann:{REDACTED}@h/x"
     assert redactor.query("a=1&b=2") == "a=1&b=2"
     assert redactor.query("a=1&password=x") == f"a=1&password={REDACTED}"
+
+
+def test_store_urls_are_shown_without_their_password() -> None:
+    assert without_password("http://elastic:s3cret@es:9200/x") == "http://elastic:***@es:9200/x"
+    assert without_password("sqlite:///st/hopscope.db") == "sqlite:///st/hopscope.db"
 
 
 def test_headers_are_lowercased_and_redacted() -> None:
