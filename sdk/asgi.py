@@ -4,7 +4,9 @@ A pure ASGI middleware: it wraps ``receive``/``send`` instead of building reques
 so the cost per request is a few attribute reads and one record. A websocket connection
 gets the trace context of its handshake (its ``traceparent`` continued, or a new trace) for
 every line written while it is handled, but no hop record: it has no response to describe.
-Lifespan traffic passes through untouched.
+An exception that ends it is reported as a failed request's is: to Sentry, and in one error
+line in its trace (the line a hop record would have carried it in). Lifespan traffic passes
+through untouched.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from typing import Any, Final
 
 from sdk import sentry
 from sdk.access_log import silence_access_log
-from sdk.configuration import shaper
+from sdk.configuration import emit, shaper
 from sdk.excerpts import BodyExcerpt, kind_of
-from sdk.hops import DEFAULT_HEADERS, ORIGIN_HEADER, ServerHop, header_fields, origin_name
+from sdk.hops import (
+    DEFAULT_HEADERS,
+    ORIGIN_HEADER,
+    UNMATCHED,
+    ServerHop,
+    error_of,
+    header_fields,
+    origin_name,
+)
 from sdk.request_scope import RequestScope
 
 Scope = MutableMapping[str, Any]
@@ -30,6 +40,37 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 RouteOf = Callable[[Scope, str], str | None]
 
 _ORIGIN: Final = ORIGIN_HEADER.encode()
+_NONE_WANTED: Final[frozenset[bytes]] = frozenset()
+#: what :func:`request_headers` reads: traceparent, authorization, origin, user agent,
+#: content type, and the wanted headers as ``(name, value)`` text pairs
+HeaderValues = tuple[
+    str | None, str | None, str | None, str | None, str | None, list[tuple[str, str]]
+]
+
+
+def request_headers(
+    headers: Iterable[tuple[bytes, bytes]], wanted: frozenset[bytes]
+) -> HeaderValues:
+    """The headers the middleware reads, in one pass over the scope's raw headers.
+
+    A plain tuple rather than a named one: this runs once per request.
+    """
+    traceparent = authorization = origin = agent = content_type = None
+    chosen: list[tuple[str, str]] = []
+    for name, value in headers:
+        if name == b"traceparent":
+            traceparent = value.decode("latin-1")
+        elif name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == _ORIGIN:
+            origin = value.decode("latin-1")
+        elif name == b"user-agent":
+            agent = value.decode("latin-1")
+        elif name == b"content-type":
+            content_type = value.decode("latin-1")
+        if name in wanted:
+            chosen.append((name.decode("latin-1"), value.decode("latin-1")))
+    return traceparent, authorization, origin, agent, content_type, chosen
 
 
 def starlette_route(scope: Scope, root_path: str) -> str | None:
@@ -137,39 +178,41 @@ class HopMiddleware:
             request.exit()
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        traceparent = authorization = None
-        for name, value in scope.get("headers", ()):
-            if name == b"traceparent":
-                traceparent = value.decode("latin-1")
-            elif name == b"authorization":
-                authorization = value.decode("latin-1")
+        traceparent, authorization, *_ = request_headers(scope.get("headers", ()), _NONE_WANTED)
         path: str = scope.get("path") or "/"
+        root_path = scope.get("root_path", "")
         request = RequestScope("WEBSOCKET", path, traceparent)
         request.enter(None, path, authorization)
         try:
             await self.app(scope, receive, send)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            sentry.capture(exc)
+            self._websocket_failed(scope, root_path, exc)
+            raise
         finally:
             request.exit()
+
+    def _websocket_failed(self, scope: Scope, root_path: str, exc: BaseException) -> None:
+        """The error line of a websocket that ended in *exc*: the error fields a server
+        hop record carries, in the connection's trace. Never raises into the server."""
+        try:
+            route = self.route_of(scope, root_path) or UNMATCHED
+        except Exception:  # noqa: BLE001 - a route hook must not lose the line
+            route = UNMATCHED
+        try:
+            fields: dict[str, str] = {"http.route": route, **error_of(exc, shaper().redactor)}
+        except Exception:  # noqa: BLE001 - the line must not break the connection's end
+            fields = {"http.route": route, "error.type": type(exc).__name__}
+        emit(f"WEBSOCKET {route} failed: {type(exc).__name__}", fields, "error")
 
     def _start(self, scope: Scope) -> tuple[ServerHop, str | None, RequestScope]:
         method: str = scope["method"]
         path: str = scope.get("path") or "/"
-        traceparent = authorization = origin = agent = content_type = None
-        chosen: list[tuple[str, str]] = []
-        wanted = self._wanted
-        for name, value in scope.get("headers", ()):
-            if name == b"traceparent":
-                traceparent = value.decode("latin-1")
-            elif name == b"authorization":
-                authorization = value.decode("latin-1")
-            elif name == _ORIGIN:
-                origin = value.decode("latin-1")
-            elif name == b"user-agent":
-                agent = value.decode("latin-1")
-            elif name == b"content-type":
-                content_type = value.decode("latin-1")
-            if name in wanted:
-                chosen.append((name.decode("latin-1"), value.decode("latin-1")))
+        traceparent, authorization, origin, agent, content_type, chosen = request_headers(
+            scope.get("headers", ()), self._wanted
+        )
         shaping = shaper()  # the active configuration's, or the defaults before configure()
         limit = shaping.config.max_body
         request = RequestScope(method, path, traceparent)

@@ -161,9 +161,10 @@ class Redactor:
         }
 
 
-#: ``key=value`` after a start, ``?``, ``&``, ``;``, a space, a comma or a parenthesis
+#: ``key=value`` after a start, ``?``, ``&``, ``;``, a space, a comma, a parenthesis or a
+#: quote (a query string in a repr: ``b'password=...'``)
 _KEY_VALUE = re.compile(
-    r"(^|[?&;\s,(])([A-Za-z0-9_.%\[\]-]+)="
+    r"(^|[?&;\s,('\"])([A-Za-z0-9_.%\[\]-]+)="
     r"(?:'([^']{0,2000})'|\"([^\"]{0,2000})\"|([^&;#\s\"'<>,)]*))"
 )
 #: ``'key': 'value'`` or ``"key": "value"``: Python reprs and JSON text of objects.

@@ -88,6 +88,8 @@ def test_secrets_inside_objects_are_redacted(capture: Capture) -> None:
         ('127.0.0.1 - "GET /cb?code=OAUTHCODE1&state=s HTTP/1.1" 200', "OAUTHCODE1"),
         ("login failed for ann, password=hunter2pw", "hunter2pw"),
         ("form body: user=ann&client_secret=CLIENTSECRET9", "CLIENTSECRET9"),
+        ("query_string b'password=hunter2pw&a=1' (a repr)", "hunter2pw"),
+        ('the query "token=TOKENVALUE7"', "TOKENVALUE7"),
     ],
 )
 def test_credentials_in_free_text_are_redacted(capture: Capture, text: str, leak: str) -> None:

@@ -13,8 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from hopscope_testing import sdk_service
+from websockets.exceptions import ConnectionClosedError
+from websockets.sync.client import connect
+
+from .conftest import parse_lines
 
 Record = dict[str, Any]
 
@@ -23,6 +28,8 @@ harness = sdk_service("harness")
 SERVICE_TOKEN = "svc-sentry-test-token-8d1e77"
 QUERY_SECRET = "qp-secret-5512"
 COOKIE_SECRET = "cookie-secret-0a9b"
+TRACE = "5b8aa5a2d2c872e8321cf37308d69df2"
+PARENT = "051581bf3cb55c13"
 
 
 class Ingest:
@@ -94,11 +101,10 @@ def ingest() -> Iterator[Ingest]:
     running.close()
 
 
-def test_an_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
-    ingest: Ingest, tmp_path: Path
-) -> None:
+def sentry_service(ingest: Ingest, tmp_path: Path) -> Any:
+    """Service c of the chain, reporting to *ingest*."""
     service = harness.Service("c", tmp_path)
-    service.start(
+    return service.start(
         harness.uvicorn_argv("chain_app"),
         {
             "CHAIN_ROLE": "c",
@@ -107,6 +113,16 @@ def test_an_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
             "HOPSCOPE_ENVIRONMENT": "staging",
         },
     )
+
+
+def exception_events(ingest: Ingest) -> list[Record]:
+    return [e for e in ingest.events() if e.get("exception")]
+
+
+def test_an_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
+    ingest: Ingest, tmp_path: Path
+) -> None:
+    service = sentry_service(ingest, tmp_path)
     try:
         service.wait_ready()
         response = httpx.get(
@@ -118,7 +134,7 @@ def test_an_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
     finally:
         service.stop()  # sentry-sdk flushes what is left at exit
     hop = next(r for r in harness.hops(service.lines(), "server") if r["url.path"] == "/work/boom")
-    events = [e for e in ingest.events() if e.get("exception")]
+    events = exception_events(ingest)
     assert len(events) == 1, events  # no second event from the logging integration
     event = events[0]
     assert ingest.paths[0] == "/api/1/envelope/"
@@ -128,6 +144,51 @@ def test_an_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
     assert event["tags"]["service.name"] == "c"
     assert event["release"] == "3.1.4"
     assert event["environment"] == "staging"
+    raw = b"".join(ingest.envelopes)
+    for secret in (SERVICE_TOKEN, QUERY_SECRET, COOKIE_SECRET):
+        assert secret.encode() not in raw
+        assert secret.encode() not in service.output()
+
+
+def test_a_websocket_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
+    ingest: Ingest, tmp_path: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    service = sentry_service(ingest, tmp_path)
+    headers = {
+        "authorization": f"Bearer {SERVICE_TOKEN}",
+        "cookie": COOKIE_SECRET,
+        "traceparent": f"00-{TRACE}-{PARENT}-01",
+    }
+    try:
+        service.wait_ready()
+        url = f"ws://127.0.0.1:{service.port}/ws/boom?password={QUERY_SECRET}"
+        with connect(url, additional_headers=headers) as ws:
+            ws.send("hello")
+            with pytest.raises(ConnectionClosedError):  # the server ended it abnormally
+                ws.recv()
+        assert harness.poll(lambda: exception_events(ingest))
+    finally:
+        service.stop()  # sentry-sdk flushes what is left at exit
+    events = exception_events(ingest)
+    assert len(events) == 1, events  # no second event from the logging integration
+    event = events[0]
+    assert event["exception"]["values"][-1]["type"] == "ValueError"
+    assert event["exception"]["values"][-1]["value"] == "cannot stream boom"
+    assert event["tags"]["trace.id"] == TRACE  # the handshake's trace, continued
+    assert event["tags"]["service.name"] == "c"
+    assert event["release"] == "3.1.4"
+    assert event["environment"] == "staging"
+    # the failure leaves a line in the connection's trace, as a failed request's hop does
+    lines = parse_lines(service.stdout_path.read_bytes(), validator)
+    (failure,) = [r for r in lines if r.get("trace.id") == TRACE and "error.type" in r]
+    assert failure["log.level"] == "error"
+    assert failure["url.path"] == "/ws/boom"
+    assert failure["http.route"] == "/ws/{item}"
+    assert failure["span.id"] != PARENT
+    assert failure["error.type"] == "ValueError"
+    assert failure["error.message"] == "cannot stream boom"
+    assert "in echo" in failure["error.stack_trace"]  # the handler's frame
+    assert "hopscope.hop.kind" not in failure  # a websocket has no hop
     raw = b"".join(ingest.envelopes)
     for secret in (SERVICE_TOKEN, QUERY_SECRET, COOKIE_SECRET):
         assert secret.encode() not in raw

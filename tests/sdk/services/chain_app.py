@@ -4,7 +4,8 @@
 ``b``: ``GET /orders/{order_id}`` requires the user's token, calls c as the service.
 ``c``: ``GET /work/{item}`` requires a service token; ``boom`` raises, ``flaky-*`` answers
 503 twice before it works, ``slow-*`` sleeps a little; ``POST /admin/revoke`` refuses the
-tokens seen so far (as if the SSO had revoked them).
+tokens seen so far (as if the SSO had revoked them); the websocket ``/ws/{item}`` echoes
+one message, and raises after reading it when the item is ``boom``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import hashlib
 import os
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, StreamingResponse
 
 import sdk
@@ -103,3 +104,13 @@ async def stream() -> StreamingResponse:
             yield f"chunk {n}\n".encode()
 
     return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@app.websocket("/ws/{item}")
+async def echo(websocket: WebSocket, item: str) -> None:
+    await websocket.accept()
+    text = await websocket.receive_text()
+    if item == "boom":
+        raise ValueError(f"cannot stream {item}")
+    await websocket.send_text(f"echo {text}")
+    await websocket.close()
