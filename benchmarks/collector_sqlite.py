@@ -181,14 +181,14 @@ def child_plain_loop(path: Path, work: Path) -> dict[str, Any]:
     from collector.record import record_id
     from collector.sinks.sqlite import _FIELDS, _INSERT
     from collector.sqlite_layout import DDL
-    from collector.timestamps import TimestampParser
+    from collector.timestamps import timestamp_parser
     from sdk import schema
 
     validate = fastjsonschema.compile(dict(schema.schema()))
     db = sqlite3.connect(work / "plain.db", isolation_level=None)
     db.executescript(DDL)  # the plain layout: full text kept by the per-row trigger
     db.execute("PRAGMA synchronous = NORMAL")
-    timestamp = TimestampParser()
+    timestamp = timestamp_parser()
     rows: list[tuple[Any, ...]] = []
     stored = 0
     start = time.perf_counter()

@@ -4,9 +4,10 @@ integer nanoseconds, and the one definition of a failed hop shared by every back
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
+
+from sdk.timestamps import parse_timestamp
 
 Record = Mapping[str, Any]
 
@@ -41,45 +42,11 @@ ERROR_MESSAGE: Final = "error.message"
 FAILURE_STATUS: Final = 500
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_DAY: Final = date(1970, 1, 1)
 
-
-def parse_ns(value: str) -> int:
-    """RFC 3339 text -> Unix nanoseconds, keeping all nine fraction digits.
-
-    >>> parse_ns("2026-01-01T00:00:00.123456789Z") % 1_000_000_000
-    123456789
-    """
-    # Fast path for the SDK's own form (UTC, ``Z``): a trace rebuild parses two per hop.
-    if len(value) >= 20 and value[-1] == "Z" and value[10] == "T" and value[19] in ".Z":
-        try:
-            clock = int(value[11:13]) * 3600 + int(value[14:16]) * 60 + int(value[17:19])
-            fraction = int(value[20:-1][:9].ljust(9, "0")) if value[19] == "." else 0
-            return _day_ns(value[:10]) + clock * 1_000_000_000 + fraction
-        except ValueError:
-            pass  # not the simple form after all: parse it in full below
-    return _parse_full(value)
-
-
-@lru_cache(maxsize=1024)
-def _day_ns(day: str) -> int:
-    return (date.fromisoformat(day) - _EPOCH_DAY).days * 86_400 * 1_000_000_000
-
-
-def _parse_full(value: str) -> int:
-    text = value.strip()
-    tz = ""
-    if text.endswith(("Z", "z")):
-        text, tz = text[:-1], "+00:00"
-    elif len(text) > 6 and text[-6] in "+-" and text[-3] == ":":
-        text, tz = text[:-6], text[-6:]
-    fraction = 0
-    if "." in text:
-        text, digits = text.split(".", 1)
-        fraction = int(digits[:9].ljust(9, "0"))
-    moment = datetime.fromisoformat(text + (tz or "+00:00"))
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + fraction
+#: RFC 3339 text -> Unix nanoseconds, all nine fraction digits kept; a ValueError says why
+#: text is refused. The collector stores ``@timestamp`` with the same rules, so a trace is
+#: rebuilt from the times the store was given.
+parse_ns: Final = parse_timestamp
 
 
 def format_ns(ns: int) -> str:

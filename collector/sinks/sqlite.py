@@ -20,7 +20,7 @@ from collector.retention import RetentionPolicy, apply_retention
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
 from collector.state import connect, ensure_layout, write_transaction
-from collector.timestamps import TimestampParser
+from collector.timestamps import timestamp_parser
 
 SCHEME: Final = "sqlite://"
 CACHE_KIB: Final = 131_072
@@ -72,7 +72,7 @@ class SqliteSink(Sink):
         self.name = f"sqlite:///{self.path}"
         self.retention = retention or RetentionPolicy()
         self._last_retention = 0.0
-        self._timestamps = TimestampParser()
+        self._timestamps = timestamp_parser()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = connect(self.path)
