@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from collector.collect import CollectorOptions
 from collector.lines import DEFAULT_MAX_LINE_BYTES
-from collector.state import DEFAULT_STATE_DIR, STATE_FILE
+from sdk.store_location import STATE_DIR, STATE_FILE, store_url_in
 
 if TYPE_CHECKING:
     from collector.collect import Collector
@@ -26,7 +26,7 @@ MIB = 1024 * 1024
 _DEFAULTS = CollectorOptions()
 
 SINK_HELP = (
-    "where records go (repeatable; default: sqlite:///STATE_DIR/hopscope.db). "
+    f"where records go (repeatable; default: sqlite:///STATE_DIR/{STATE_FILE}). "
     "sqlite:///FILE.db; http(s)://HOST:PORT, elasticsearch+http(s)://..., "
     "opensearch+http(s)://... for Elasticsearch/OpenSearch; gelf://HOST:PORT (HTTP), "
     "gelf+udp://HOST:PORT, gelf+tcp://HOST:PORT, gelf+http(s)://HOST:PORT/gelf for Graylog"
@@ -92,7 +92,7 @@ def register(sub: Any) -> None:
     dead_sub = dead.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = dead_sub.add_parser("list", help="show dead letters",
                                   description="Show dead letters, oldest first.")
-    listing.add_argument("--state-dir", default=DEFAULT_STATE_DIR,
+    listing.add_argument("--state-dir", default=STATE_DIR,
                          help="state directory (default: %(default)s)")
     listing.add_argument("--sink", help="only those refused by this sink (its URL or name)")
     listing.add_argument("--all", action="store_true", help="include those already replayed")
@@ -105,7 +105,7 @@ def register(sub: Any) -> None:
         description=("Write the dead letters refused by SINK to it again (or, with --to, to "
                      "another sink). Records stored are marked replayed; records refused again "
                      "stay, with the new reason."))
-    replay.add_argument("--state-dir", default=DEFAULT_STATE_DIR,
+    replay.add_argument("--state-dir", default=STATE_DIR,
                         help="state directory (default: %(default)s)")
     replay.add_argument("--sink", required=True, help="sink whose dead letters to replay (URL)")
     replay.add_argument("--to", metavar="URL", help="replay into this sink instead")
@@ -114,7 +114,7 @@ def register(sub: Any) -> None:
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sink", action="append", metavar="URL", help=SINK_HELP)
-    parser.add_argument("--state-dir", default=DEFAULT_STATE_DIR,
+    parser.add_argument("--state-dir", default=STATE_DIR,
                         help="checkpoints, disk buffer and dead letters (default: %(default)s)")
     parser.add_argument("--service", help="service.name for lines that do not name one "
                                           "(required by 'run')")
@@ -168,7 +168,7 @@ def _open_sinks(args: argparse.Namespace) -> list[Sink]:
     from collector.sinks import SinkURLError, open_sink
     from collector.sinks.sqlite import SqliteSink
 
-    urls = args.sink or [f"sqlite:///{os.path.join(args.state_dir, STATE_FILE)}"]
+    urls = args.sink or [store_url_in(args.state_dir)]
     if len(set(urls)) != len(urls):
         raise UsageError("the same --sink is given twice")
     policy = RetentionPolicy(

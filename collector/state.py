@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Final
 
 from collector.sqlite_layout import ADDED_COLUMNS, bulk_writer_ddl
+from sdk.store_location import STATE_DIR, STATE_FILE
 
-STATE_FILE: Final = "hopscope.db"
-DEFAULT_STATE_DIR: Final = ".hopscope"
 BUSY_TIMEOUT_MS: Final = 30_000
 
 STATE_DDL: Final = """
@@ -85,7 +84,7 @@ def ensure_layout(connection: sqlite3.Connection, extra_ddl: str = "") -> None:
 
 
 class StateStore:
-    def __init__(self, directory: str | Path = DEFAULT_STATE_DIR) -> None:
+    def __init__(self, directory: str | Path = STATE_DIR) -> None:
         self.directory = Path(directory)
         self.path = self.directory / STATE_FILE
         try:

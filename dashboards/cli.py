@@ -15,11 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sdk.store_location import DEFAULT_STORE_URL
+
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 _STORE_HELP = (
     "store URL: sqlite:///path.db, http(s)://host:port, opensearch+http://host:port or "
-    "elasticsearch+http://host:port (default: $HOPSCOPE_STORE, else "
-    "sqlite:///.hopscope/hopscope.db)"
+    f"elasticsearch+http://host:port (default: $HOPSCOPE_STORE, else {DEFAULT_STORE_URL})"
 )
 
 

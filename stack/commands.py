@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sdk.store_location import STATE_DIR, STATE_FILE
+
 SERVICE_NAMES = ("sso", "cart", "notifications", "payment-gateway")
 
 
@@ -32,10 +34,10 @@ def register(sub: Any) -> None:
     )
     demo.add_argument("--dashboard-port", type=_port, default=8501, metavar="PORT",
                       help="dashboard port (%(default)s)")
-    demo.add_argument("--state-dir", type=Path, default=Path(".hopscope"),
+    demo.add_argument("--state-dir", type=Path, default=Path(STATE_DIR),
                       help="store, logs and collector state (default: %(default)s)")
     demo.add_argument("--store", metavar="URL",
-                      help="where records go (default: sqlite:///STATE_DIR/hopscope.db)")
+                      help=f"where records go (default: sqlite:///STATE_DIR/{STATE_FILE})")
     demo.add_argument("--duration", type=_seconds, metavar="SECONDS",
                       help="stop after this long (default: run until Ctrl-C)")
     demo.add_argument("--faults", default="all",

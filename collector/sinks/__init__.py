@@ -1,6 +1,7 @@
 """Sinks: where records go. ``open_sink(url)`` picks the implementation from the URL.
 
-- ``sqlite:///path/to/file.db`` - the embedded store (default ``sqlite:///.hopscope/hopscope.db``)
+- ``sqlite:///path/to/file.db`` - the embedded store (default
+  :data:`sdk.store_location.DEFAULT_STORE_URL`, ``sqlite:///.hopscope/hopscope.db``)
 - ``http(s)://host:port``, ``elasticsearch+http(s)://...``, ``opensearch+http(s)://...``
 - ``gelf://host:port`` (HTTP), ``gelf+udp://host:port``, ``gelf+tcp://host:port``,
   ``gelf+http(s)://host:port/gelf``
@@ -13,10 +14,10 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.state import DEFAULT_STATE_DIR, STATE_FILE
+from sdk.store_location import DEFAULT_STORE_URL
 
 #: the state file itself, so a one-machine setup has one file to look after
-DEFAULT_SINK_URL: Final = f"sqlite:///{DEFAULT_STATE_DIR}/{STATE_FILE}"
+DEFAULT_SINK_URL: Final = DEFAULT_STORE_URL
 
 #: URL scheme -> (module, class); imported only when a URL asks for it
 SCHEMES: Final[dict[str, tuple[str, str]]] = {

@@ -15,7 +15,8 @@ from dashboards.store.base import (
     TimeRange,
     TraceRecords,
 )
-from dashboards.store.url import DEFAULT_STORE_URL, STORE_ENV, open_store
+from dashboards.store.url import STORE_ENV, open_store
+from sdk.store_location import DEFAULT_STORE_URL
 
 __all__ = [
     "DEFAULT_STORE_URL",

@@ -1,7 +1,7 @@
 """Store URLs -> open stores.
 
 - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` (the default is
-  :data:`DEFAULT_STORE_URL`);
+  :data:`sdk.store_location.DEFAULT_STORE_URL`, where the collector writes by default);
 - ``opensearch+http(s)://host:port`` and ``elasticsearch+http(s)://host:port``;
 - plain ``http(s)://host:port``: the server's ``GET /`` tells which one it is.
 
@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from dashboards.store.base import Store, StoreError
 from sdk.redaction import without_password
+from sdk.store_location import DEFAULT_STORE_URL
 
-DEFAULT_STORE_URL: Final = "sqlite:///.hopscope/hopscope.db"
 #: Environment variable the dashboard app reads its store URL from.
 STORE_ENV: Final = "HOPSCOPE_STORE"
 

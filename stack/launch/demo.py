@@ -24,6 +24,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sdk.redaction import without_password
+from sdk.store_location import STATE_DIR, store_url_in
 from stack.launch import available
 from stack.launch.plan import DASHBOARD_PORT, DEFAULT_PORTS, SERVICES, Secrets, demo_plan
 from stack.launch.ports import PortTaken, check_ports, wait_listening
@@ -45,8 +46,8 @@ class DemoOptions:
     host: str = "127.0.0.1"
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     dashboard_port: int = DASHBOARD_PORT
-    state_dir: Path = Path(".hopscope")
-    store: str | None = None  # default: sqlite:///STATE_DIR/hopscope.db
+    state_dir: Path = Path(STATE_DIR)
+    store: str | None = None  # default: the store in state_dir
     duration: float | None = None
     browser: bool = True
     dashboard: bool = True
@@ -55,7 +56,7 @@ class DemoOptions:
 
     @property
     def store_url(self) -> str:
-        return self.store or f"sqlite:///{self.state_dir / 'hopscope.db'}"
+        return self.store or store_url_in(self.state_dir)
 
     @property
     def store_shown(self) -> str:
