@@ -143,10 +143,10 @@ def child(layout: str, engine_name: str, path: Path, work: Path) -> dict[str, An
     from collector.origin import Origin
     from collector.parse import Parser
     from collector.sinks.sqlite import SqliteSink
-    from collector.timestamps import TimestampParser
+    from collector.timestamps import timestamp_parser
 
     parser, origin, splitter = Parser(), Origin("bench", str(path)), LineSplitter()
-    timestamp = TimestampParser()
+    timestamp = timestamp_parser()
     store = work / "floor-{}-{}.db".format(engine_name, "-".join(layout.replace("+", "").split()))
     shipped = layout == "shipped layout"
     sink = SqliteSink(store) if shipped else None

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.timestamps import TimestampParser, timestamp_parser
+from collector.timestamps import timestamp_parser
 from dashboards.records import parse_ns
 from sdk import schema
 
@@ -137,9 +137,3 @@ def test_refusals_say_why(text: str, reason: str) -> None:
         with pytest.raises(ValueError, match=reason) as refused:
             parse(text)
         assert repr(text) in str(refused.value)
-
-
-def test_the_earlier_name_makes_the_same_parser() -> None:
-    parse = TimestampParser()
-    assert parse("2026-11-25T10:00:00.123456Z") == 1_795_600_800_123_456_000
-    assert parse("2026-11-25T12:00:00.123456789+02:00") == 1_795_600_800_123_456_789
