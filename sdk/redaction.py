@@ -1,10 +1,14 @@
 """Secrets never reach a log line: keys that name secrets, URL userinfo, signed-URL query
-values and bearer tokens in free text are replaced before anything is rendered."""
+values and bearer tokens in free text are replaced before anything is rendered.
+
+A secret's name is not always its key: ASGI keeps headers as ``(name, value)`` pairs
+(``[(b'cookie', b'...')]``), so the value of a pair whose first element is a secret header
+name is replaced too, whether the pair is a tuple, a list or its printed text."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
@@ -74,6 +78,8 @@ class Redactor:
             value = _KEY_VALUE.sub(self._key_value, value)
         if ":" in value and ("'" in value or '"' in value):  # 'key': 'value' in reprs, JSON
             value = _QUOTED_PAIR.sub(self._quoted_pair, value)
+        if "'," in value or '",' in value:  # (b'name', b'value') in reprs, ["name", ...] JSON
+            value = _QUOTED_ITEMS.sub(self._quoted_items, value)
         # Plain substring tests first: most text has none, and they cost far less than a regex.
         if (
             "earer" in value
@@ -106,6 +112,20 @@ class Redactor:
             return match.group(0)
         quote = quote or ""
         return f"{key_quote}{key}{key_quote}{colon}{quote}{REDACTED}{quote}"
+
+    def _quoted_items(self, match: re.Match[str]) -> str:
+        lead, name_quote, name, comma, quote, secret = match.groups()
+        if secret == REDACTED or not self.is_secret_key(name):
+            return match.group(0)
+        return f"{lead}{name_quote}{name}{name_quote}{comma}{quote}{REDACTED}{quote}"
+
+    def is_secret_pair(self, items: Sequence[Any]) -> bool:
+        """Whether *items* is a ``(name, value)`` pair whose name is a secret header name:
+        str, bytes, or bytes as sentry-sdk prints them (``"b'cookie'"``)."""
+        if len(items) != 2:
+            return False
+        name = header_name(items[0])
+        return name is not None and self.is_secret_key(name)
 
     def url(self, url: str) -> str:
         """Drop the password of URL userinfo and the values of secret query parameters.
@@ -144,12 +164,14 @@ class Redactor:
             return {
                 k: (
                     REDACTED
-                    if isinstance(k, str) and self.is_secret_key(k)
+                    if isinstance(k, str | bytes) and self.is_secret_key(_text_of(k))
                     else self.value(v, depth + 1)
                 )
                 for k, v in value.items()
             }
         if isinstance(value, list | tuple):
+            if self.is_secret_pair(value):
+                return [value[0], REDACTED]
             return [self.value(v, depth + 1) for v in value]
         return value
 
@@ -173,6 +195,14 @@ _QUOTED_PAIR = re.compile(
     r"([\"'])([A-Za-z0-9_. -]{1,64})\1(\s*:\s*)"
     r"(?:([\"'])(.{0,2000}?)(?<!\\)\4|([^,{}\[\]\s()\"']+))"
 )
+#: ``(b'name', b'value')``, ``('name', 'value')`` or ``["name", "value"]``: a header pair in
+#: a repr or JSON text; a value cut off by truncation (never closed) counts to the end.
+_QUOTED_ITEMS = re.compile(
+    r"([(\[]\s*b?)([\"'])([!#$%&*+.^_`|~0-9A-Za-z-]{1,64})\2(\s*,\s*b?)([\"'])"
+    r"((?:\\.|(?!\5).){0,2000})(?:\5(?=\s*[)\]])|\Z)"
+)
+#: an HTTP header name (an RFC 9110 token), or bytes of one as Python prints them
+_HEADER_NAME = re.compile(r"(?:b(['\"]))?([!#$%&*+.^_`|~0-9A-Za-z-]{1,64})(?(1)\1)")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
 
 
@@ -186,3 +216,17 @@ def without_password(url: str) -> str:
     if parts.port:
         netloc += f":{parts.port}"
     return parts._replace(netloc=netloc).geturl()
+
+
+def header_name(item: object) -> str | None:
+    """The name *item* gives if it can be an HTTP header name (str or bytes, or bytes as
+    Python prints them: ``"b'cookie'"``); None for anything else."""
+    if not isinstance(item, str | bytes):
+        return None
+    match = _HEADER_NAME.fullmatch(_text_of(item))
+    return match.group(2) if match else None
+
+
+def _text_of(item: str | bytes) -> str:
+    # latin-1 decodes any bytes, as HTTP header bytes are read
+    return item if isinstance(item, str) else item.decode("latin-1")

@@ -219,3 +219,84 @@ def test_no_secret_under_a_secret_key_ever_reaches_a_line(
     data = capture.stream.getvalue()[start:]
     capture.take()  # and the line is valid
     assert str(secret).encode() not in data
+
+
+pair_names = st.sampled_from(SECRET_KEYS).flatmap(
+    lambda k: st.sampled_from([k, k.upper(), k.title(), f"x-{k}"])
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=pair_names,
+    secret=secrets_text,
+    as_bytes=st.booleans(),
+    as_list=st.booleans(),
+    kinds=containers,
+)
+def test_no_secret_in_a_name_value_pair_ever_reaches_a_line(
+    capture: Capture, name: str, secret: str, as_bytes: bool, as_list: bool, kinds: list[str]
+) -> None:
+    """Header lists as ASGI keeps them: the name in one element of a pair, the value in the
+    next, at any depth, and in the repr of objects that hold them."""
+    pair: Any = (name.encode(), secret.encode()) if as_bytes else (name, secret)
+    headers = [(b"accept", b"*/*"), list(pair) if as_list else pair]
+    start = len(capture.stream.getvalue())
+    sdk.get_logger("redact").info("call", headers=_wrap(headers, kinds))
+    data = capture.stream.getvalue()[start:]
+    capture.take()  # and the line is valid
+    assert secret.encode() not in data
+    assert b"*/*" in data  # a header that is no secret is kept
+
+
+@pytest.mark.parametrize(
+    ("pair", "redacted"),
+    [
+        ((b"cookie", b"sid=1"), [b"cookie", REDACTED]),
+        ([b"Authorization", b"Token 1"], [b"Authorization", REDACTED]),
+        (("x-api-key", "k1"), ["x-api-key", REDACTED]),
+        # bytes as sentry-sdk serialises them into an event
+        (["b'cookie'", "b'sid=1'"], ["b'cookie'", REDACTED]),
+        (['b"set-cookie"', "b'a=1'"], ['b"set-cookie"', REDACTED]),
+        ((b"user-agent", b"curl/8"), [b"user-agent", b"curl/8"]),
+        (("accept", "*/*"), ["accept", "*/*"]),
+        # three items, or a first item that is no header name: not a pair
+        (("cookie", "a", "b"), ["cookie", "a", "b"]),
+        (("the token was", "sent"), ["the token was", "sent"]),
+    ],
+)
+def test_the_value_of_a_secret_header_pair_is_redacted(pair: Any, redacted: Any) -> None:
+    assert Redactor().value(pair) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        (
+            "[(b'host', b'h:1'), (b'cookie', b'theme=dark; sid=ck-1'), (b'x-api-key', b'ak-1')]",
+            f"[(b'host', b'h:1'), (b'cookie', b'{REDACTED}'), (b'x-api-key', b'{REDACTED}')]",
+        ),
+        ('[["authorization", "Token at-1"]]', f'[["authorization", "{REDACTED}"]]'),
+        ("Headers(raw=[(b'cookie', b\"it's-1\")])", f"Headers(raw=[(b'cookie', b\"{REDACTED}\")])"),
+        # cut off by truncation: the value runs to the end
+        (
+            "[(b'host', b'h'), (b'cookie', b'sid=ck-1...",
+            f"[(b'host', b'h'), (b'cookie', b'{REDACTED}'",
+        ),
+        # a list of names, not a pair: left alone
+        ("['cookie', 'authorization', 'accept']", "['cookie', 'authorization', 'accept']"),
+        ("[(b'accept', b'*/*')]", "[(b'accept', b'*/*')]"),
+    ],
+)
+def test_secret_header_pairs_in_printed_text_are_redacted(text: str, redacted: str) -> None:
+    assert Redactor().text(text) == redacted
+    assert Redactor().text(redacted) == redacted  # redacted text redacts to itself
+
+
+def test_a_secret_name_as_bytes_key_is_redacted() -> None:
+    assert Redactor().value({b"Cookie": b"sid=1", b"accept": b"*/*"}) == {
+        b"Cookie": REDACTED,
+        b"accept": b"*/*",
+    }

@@ -19,6 +19,9 @@ from hopscope_testing import sdk_service
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect
 
+from sdk.redaction import Redactor
+from sdk.sentry import scrub
+
 from .conftest import parse_lines
 
 Record = dict[str, Any]
@@ -101,11 +104,11 @@ def ingest() -> Iterator[Ingest]:
     running.close()
 
 
-def sentry_service(ingest: Ingest, tmp_path: Path) -> Any:
-    """Service c of the chain, reporting to *ingest*."""
+def sentry_service(ingest: Ingest, tmp_path: Path, module: str = "chain_app") -> Any:
+    """Service c of the chain (or the app of another *module*), reporting to *ingest*."""
     service = harness.Service("c", tmp_path)
     return service.start(
-        harness.uvicorn_argv("chain_app"),
+        harness.uvicorn_argv(module),
         {
             "CHAIN_ROLE": "c",
             "SENTRY_DSN": f"http://publickey@127.0.0.1:{ingest.port}/1",
@@ -193,3 +196,61 @@ def test_a_websocket_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed
     for secret in (SERVICE_TOKEN, QUERY_SECRET, COOKIE_SECRET):
         assert secret.encode() not in raw
         assert secret.encode() not in service.output()
+
+
+#: secret header values that no free-text rule recognises: only their names say they are secret
+COOKIE_SID = "ck-5c1e9a77"
+AUTH_TOKEN = "at-77e0c2f4d1"
+API_KEY = "ak-3f9b6d20e8"
+SECRET_HEADERS = {
+    "cookie": f"theme=dark; sid={COOKIE_SID}",
+    "authorization": f"Token {AUTH_TOKEN}",
+    "x-api-key": API_KEY,
+}
+
+
+def frame_vars(event: Record, function: str) -> Record:
+    frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
+    found: Record = next(f["vars"] for f in frames if f["function"] == function)
+    return found
+
+
+def test_secret_headers_held_as_asgi_pairs_in_a_frame_never_reach_sentry(
+    ingest: Ingest, tmp_path: Path
+) -> None:
+    service = sentry_service(ingest, tmp_path, "headers_app")
+    try:
+        service.wait_ready()
+        response = httpx.get(f"{service.url}/refuse", headers=SECRET_HEADERS)
+        assert response.status_code == 500
+        assert harness.poll(lambda: exception_events(ingest))
+    finally:
+        service.stop()  # sentry-sdk flushes what is left at exit
+    raw = b"".join(ingest.envelopes)
+    for secret in (COOKIE_SID, AUTH_TOKEN, API_KEY):
+        assert secret.encode() not in raw
+        assert secret.encode() not in service.output()
+    (event,) = exception_events(ingest)
+    assert event["exception"]["values"][-1]["type"] == "PermissionError"
+    # the header list did reach the event, within sentry-sdk's limits, as name/value pairs
+    pairs = dict(frame_vars(event, "check_caller")["headers"])
+    for name in SECRET_HEADERS:
+        assert pairs[f"b'{name}'"] == "[REDACTED]"
+    assert pairs["b'user-agent'"].startswith("b'python-httpx/")  # no secret: kept
+
+
+def test_header_pairs_are_scrubbed_wherever_an_event_holds_them() -> None:
+    """As sentry-sdk hands an event to ``before_send``: bytes already printed as text."""
+    pairs = [["b'accept'", "b'*/*'"], ["b'cookie'", f"b'sid={COOKIE_SID}'"]]
+    event = {
+        "exception": {"values": [{"stacktrace": {"frames": [{"vars": {"headers": pairs}}]}}]},
+        "request": {"data": {"raw": [["authorization", f"Token {AUTH_TOKEN}"]]}},
+        "breadcrumbs": {"values": [{"data": {"headers": [("x-api-key", API_KEY)]}}]},
+        "extra": {"scope": {"headers": [(b"cookie", COOKIE_SID.encode())]}},
+        "contexts": {"asgi": {"headers": f"[(b'x-api-key', b'{API_KEY}')]"}},
+    }
+    scrubbed = json.dumps(scrub(event, Redactor()), default=repr)
+    for secret in (COOKIE_SID, AUTH_TOKEN, API_KEY):
+        assert secret not in scrubbed
+    assert scrubbed.count("[REDACTED]") == 5
+    assert "b'*/*'" in scrubbed
