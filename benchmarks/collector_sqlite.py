@@ -249,21 +249,29 @@ CHILDREN = {"hopscope": child_hopscope, "parse": child_parse_only, "sink": child
             "plain": child_plain_loop, "validators": child_validators}
 
 
-def run_child(name: str, path: Path, work: Path) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, str(HERE), "--child", name, str(path), str(work)],
-                         capture_output=True, text=True, check=True)
+def run_child(*args: str | Path, script: Path = HERE, cpus: set[int] | None = None
+              ) -> dict[str, Any]:
+    """``script --child ARGS`` in a process of its own (on *cpus* if given): the JSON object
+    its last line prints."""
+    pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+    out = subprocess.run([sys.executable, str(script), "--child", *map(str, args)],
+                         capture_output=True, text=True, check=True, preexec_fn=pin)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
-# -- report -------------------------------------------------------------------------------
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str, child: tuple[str, ...]) -> argparse.Namespace:
+    """The options every collector benchmark takes; *child* names a child run's arguments."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="100,000 lines instead of 1,000,000")
     parser.add_argument("--lines", type=int, help="number of lines")
-    parser.add_argument("--child", nargs=3, metavar=("NAME", "FILE", "WORK"),
-                        help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    parser.add_argument("--child", nargs=len(child), metavar=child, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+# -- report -------------------------------------------------------------------------------
+def main() -> int:
+    args = arguments(__doc__, ("NAME", "FILE", "WORK"))
     if args.child:
         name, file, work = args.child
         sys.path.insert(0, str(HERE.parent.parent))

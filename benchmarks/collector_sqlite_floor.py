@@ -29,12 +29,10 @@ Each run is a child process of its own; parse time and store time are timed apar
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +42,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from collector_sqlite import TARGET_LINES_PER_SECOND, peak_mib, write_lines
+from collector_sqlite import (
+    TARGET_LINES_PER_SECOND,
+    arguments,
+    peak_mib,
+    run_child,
+    write_lines,
+)
 
 HERE = Path(__file__).resolve()
 BLOCK_LINES = 512
@@ -203,22 +207,13 @@ def decode_only(path: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "lines": len(lines)}
 
 
-def run_child(layout: str, engine: str, path: Path, work: Path) -> dict[str, Any]:
-    one_core = {max(os.sched_getaffinity(0))}  # every run on the same single core
-    out = subprocess.run([sys.executable, str(HERE), "--child", layout, engine, str(path),
-                          str(work)], capture_output=True, text=True, check=True,
-                         preexec_fn=lambda: os.sched_setaffinity(0, one_core))
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+def run(*args: str | Path) -> dict[str, Any]:
+    """One child run, every one on the same single core."""
+    return run_child(*args, script=HERE, cpus={max(os.sched_getaffinity(0))})
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="100,000 lines instead of 1,000,000")
-    parser.add_argument("--lines", type=int, help="number of lines")
-    parser.add_argument("--child", nargs=4, metavar=("LAYOUT", "ENGINE", "FILE", "WORK"),
-                        help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__, ("LAYOUT", "ENGINE", "FILE", "WORK"))
     if args.child:
         layout, engine, file, work = args.child
         sys.path.insert(0, str(HERE.parent.parent))
@@ -237,7 +232,7 @@ def main() -> int:
             os.cpu_count() or 1, *os.getloadavg()))
         if "apsw" not in engines:
             print("(apsw not installed: its newer SQLite is not measured)")
-        decoded = run_child("decode", "-", path, work)
+        decoded = run("decode", "-", path, work)
         decode_us = decoded["seconds"] / decoded["lines"] * 1e6
         print(f"orjson.loads alone: {decode_us:.2f} us a line (no validation, no split)\n")
         print(f"{'layout':<30} {'SQLite':<8} {'parse us':>8} {'store us':>8} {'lines/s':>9}"
@@ -246,7 +241,7 @@ def main() -> int:
         runs.append(("shipped layout", "sqlite3"))
         fastest: dict[str, tuple[float, float]] = {}  # layout -> best (lines/s, store-only/s)
         for layout, engine in runs:
-            r = run_child(layout, engine, path, work)
+            r = run(layout, engine, path, work)
             parse_us = r["parse_seconds"] / r["stored"] * 1e6
             store_us = r["store_seconds"] / r["stored"] * 1e6
             rate = 1e6 / (parse_us + store_us)
