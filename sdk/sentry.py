@@ -38,7 +38,11 @@ def start_sentry(config: Config, redactor: Redactor) -> None:
         release=config.version,
         environment=config.environment,
         server_name=config.node,
-        send_default_pii=False,
+        # No PII (user identity, client addresses, cookies) by default, left unset on purpose:
+        # sentry-sdk now deprecates ``send_default_pii`` and treats it unset as False (with a
+        # DSN, in every 2.x), while its replacement, ``data_collection``, would switch off
+        # sentry-sdk's own event scrubber, collect user identity unless told otherwise, and is
+        # an unknown option to the sentry-sdk versions this package still supports.
         before_send=before_send,
         before_send_transaction=before_send,
         before_breadcrumb=before_breadcrumb,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,8 @@ def test_secret_headers_held_as_asgi_pairs_in_a_frame_never_reach_sentry(
     for name in SECRET_HEADERS:
         assert pairs[f"b'{name}'"] == "[REDACTED]"
     assert pairs["b'user-agent'"].startswith("b'python-httpx/")  # no secret: kept
+    # and starting Sentry left no warning line (sentry-sdk deprecates send_default_pii)
+    assert not [r for r in service.lines() if r.get("log.logger") == "py.warnings"]
 
 
 def test_header_pairs_are_scrubbed_wherever_an_event_holds_them() -> None:
@@ -254,3 +257,29 @@ def test_header_pairs_are_scrubbed_wherever_an_event_holds_them() -> None:
         assert secret not in scrubbed
     assert scrubbed.count("[REDACTED]") == 5
     assert "b'*/*'" in scrubbed
+
+
+def test_starting_sentry_warns_of_nothing_and_keeps_pii_off(
+    ingest: Ingest,
+    run_python: Callable[..., subprocess.CompletedProcess[bytes]],
+    validator: jsonschema.Draft202012Validator,
+) -> None:
+    """In a fresh interpreter, so that no warning was already shown once by another test."""
+    code = (
+        "import sys\n"
+        "import sentry_sdk\n"
+        "import sdk\n"
+        f"sdk.configure(sentry_dsn='http://publickey@127.0.0.1:{ingest.port}/1')\n"
+        "client = sentry_sdk.get_client()\n"
+        "collection = client.options.get('data_collection') or {}\n"
+        "print(client.should_send_default_pii(), collection.get('user_info', False),\n"
+        "      type(client.options['event_scrubber']).__name__, file=sys.stderr)\n"
+    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
+    lines = parse_lines(done.stdout, validator)
+    assert not [r for r in lines if r["log.level"] != "info" or "warn" in r["message"].lower()]
+    assert b"Warning" not in done.stdout + done.stderr
+    # no PII: neither the old switch nor the options that replace it turn any on, and
+    # sentry-sdk's own scrubber still runs before the SDK's
+    assert done.stderr.split() == [b"False", b"False", b"EventScrubber"]
