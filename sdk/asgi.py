@@ -73,6 +73,19 @@ def request_headers(
     return traceparent, authorization, origin, agent, content_type, chosen
 
 
+#: close codes of a connection that ended as it should: normal closure, going away
+#: (RFC 6455, 7.4.1)
+_NORMAL_CLOSE: Final = frozenset({1000, 1001})
+
+
+def _closed_normally(exc: BaseException) -> bool:
+    """A peer's normal close seen as an exception: Starlette raises ``WebSocketDisconnect``
+    from a receive after it, and a handler may let it through. No failure of the service.
+    Matched by name, so the SDK needs no Starlette."""
+    code = getattr(exc, "code", None)
+    return type(exc).__name__ == "WebSocketDisconnect" and code in _NORMAL_CLOSE
+
+
 def starlette_route(scope: Scope, root_path: str) -> str | None:
     """The template of the route Starlette's router matched (FastAPI's too), or None.
 
@@ -188,8 +201,9 @@ class HopMiddleware:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
-            sentry.capture(exc)
-            self._websocket_failed(scope, root_path, exc)
+            if not _closed_normally(exc):
+                sentry.capture(exc)
+                self._websocket_failed(scope, root_path, exc)
             raise
         finally:
             request.exit()

@@ -199,6 +199,32 @@ def test_a_websocket_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed
         assert secret.encode() not in service.output()
 
 
+
+def test_a_websocket_closed_normally_by_its_client_is_no_failure(
+    ingest: Ingest, tmp_path: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    service = sentry_service(ingest, tmp_path)
+    try:
+        service.wait_ready()
+        with connect(f"ws://127.0.0.1:{service.port}/ws/listen") as ws:
+            ws.send("hello")
+            assert ws.recv() == "echo hello"
+        # the handler sees the close as Starlette's WebSocketDisconnect(1000) and lets it
+        # through; a failing connection afterwards marks when the server got that far
+        with connect(f"ws://127.0.0.1:{service.port}/ws/boom") as ws:
+            ws.send("hello")
+            with pytest.raises(ConnectionClosedError):
+                ws.recv()
+        assert harness.poll(lambda: exception_events(ingest))
+    finally:
+        service.stop()
+    assert [e["exception"]["values"][-1]["type"] for e in exception_events(ingest)] == [
+        "ValueError"
+    ]
+    lines = parse_lines(service.stdout_path.read_bytes(), validator)
+    ours = [r["message"] for r in lines if r["message"].startswith("WEBSOCKET")]
+    assert ours == ["WEBSOCKET /ws/{item} failed: ValueError"]  # (uvicorn logs both anyway)
+
 #: secret header values that no free-text rule recognises: only their names say they are secret
 COOKIE_SID = "ck-5c1e9a77"
 AUTH_TOKEN = "at-77e0c2f4d1"

@@ -5,7 +5,8 @@
 ``c``: ``GET /work/{item}`` requires a service token; ``boom`` raises, ``flaky-*`` answers
 503 twice before it works, ``slow-*`` sleeps a little; ``POST /admin/revoke`` refuses the
 tokens seen so far (as if the SSO had revoked them); the websocket ``/ws/{item}`` echoes
-one message, and raises after reading it when the item is ``boom``.
+one message, raises after reading it when the item is ``boom``, and echoes every message
+until the client closes when it is ``listen``.
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ async def stream() -> StreamingResponse:
 @app.websocket("/ws/{item}")
 async def echo(websocket: WebSocket, item: str) -> None:
     await websocket.accept()
+    if item == "listen":  # until the client closes: Starlette raises WebSocketDisconnect then
+        while True:
+            await websocket.send_text(f"echo {await websocket.receive_text()}")
     text = await websocket.receive_text()
     if item == "boom":
         raise ValueError(f"cannot stream {item}")
