@@ -1,11 +1,12 @@
 """Collecting a file into SQLite: lines per second, MiB per second, peak memory, one core.
 
-The file holds schema-valid JSON lines of about 400 bytes: server hops, client hops (some of
-them failed, with their error), and plain log lines of the services, all with trace ids, as
-the SDK writes them. It is generated here, then read once by the collector exactly as
-``hopscope collect FILE --sink sqlite:///...`` does: split, parse (orjson), validate against
-the record schema, deterministic ids, batches into the SQLite layout (indexes, full-text
-search, WAL, idempotent inserts), checkpoints after each acknowledged batch.
+The file holds schema-valid JSON lines of about 500 bytes: server hops, client hops (some of
+them failed, with their error; each hop with its start and end), and plain log lines of the
+services, all with trace ids, as the SDK writes them. It is generated here, then read once
+by the collector exactly as ``hopscope collect FILE --sink sqlite:///...`` does: split,
+parse (orjson), validate against the record schema, deterministic ids, batches into the
+SQLite layout (indexes, full-text search, WAL, idempotent inserts), checkpoints after each
+acknowledged batch.
 
 Compared in the same run:
 - validators on the same documents: the collector's validator specialised from the schema,
@@ -43,7 +44,10 @@ TARGET_LINES_PER_SECOND = 100_000
 
 # -- the file -----------------------------------------------------------------------------
 def write_lines(path: Path, count: int) -> int:
+    from sdk.timestamps import format_timestamp, parse_timestamp
+
     rng = random.Random(7)
+    day_ns = parse_timestamp("2026-11-25T00:00:00Z")
     services = ["cart", "checkout", "payments", "inventory", "users"]
     routes = ["/carts/{cart_id}", "/orders/{order_id}/items", "/payments", "/users/{user_id}"]
     words = ["price", "recalculated", "for", "cart", "items", "discount", "applied", "stock",
@@ -104,6 +108,10 @@ def write_lines(path: Path, count: int) -> int:
                     "labels.cart_items": rng.randrange(1, 9),
                     "labels.currency": "EUR",
                 })
+            if kind < 2:  # a hop: when it started and ended, as the SDK writes them
+                end_ns = day_ns + second * 1_000_000_000 + micro * 1000
+                doc["event.start"] = format_timestamp(end_ns - doc["event.duration"])
+                doc["event.end"] = doc["@timestamp"]
             line = orjson.dumps(doc) + b"\n"
             out.write(line)
             size += len(line)

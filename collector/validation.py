@@ -8,8 +8,10 @@ tests each value's type and constraints inline. A shape that cannot be valid (un
 missing required key) is remembered as failing. Rare shapes, and every shape past a bound on
 their number (label keys vary), are checked key by key.
 
-It must agree with the reference validator (``sdk.schema``) on every document; when a
-document fails, the reference validator words the reason.
+It must agree with the reference validator (``sdk.schema``) on every document, so both
+work from ``sdk.schema.reference_schema()`` (the file's schema with ECMA 262's ASCII ``\\d``
+and the real-moment test of ``event.start`` and ``event.end``); when a document fails, the
+reference validator words the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from functools import cache
 from typing import Any, Final
 
 from sdk import schema
+from sdk.timestamps import moment_test
 
 Check = Callable[[Any], bool]
 #: a compiled shape: takes the document's values in key order
@@ -45,8 +48,8 @@ _TYPE_TESTS: dict[str, str] = {
     "object": "isinstance({v}, dict)",
     "array": "isinstance({v}, list)",
 }
-_KNOWN_KEYWORDS = frozenset({"type", "enum", "const", "pattern", "minLength", "maxLength",
-                             "minimum", "maximum", "description"})
+_KNOWN_KEYWORDS = frozenset({"type", "enum", "const", "pattern", "format", "minLength",
+                             "maxLength", "minimum", "maximum", "description"})
 
 
 def _is_plain_string(definition: Mapping[str, Any]) -> bool:
@@ -98,6 +101,9 @@ def definition_test(definition: Mapping[str, Any], var: str, names: dict[str, An
     if "pattern" in definition:
         names[f"search{tag}"] = schema.schema_pattern(definition["pattern"]).search
         terms.append(of_strings(f"search{tag}({{v}}) is not None"))
+    if "format" in definition:  # after the pattern: a format test sees the pattern's strings
+        names[f"format{tag}"] = format_test(definition)
+        terms.append(of_strings(f"format{tag}({{v}})"))
     if "minLength" in definition:
         terms.append(of_strings(f"len({{v}}) >= {int(definition['minLength'])}"))
     if "maxLength" in definition:
@@ -109,6 +115,22 @@ def definition_test(definition: Mapping[str, Any], var: str, names: dict[str, An
         names[f"high{tag}"] = definition["maximum"]
         terms.append(of_numbers(f"{{v}} <= high{tag}"))
     return ("(" + (" and ".join(terms) or "True") + ")").replace("{v}", var)
+
+
+def format_test(definition: Mapping[str, Any]) -> Check:
+    """The test of a definition's ``format``, for strings that passed its ``pattern``."""
+    name = definition["format"]
+    test = schema.formats().get(name)
+    if test is None:
+        raise ValueError(f"schema format the collector cannot check: {name}")
+    if name == schema.MOMENT_FORMAT and _is_timestamp_pattern(definition.get("pattern")):
+        return moment_test()  # the same answers once the pattern holds, cheaper
+    return test
+
+
+def _is_timestamp_pattern(pattern: Any) -> bool:
+    timestamp: str = schema.fields()["@timestamp"]["pattern"]
+    return isinstance(pattern, str) and pattern.removeprefix(schema.ECMA_CLASSES) == timestamp
 
 
 def compile_definition(definition: Mapping[str, Any]) -> Check | None:
@@ -264,5 +286,5 @@ def record_validator() -> RecordValidator:
     """The validator for the shipped schema, compiled once."""
     if schema.schema().get("additionalProperties", True) is not False:
         raise ValueError("the collector expects a closed schema (additionalProperties: false)")
-    return RecordValidator(schema.fields(), schema.required_fields(), schema.field_patterns(),
-                           schema.problem)
+    return RecordValidator(schema.reference_fields(), schema.required_fields(),
+                           schema.reference_field_patterns(), schema.problem)

@@ -44,13 +44,20 @@ def fields() -> Mapping[str, Mapping[str, Any]]:
 
 #: an unescaped ``$`` (sets included), as fastjsonschema finds it
 _DOLLAR: Final = re.compile(r"(?<!\\)\$")
+#: Python's inline flag for ECMA 262's classes: ``\\d`` is [0-9] and ``\\w`` [A-Za-z0-9_]
+#: (Python's match every Unicode digit and letter). ``\\s`` would differ (ECMA's takes
+#: Unicode spaces); no pattern of the schema uses it.
+ECMA_CLASSES: Final = "(?a)"
 
 
 def schema_pattern(pattern: str) -> re.Pattern[str]:
-    """A JSON Schema pattern as the schema means it: ``$`` ends the string (ECMA 262), where
-    Python's ``$`` also matches before a final newline. fastjsonschema compiles it the same
-    way, so ``"GET\\n"`` fails ``^[A-Z]+$`` in both."""
-    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
+    """A JSON Schema pattern as the schema means it (ECMA 262): ``$`` ends the string, where
+    Python's ``$`` also matches before a final newline, and ``\\d`` is an ASCII digit, where
+    Python's also takes full-width and Arabic-Indic digits. fastjsonschema turns ``$`` into
+    ``\\Z`` the same way, and the reference validator hands it patterns under
+    :data:`ECMA_CLASSES`, so ``"GET\\n"`` fails ``^[A-Z]+$`` and a year of full-width digits
+    fails ``^\\d{4}-`` in both."""
+    return re.compile(_DOLLAR.sub(r"\\Z", pattern), re.ASCII)
 
 
 @cache
@@ -69,13 +76,68 @@ def required_fields() -> tuple[str, ...]:
     return tuple(schema()["required"])
 
 
+#: Fields whose text must also name a real moment: the schema's pattern admits
+#: ``2026-02-30`` and the leap second ``23:59:60``, which no store can read back as a time
+#: (Elasticsearch refuses the document, the dashboard cannot place the hop). ``@timestamp``
+#: is left to the sinks, which parse it to store it and dead-letter what they cannot read.
+MOMENT_FIELDS: Final = ("event.start", "event.end")
+#: the JSON Schema format the reference schema gives :data:`MOMENT_FIELDS`
+MOMENT_FORMAT: Final = "date-time"
+
+
+@cache
+def formats() -> Mapping[str, Callable[[str], bool]]:
+    """The formats the reference schema names, each a test of a string."""
+    # imported here: sdk.timestamps reads the timestamp pattern from this module
+    from sdk.timestamps import is_timestamp
+
+    return {MOMENT_FORMAT: is_timestamp}
+
+
+def _as_validated(definition: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+    checked = dict(definition)
+    if isinstance(checked.get("pattern"), str):
+        checked["pattern"] = ECMA_CLASSES + checked["pattern"]
+    if name in MOMENT_FIELDS:
+        checked["format"] = MOMENT_FORMAT
+    return checked
+
+
+@cache
+def reference_schema() -> Mapping[str, Any]:
+    """The schema as the validators apply it: the file's, with each value pattern under
+    :data:`ECMA_CLASSES` (fastjsonschema compiles patterns as Python's ``re`` reads them) and
+    :data:`MOMENT_FORMAT` on :data:`MOMENT_FIELDS`. Both validators, fastjsonschema here and
+    the collector's own, work from it, so they agree."""
+    whole = dict(schema())
+    whole["properties"] = {name: _as_validated(d, name) for name, d in fields().items()}
+    whole["patternProperties"] = {key: _as_validated(d, None)
+                                  for key, d in whole["patternProperties"].items()}
+    return whole
+
+
+@cache
+def reference_fields() -> Mapping[str, Mapping[str, Any]]:
+    """Every named field with its definition as :func:`reference_schema` has it."""
+    props: Mapping[str, Mapping[str, Any]] = reference_schema()["properties"]
+    return props
+
+
+@cache
+def reference_field_patterns() -> tuple[tuple[re.Pattern[str], Mapping[str, Any]], ...]:
+    """:func:`field_patterns` with definitions as :func:`reference_schema` has them."""
+    families: Mapping[str, Mapping[str, Any]] = reference_schema()["patternProperties"]
+    return tuple((re.compile(p), d) for p, d in families.items())
+
+
 class SchemaError(ValueError):
     """A record does not conform to the schema; the message says where and why."""
 
 
 @cache
 def _compiled() -> Callable[[Any], Any]:
-    validate: Callable[[Any], Any] = fastjsonschema.compile(dict(schema()))
+    validate: Callable[[Any], Any] = fastjsonschema.compile(dict(reference_schema()),
+                                                            formats=dict(formats()))
     return validate
 
 
@@ -122,15 +184,16 @@ def problems(record: Any) -> list[str]:
 @cache
 def field_validator(name: str) -> Callable[[Any], Any] | None:
     """A compiled validator of one field's definition (``None`` for an unknown field)."""
-    definition = fields().get(name)
+    definition = reference_fields().get(name)
     if definition is None:
-        for pattern, family in field_patterns():
+        for pattern, family in reference_field_patterns():
             if pattern.match(name):
                 definition = family
                 break
     if definition is None:
         return None
-    check: Callable[[Any], Any] = fastjsonschema.compile(dict(definition))
+    check: Callable[[Any], Any] = fastjsonschema.compile(dict(definition),
+                                                         formats=dict(formats()))
     return check
 
 
@@ -158,7 +221,10 @@ def _reason(exc: fastjsonschema.JsonSchemaValueException, value: Any) -> str:
     if exc.rule == "const":
         return f"{shown} is not {_shown(definition.get('const'))}"
     if exc.rule == "pattern":
-        return f"{shown} does not match {definition.get('pattern')}"
+        written = str(definition.get("pattern")).removeprefix(ECMA_CLASSES)
+        return f"{shown} does not match {written}"
+    if exc.rule == "format" and definition.get("format") == MOMENT_FORMAT:
+        return f"{shown} is not a real date and time"
     if exc.rule in {"minimum", "maximum", "minLength", "maxLength"}:
         limit = definition.get(exc.rule)
         return f"{shown} is not {_BOUND_WORDS[exc.rule]} {limit}"

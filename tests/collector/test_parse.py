@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
+import pytest
 
 from collector.lines import Line
 from collector.origin import Origin
 from collector.parse import Parser
 from collector.record import record_id
-from sdk.schema import problem
+from collector.sinks.sqlite import SqliteSink
+from sdk.schema import fields, problem
+from tests.collector.conftest import stored_rows
 
 
 def valid_line(n: int) -> bytes:
@@ -113,3 +118,34 @@ def test_ids_of_valid_and_unstructured_records_name_source_and_offset() -> None:
     assert [r.id for r in records] == [record_id("file:abc", r.offset) for r in records]
     assert [r.doc["hopscope.record.id"] for r in records] == [r.id for r in records]
     assert [r.doc["hopscope.source.offset"] for r in records] == [r.offset for r in records]
+
+
+FULL_WIDTH_YEAR = "\uff12\uff10\uff12\uff14"  # 2024 in full-width digits
+
+
+@pytest.mark.parametrize(("field", "value", "why"), [
+    ("@timestamp", f"{FULL_WIDTH_YEAR}-05-01T10:00:00.000001Z", "does not match"),
+    ("event.start", f"{FULL_WIDTH_YEAR}-05-01T10:00:00Z", "does not match"),
+    ("event.start", "2024-02-30T10:00:00.000000Z", "is not a real date and time"),
+    ("event.end", "2024-05-01T23:59:60.000000Z", "is not a real date and time"),
+])
+def test_a_time_no_store_can_read_is_stored_unstructured_with_the_reason(
+        tmp_path: Path, field: str, value: str, why: str) -> None:
+    bad = orjson.dumps({**orjson.loads(valid_line(1)), field: value})
+    records = parse(*[valid_line(0), *[bad] * 5])  # the shape recurs: compiled, then reused
+    assert [r.unstructured for r in records] == [False, *[True] * 5]
+    if why == "does not match":  # the pattern as the schema file writes it
+        why += " " + fields()[field]["pattern"]
+    reason = f"not valid against schema v1: {field}: {orjson.dumps(value).decode()} {why}"
+    assert {r.doc["hopscope.unstructured.reason"] for r in records[1:]} == {reason}
+    sink = SqliteSink(tmp_path / "store.db")
+    try:
+        result = sink.write(records)
+    finally:
+        sink.close()
+    assert (result.stored, result.rejected) == (6, [])
+    rows = stored_rows(tmp_path / "store.db")
+    kept = [orjson.loads(doc) for _, doc, unstructured in rows if unstructured]
+    assert len(kept) == 5
+    assert {doc["hopscope.unstructured.reason"] for doc in kept} == {reason}
+    assert {doc["event.original"] for doc in kept} == {bad.decode()}

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.validation import RecordValidator, record_validator
+from collector.validation import RecordValidator, compile_definition, record_validator
 from sdk import schema
 
 BASE = {"@timestamp": "2024-05-01T10:00:00.000001Z", "log.level": "info", "message": "m",
@@ -52,7 +52,9 @@ EDGE_VALUES = st.sampled_from([
     "", "x", "GET", "get", "GET\n", "0" * 32, "0" * 32 + "\n", "A" * 32, "a" * 16,
     "info", "INFO", "error", "1", "1\n", "2", "server", "success",
     "2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z\n", "2024-05-01T10:00:00.1234567890Z",
-    "2024-05-01", "٢٠٢٤-05-01T10:00:00+02:00", 0, 1, -1, 99, 100, 599, 600, 2**63, 1.0,
+    "2024-05-01", "٢٠٢٤-05-01T10:00:00+02:00", "\uff12\uff10\uff12\uff14-05-01T10:00:00Z",
+    "2024-02-30T10:00:00Z", "2024-05-01T23:59:60.5Z", "2024-05-01T10:00:00+24:00",
+    "2024-02-29T10:00:00-23:59", 0, 1, -1, 99, 100, 599, 600, 2**63, 1.0,
     -1.0, 0.5, 200.0, 599.5, True, False, None, [], {}, ["GET"], {"a": 1},
 ])
 values = st.one_of(EDGE_VALUES, st.none(), st.booleans(), st.integers(-5, 700),
@@ -77,7 +79,8 @@ def near(value: Any) -> st.SearchStrategy[Any]:
     if isinstance(value, str):
         return st.sampled_from([value + "\n", "\n" + value, value[:-1], value + "x", value.upper(),
                                 value.lower(), "", value.replace("0", "\u0660"), value + " ",
-                                len(value), None])
+                                value.replace("1", "\uff11"), value.replace("T10", "T24"),
+                                value.replace(":00", ":60", 1), len(value), None])
     return values
 
 
@@ -107,8 +110,8 @@ def agrees(checker: RecordValidator, doc: dict[str, Any]) -> None:
 
 
 def validator(**options: int) -> RecordValidator:
-    return RecordValidator(schema.fields(), schema.required_fields(), schema.field_patterns(),
-                           schema.problem, **options)
+    return RecordValidator(schema.reference_fields(), schema.required_fields(),
+                           schema.reference_field_patterns(), schema.problem, **options)
 
 
 key_by_key = validator(max_shapes=0)
@@ -144,12 +147,23 @@ def test_real_records_are_valid() -> None:
     ("@timestamp", "2024-05-01T10:00:00Z\n"),
     ("log.origin.file.line", True),  # booleans are not integers
     ("labels.x", [1]),
+    ("@timestamp", "\uff12\uff10\uff12\uff14-05-01T10:00:00Z"),  # \d is an ASCII digit
+    ("event.start", "2024-05-01T10:00:00.\u0661Z"),
+    ("event.start", "2024-02-30T10:00:00Z"),  # no such day
+    ("event.end", "2024-05-01T23:59:60Z"),  # a leap second
 ])
 def test_values_both_validators_refuse(key: str, value: Any) -> None:
     doc = {**BASE, key: value}
     assert schema.problem(doc) is not None
     for checker in (record_validator(), compiled_at_once, key_by_key):
-        assert not checker.is_valid(doc)
+        for _ in range(2):  # checked, then through the compiled shape
+            assert not checker.is_valid(doc)
+        assert checker.problem(doc) == schema.problem(doc)
+
+
+def test_a_format_the_collector_cannot_check_is_refused_at_once() -> None:
+    with pytest.raises(ValueError, match="format the collector cannot check: email"):
+        compile_definition({"type": "string", "format": "email"})
 
 
 def test_an_integral_float_is_an_integer() -> None:

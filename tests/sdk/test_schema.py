@@ -142,3 +142,73 @@ def test_problem_agrees_with_jsonschema_on_any_record(
     assert (reason is None) == validator.is_valid(record), (record, reason)
     if reason is not None:
         assert reason  # never an empty explanation
+
+
+FULL_WIDTH_YEAR = "\uff12\uff10\uff12\uff16"  # 2026 in full-width digits
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("@timestamp", f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"),
+    ("@timestamp", "2026-01-01T00:00:00.\u0661\u0662Z"),  # Arabic-Indic digits in the fraction
+    ("event.start", f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"),
+    ("event.end", "2026-01-01T00:00:00+\uff10\uff11:00"),
+])
+def test_a_digit_in_a_pattern_is_an_ascii_digit(name: str, value: str) -> None:
+    """``\\d`` is [0-9] in JSON Schema (ECMA 262), not Python's any Unicode digit."""
+    record = {**VALID, name: value}
+    reason = schema.problem(record)
+    assert reason is not None
+    assert reason.startswith(f"{name}: ")
+    assert "does not match ^\\d{4}-" in reason  # the pattern as the file writes it
+    with pytest.raises(schema.SchemaError, match=re.escape(name)):
+        schema.validate(record)
+    assert schema.field_problem(name, value) is not None
+
+
+def test_schema_patterns_take_ascii_classes() -> None:
+    assert schema.schema_pattern(r"^\d+$").search("\uff17") is None
+    assert schema.schema_pattern(r"^\d+$").search("7") is not None
+    assert schema.schema_pattern(r"^\w+$").search("caf\u00e9") is None
+
+
+@pytest.mark.parametrize("value", [
+    "2026-02-30T10:00:00.000000Z",  # no such day
+    "2026-11-25T23:59:60Z",  # a leap second
+    "2026-11-25T24:00:00Z",
+    "2026-11-25T10:00:00+24:00",
+])
+@pytest.mark.parametrize("name", schema.MOMENT_FIELDS)
+def test_a_hop_time_names_a_real_moment(name: str, value: str) -> None:
+    record = {**VALID, name: value}
+    assert schema.problem(record) == f'{name}: "{value}" is not a real date and time'
+    with pytest.raises(schema.SchemaError, match="not a real date and time"):
+        schema.validate(record)
+    assert schema.problem({**VALID, name: "2024-02-29T23:59:59.999999+23:59"}) is None
+
+
+def test_an_impossible_timestamp_is_left_to_the_sinks() -> None:
+    # the sinks parse @timestamp to store it, and dead-letter (replayably) what they cannot
+    assert schema.problem({**VALID, "@timestamp": "2026-02-30T10:00:00Z"}) is None
+
+
+def test_the_reference_schema_under_jsonschema_agrees_with_problem() -> None:
+    """What ``problem`` applies is a plain JSON Schema: jsonschema, given the same format
+    test, answers the same, where on the file as shipped Python's ``\\d`` lets more through."""
+    from sdk.timestamps import is_timestamp
+
+    formats = jsonschema.FormatChecker(formats=())
+    formats.checks(schema.MOMENT_FORMAT)(is_timestamp)
+    reference = jsonschema.Draft202012Validator(dict(schema.reference_schema()),
+                                                format_checker=formats)
+    full_width = {**VALID, "@timestamp": f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"}
+    records = [
+        VALID,
+        full_width,
+        {**VALID, "event.start": "2026-02-30T10:00:00Z"},
+        {**VALID, "event.end": "2026-11-25T23:59:60.5Z"},
+        {**VALID, "event.start": "2026-11-25T10:00:00Z", "event.end": "2026-11-25T10:00:01Z"},
+    ]
+    for record in records:
+        assert (schema.problem(record) is None) == reference.is_valid(record), record
+    shipped = jsonschema.Draft202012Validator(dict(schema.schema()))
+    assert shipped.is_valid(full_width)  # why the validators cannot take the file as it is

@@ -1,8 +1,10 @@
 """The SDK's timestamps both ways: what ``format_timestamp`` writes, ``parse_timestamp``
-reads back to the microsecond, and a parser shared by threads never mixes their seconds."""
+reads back to the microsecond, and a parser shared by threads never mixes their seconds;
+the collector's quicker test of a real moment answers as the parser does."""
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -11,7 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sdk.timestamps import format_timestamp, parse_timestamp, timestamp_parser
+from sdk.schema import fields
+from sdk.timestamps import (
+    format_timestamp,
+    is_timestamp,
+    moment_test,
+    parse_timestamp,
+    timestamp_parser,
+)
 
 #: 1970-01-01 to 9999-12-31, in nanoseconds
 NANOS = st.integers(0, 253_402_300_799_999_999_999)
@@ -56,3 +65,31 @@ def test_threads_sharing_a_parser_get_their_own_seconds() -> None:
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+#: text the record schema's timestamp pattern takes (ASCII digits), real or not
+SHAPED = st.from_regex(re.compile(fields()["@timestamp"]["pattern"], re.ASCII), fullmatch=True)
+TAILS = st.sampled_from(["Z", ".5Z", ".123456789Z", "+01:00", "-23:59", "+24:00", "-00:60",
+                         ".5+00:00"])
+
+
+@given(st.lists(st.one_of(SHAPED, st.builds(lambda text, tail: text[:19] + tail, SHAPED, TAILS),
+                          st.builds(lambda ns, tail: format_timestamp(ns)[:19] + tail,
+                                    NANOS, TAILS)),
+                min_size=1, max_size=20))
+def test_the_moment_test_answers_as_the_parser_on_the_pattern_s_text(texts: list[str]) -> None:
+    """After the pattern, remembering seconds changes no answer: a known second with another
+    fraction, or with a zone, is answered as the parser would."""
+    names_moment = moment_test()
+    for text in texts + texts:  # again, with every second remembered
+        assert names_moment(text) == is_timestamp(text), text
+
+
+def test_what_the_parser_refuses_is_no_timestamp() -> None:
+    assert is_timestamp("2026-11-25T10:00:00.123456Z")
+    for text in ("2026-02-30T10:00:00Z", "2026-11-25T23:59:60Z", "\uff12026-11-25T10:00:00Z",
+                 "2026-11-25T10:00:00Z\n", "", "now"):
+        assert not is_timestamp(text)
+    names_moment = moment_test()
+    assert names_moment("2026-11-25T10:00:00Z")
+    assert not names_moment("2026-11-25T10:00:00+24:00")  # a known second, a bad zone
