@@ -49,6 +49,19 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 parse_ns: Final = parse_timestamp
 
 
+def read_ns(value: object) -> int | None:
+    """A stored time field as Unix nanoseconds, or ``None`` when it is absent or cannot be
+    read (``2026-02-30``, a leap second: the collector refuses them now, but a store may hold
+    older records, or another writer's). Callers place the hop as if the field were absent,
+    so one bad record never breaks a trace, a request list or the statistics."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_ns(value)
+    except ValueError:
+        return None
+
+
 def format_ns(ns: int) -> str:
     """Unix nanoseconds -> RFC 3339 UTC with microseconds (the SDK's form)."""
     seconds, rest = divmod(ns, 1_000_000_000)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from dashboards import records as f
 from dashboards.chain.model import Hop, NodeKind
-from dashboards.records import Record, is_failure, parse_ns
+from dashboards.records import Record, is_failure, read_ns
 
 _KINDS: frozenset[str] = frozenset({"server", "client", "internal"})
 
@@ -25,18 +25,17 @@ def split_records(records: Iterable[Record]) -> tuple[list[Record], list[Record]
 def hop_times(record: Record) -> tuple[int, int]:
     """(start, end) in Unix ns: ``event.start`` plus ``event.duration`` (one parse per hop),
     else whichever of ``event.end``, ``event.duration`` and ``@timestamp`` (the line is
-    written when the hop ends) the record has."""
-    start_text = record.get(f.START)
+    written when the hop ends) the record has. A time that cannot be read counts as absent;
+    a record with no time at all sits at the epoch."""
     duration = record.get(f.DURATION)
     if not isinstance(duration, int):
         duration = None
-    start = parse_ns(start_text) if isinstance(start_text, str) else None
+    start = read_ns(record.get(f.START))
     if start is not None and duration is not None:
         return start, start + duration
-    end_text = record.get(f.END) or (None if start is not None else record.get(f.TIMESTAMP))
-    end = parse_ns(end_text) if isinstance(end_text, str) else None
+    end = read_ns(record.get(f.END))
     if start is None and end is None:
-        end = parse_ns(str(record.get(f.TIMESTAMP, "1970-01-01T00:00:00Z")))
+        end = read_ns(record.get(f.TIMESTAMP)) or 0
     if start is None:
         assert end is not None
         start = end - duration if duration is not None else end

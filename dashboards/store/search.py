@@ -28,7 +28,7 @@ from collector.sinks.search_client import (
     short_error,
 )
 from dashboards import records as f
-from dashboards.records import FAILURE_STATUS, from_ns, parse_ns, to_ns
+from dashboards.records import FAILURE_STATUS, from_ns, parse_ns, read_ns, to_ns
 from dashboards.store import cursor as cursors
 from dashboards.store.base import (
     ALL_TIME,
@@ -798,10 +798,8 @@ def _summary(
 ) -> RequestSummary:
     status = source.get(f.STATUS)
     duration = source.get(f.DURATION) or 0
-    start_text = source.get(f.START)
-    if isinstance(start_text, str):
-        start_ns = parse_ns(start_text)
-    else:
+    start_ns = read_ns(source.get(f.START))
+    if start_ns is None:  # absent, or a time that cannot be read
         start_ns = parse_ns(str(source[f.TIMESTAMP])) - duration
     failed = f.is_failure(source)
     service = str(source.get(f.SERVICE) or "?")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from collector.sqlite_layout import COLUMNS, DDL
-from dashboards.records import FAILURE_STATUS, from_ns, parse_ns, to_ns
+from dashboards.records import FAILURE_STATUS, from_ns, read_ns, to_ns
 from dashboards.store import cursor as cursors
 from dashboards.store.base import (
     ALL_TIME,
@@ -406,7 +406,9 @@ def _summary(row: Sequence[Any], shape: tuple[int, tuple[str, ...], bool] | None
         start_text,
     ) = row
     duration = duration or 0
-    start_ns = parse_ns(start_text) if isinstance(start_text, str) else ts_ns - duration
+    start_ns = read_ns(start_text)
+    if start_ns is None:  # absent, or a time that cannot be read
+        start_ns = ts_ns - duration
     failed = bool(error_type) or outcome == "failure" or (status or 0) >= FAILURE_STATUS
     hop_count, services, has_errors = shape or (1, (service,), failed)
     return RequestSummary(
