@@ -3,8 +3,9 @@
 
 Pages: Requests (find requests), Trace (one request's hop chain; ``?trace=<id>`` opens
 it) and Services (dependency map, latency per route). The page, the trace and the filters
-live in the URL, so a pasted link shows the same view. Importing this module draws
-nothing; Streamlit runs it as ``__main__``.
+live in the URL, so a pasted link shows the same view and the browser's Back and Forward
+buttons move between views (each change of view is one history entry). Importing this
+module draws nothing; Streamlit runs it as ``__main__``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.store import StoreError
-from dashboards.ui import nav, requests_page, services_page, trace_page
+from dashboards.ui import nav, requests_page, services_page, trace_page, url_state
 from dashboards.ui.data import shown_url, store_at, store_url
 from dashboards.ui.show import problem
 
@@ -25,6 +26,13 @@ _PAGES = {
 
 def main() -> None:
     st.set_page_config(page_title="hopscope", layout="wide")
+    url_state.begin()
+    _draw()
+    url_state.commit()
+
+
+def _draw() -> None:
+    """Draw the chosen page (its state goes to this run's URL)."""
     page = nav.choose()
     url = store_url()
     st.sidebar.caption("Store")

@@ -18,7 +18,9 @@ _PENDING_KEY: Final = "nav_pending_trace"
 
 
 def seed() -> None:
-    if NAV_KEY in st.session_state:
+    """The page the URL names (a trace alone names the trace page); on a run after Back or
+    Forward, the page of the entry the browser went to."""
+    if NAV_KEY in st.session_state and not url_state.from_history():
         return
     page = url_state.param("page")
     if page not in PAGES:
@@ -44,7 +46,8 @@ def request_trace(trace_id: str) -> None:
 
 
 def open_trace(trace_id: str) -> None:
-    """Switch to the trace page showing *trace_id* (call from a widget callback)."""
+    """Switch to the trace page showing *trace_id* (call before the page choice is drawn,
+    in the script's run: it writes the URL, which callbacks run before may not)."""
     st.session_state[NAV_KEY] = "trace"
     st.session_state[TRACE_ID_KEY] = trace_id
     for key in TRACE_RESETS:

@@ -28,23 +28,24 @@ HISTOGRAM_SIZE: Final = 1000
 TABLE_KEY: Final = "rq_table"
 _CURSORS_KEY: Final = "rq_cursors"
 _SIGNATURE_KEY: Final = "rq_signature"
+_DEFAULT: Final = RequestFilters()
 
-#: widget key -> (URL parameter, parser)
-_BINDINGS: Final[dict[str, tuple[str, Any]]] = {
-    "rq_range": ("range", url_state.parse_choice(tuple(TIME_RANGES))),
-    "rq_service": ("service", url_state.parse_text),
-    "rq_route": ("route", url_state.parse_text),
-    "rq_method": ("method", url_state.parse_choice(METHODS)),
-    "rq_status": ("status", url_state.parse_choice(STATUS_CLASSES)),
-    "rq_errors": ("errors", url_state.parse_bool),
-    "rq_min": ("min", url_state.parse_float),
-    "rq_max": ("max", url_state.parse_float),
-    "rq_text": ("q", url_state.parse_text),
-    "rq_trace": ("tid", url_state.parse_text),
-    "rq_attr": ("attr", url_state.parse_text),
-    "rq_order": ("order", url_state.parse_choice(ORDERS)),
-    "rq_start": ("from", lambda raw: _parse_time(raw)),
-    "rq_end": ("to", lambda raw: _parse_time(raw)),
+#: widget key -> (URL parameter, parser, value when the URL has none)
+_BINDINGS: Final[dict[str, tuple[str, Any, Any]]] = {
+    "rq_range": ("range", url_state.parse_choice(tuple(TIME_RANGES)), _DEFAULT.time_range),
+    "rq_service": ("service", url_state.parse_text, ANY),
+    "rq_route": ("route", url_state.parse_text, ANY),
+    "rq_method": ("method", url_state.parse_choice(METHODS), ANY),
+    "rq_status": ("status", url_state.parse_choice(STATUS_CLASSES), ANY),
+    "rq_errors": ("errors", url_state.parse_bool, False),
+    "rq_min": ("min", url_state.parse_float, None),
+    "rq_max": ("max", url_state.parse_float, None),
+    "rq_text": ("q", url_state.parse_text, ""),
+    "rq_trace": ("tid", url_state.parse_text, ""),
+    "rq_attr": ("attr", url_state.parse_text, ""),
+    "rq_order": ("order", url_state.parse_choice(ORDERS), _DEFAULT.order),
+    "rq_start": ("from", lambda raw: _parse_time(raw), None),
+    "rq_end": ("to", lambda raw: _parse_time(raw), None),
 }
 
 
@@ -69,8 +70,8 @@ def _options(values: list[str], key: str) -> list[str]:
 
 def read_filters(store: Store) -> RequestFilters:
     """Draw the filter widgets in the sidebar and return their values."""
-    for key, (name, parse) in _BINDINGS.items():
-        url_state.seed(key, name, parse)
+    for key, (name, parse, default) in _BINDINGS.items():
+        url_state.seed(key, name, parse, default)
     side = st.sidebar
     side.header("Filters")
     time_range = side.selectbox(

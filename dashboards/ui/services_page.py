@@ -61,9 +61,9 @@ _RATE: Final = {"error rate": st.column_config.NumberColumn("error rate", format
 
 def render(store: Store) -> None:
     st.title("Services")
-    url_state.seed("sv_range", "range", url_state.parse_choice(RANGES))
-    url_state.seed("sv_pct", "pct", url_state.parse_choice(PERCENTILES))
-    url_state.seed("sv_service", "service", url_state.parse_text)
+    url_state.seed("sv_range", "range", url_state.parse_choice(RANGES), "all")
+    url_state.seed("sv_pct", "pct", url_state.parse_choice(PERCENTILES), "p95")
+    url_state.seed("sv_service", "service", url_state.parse_text, ALL_SERVICES)
     cols = st.columns(3)
     chosen = cols[0].selectbox(
         "Time range", RANGES, format_func=lambda k: TIME_RANGES[k][0], key="sv_range"

@@ -27,10 +27,13 @@ CHART_KEY: Final = "tr_chart"
 
 
 def _seed() -> None:
-    url_state.seed(nav.TRACE_ID_KEY, "trace", url_state.parse_text)
-    url_state.seed("tr_skew", "skew", url_state.parse_bool)
-    url_state.seed("tr_fold", "fold", url_state.parse_bool)
-    url_state.seed("tr_hop", "hop", url_state.parse_text)
+    url_state.seed(nav.TRACE_ID_KEY, "trace", url_state.parse_text, "")
+    url_state.seed("tr_skew", "skew", url_state.parse_bool, False)
+    url_state.seed("tr_fold", "fold", url_state.parse_bool, True)
+    # No hop: the default choice (first failure, else root); no page: the first.
+    url_state.seed("tr_hop", "hop", url_state.parse_text, None)
+    if url_state.from_history():
+        url_state.seed("tr_page", "wpage", url_state.parse_int, 1)
 
 
 def _back() -> None:

@@ -125,6 +125,23 @@ def open_expander(page: Any, label: str, content: str) -> Any:
     pytest.fail(f"the expander {label!r} did not open")
 
 
+def pick_first_row(page: Any) -> None:
+    """Pick the first row of the requests table."""
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=WAIT_MS)
+    box = grid.bounding_box()
+    assert box is not None
+    # The grid is a canvas: click the first row's selection box (below the header row).
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+
+
+def wait_idle(page: Any) -> None:
+    """Wait until the app's script run is over (the page drawn is its last word)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=WAIT_MS
+    )
+
+
 def test_a_trace_link_shows_the_waterfall_and_the_failing_hop(dashboard: str, page: Any) -> None:
     page.goto(f"{dashboard}/?trace={app_store.CHECKOUT}")
     page.get_by_text("The request failed. First failing hop:").wait_for(timeout=WAIT_MS)
@@ -192,6 +209,7 @@ def test_a_10000_hop_trace_stays_usable(dashboard: str, page: Any) -> None:
     bars.first.wait_for(timeout=WAIT_MS)
     # One page of rows, opened where the failure is; the failing hop shown in detail.
     assert bars.count() == 100
+    wait_idle(page)  # the URL is written when the run is over
     failing_row = 2 + app_store.LARGE_FAILING_CALL * 2 + 1
     assert f"wpage={failing_row // 100 + 1}" in page.url
     page.get_by_text("cart.OutOfStock: item 1234 is gone — status 500").wait_for(timeout=WAIT_MS)
@@ -208,12 +226,40 @@ def test_a_10000_hop_trace_stays_usable(dashboard: str, page: Any) -> None:
 def test_picking_a_request_row_opens_its_trace(dashboard: str, page: Any) -> None:
     page.goto(f"{dashboard}/?errors=1&method=POST")
     page.get_by_text("Requests 1 to 1.").wait_for(timeout=WAIT_MS)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.wait_for(timeout=WAIT_MS)
-    box = grid.bounding_box()
-    assert box is not None
-    # The grid is a canvas: click the first row's selection box (below the header row).
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    pick_first_row(page)
     page.get_by_text("The request failed. First failing hop:").wait_for(timeout=WAIT_MS)
+    wait_idle(page)  # the URL is written when the run is over
     assert f"trace={app_store.CHECKOUT}" in page.url
     assert "page=trace" in page.url
+
+
+def test_back_and_forward_move_between_the_list_and_a_trace(dashboard: str, page: Any) -> None:
+    listed = page.get_by_text("Requests 1 to 1.")  # the filters below match one request
+    failed = page.get_by_text("The request failed. First failing hop:")
+    page.goto(f"{dashboard}/?errors=1&method=POST")
+    listed.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    pick_first_row(page)
+    failed.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    trace_url = page.url
+    assert f"trace={app_store.CHECKOUT}" in trace_url
+
+    page.go_back()
+    listed.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    # The list stays (the app does not write the trace view back over the entry).
+    assert failed.count() == 0
+    assert listed.is_visible()
+    assert "page=trace" not in page.url
+    assert "errors=1" in page.url
+    assert "method=POST" in page.url
+    screenshot(page, "dashboard-history-back.png")
+
+    page.go_forward()
+    failed.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    assert listed.count() == 0
+    assert failed.is_visible()
+    assert page.url == trace_url
+    screenshot(page, "dashboard-history-forward.png")
