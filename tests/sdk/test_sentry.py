@@ -142,16 +142,8 @@ def test_an_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
     assert len(events) == 1, events  # no second event from the logging integration
     event = events[0]
     assert ingest.paths[0] == "/api/1/envelope/"
-    assert event["exception"]["values"][-1]["type"] == "ValueError"
-    assert event["exception"]["values"][-1]["value"] == "cannot work on boom"
-    assert event["tags"]["trace.id"] == hop["trace.id"]
-    assert event["tags"]["service.name"] == "c"
-    assert event["release"] == "3.1.4"
-    assert event["environment"] == "staging"
-    raw = b"".join(ingest.envelopes)
-    for secret in (SERVICE_TOKEN, QUERY_SECRET, COOKIE_SECRET):
-        assert secret.encode() not in raw
-        assert secret.encode() not in service.output()
+    assert_reported(event, "cannot work on boom", hop["trace.id"])
+    assert_secrets_kept_out(ingest, service)
 
 
 def test_a_websocket_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed(
@@ -176,12 +168,7 @@ def test_a_websocket_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed
     events = exception_events(ingest)
     assert len(events) == 1, events  # no second event from the logging integration
     event = events[0]
-    assert event["exception"]["values"][-1]["type"] == "ValueError"
-    assert event["exception"]["values"][-1]["value"] == "cannot stream boom"
-    assert event["tags"]["trace.id"] == TRACE  # the handshake's trace, continued
-    assert event["tags"]["service.name"] == "c"
-    assert event["release"] == "3.1.4"
-    assert event["environment"] == "staging"
+    assert_reported(event, "cannot stream boom", TRACE)  # the handshake's trace, continued
     # the failure leaves a line in the connection's trace, as a failed request's hop does
     lines = parse_lines(service.stdout_path.read_bytes(), validator)
     (failure,) = [r for r in lines if r.get("trace.id") == TRACE and "error.type" in r]
@@ -193,11 +180,24 @@ def test_a_websocket_exception_reaches_sentry_tagged_with_its_trace_and_scrubbed
     assert failure["error.message"] == "cannot stream boom"
     assert "in echo" in failure["error.stack_trace"]  # the handler's frame
     assert "hopscope.hop.kind" not in failure  # a websocket has no hop
+    assert_secrets_kept_out(ingest, service)
+
+
+def assert_reported(event: Record, message: str, trace_id: str) -> None:
+    """*event* reports c's ValueError *message*, tagged with *trace_id* and c's release."""
+    assert event["exception"]["values"][-1]["type"] == "ValueError"
+    assert event["exception"]["values"][-1]["value"] == message
+    assert event["tags"]["trace.id"] == trace_id
+    assert event["tags"]["service.name"] == "c"
+    assert event["release"] == "3.1.4"
+    assert event["environment"] == "staging"
+
+
+def assert_secrets_kept_out(ingest: Ingest, service: Any) -> None:
     raw = b"".join(ingest.envelopes)
     for secret in (SERVICE_TOKEN, QUERY_SECRET, COOKIE_SECRET):
         assert secret.encode() not in raw
         assert secret.encode() not in service.output()
-
 
 
 def test_a_websocket_closed_normally_by_its_client_is_no_failure(
