@@ -8,16 +8,22 @@ one file to look after.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from collector.sqlite_layout import ADDED_COLUMNS, bulk_writer_ddl
 from sdk.store_location import STATE_DIR, STATE_FILE
 
 BUSY_TIMEOUT_MS: Final = 30_000
+#: the pause between two tries of a step that found the file locked (jittered)
+LOCKED_RETRY_SECONDS: Final = 0.02
+
+T = TypeVar("T")
 
 STATE_DDL: Final = """
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -54,7 +60,7 @@ def connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                  timeout=BUSY_TIMEOUT_MS / 1000)
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA journal_mode = WAL")
+    until_unlocked(lambda: connection.execute("PRAGMA journal_mode = WAL"))
     connection.execute("PRAGMA synchronous = NORMAL")
     return connection
 
@@ -73,14 +79,41 @@ def write_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connec
     connection.execute("COMMIT")
 
 
+def until_unlocked(step: Callable[[], T]) -> T:
+    """*step*, tried again while SQLite finds the file locked, up to the busy timeout.
+
+    The busy timeout waits out most contention, not all: while a new file is still in
+    rollback-journal mode, processes opening it at once (the demo's wrappers) can each hold
+    a read lock and want a write lock, and SQLite answers some of them "database is locked"
+    at once rather than deadlock (see sqlite3_busy_handler). Only idempotent steps are
+    retried."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc) or "busy" in str(exc)
+            if not locked or time.monotonic() > deadline:
+                raise
+        time.sleep(LOCKED_RETRY_SECONDS * random.uniform(0.5, 1.5))
+
+
 def ensure_layout(connection: sqlite3.Connection, extra_ddl: str = "") -> None:
     """The records layout as the collector writes it (full text indexed by batch)."""
-    connection.executescript(bulk_writer_ddl() + extra_ddl)
+    until_unlocked(lambda: _lay_out(connection, extra_ddl))
+
+
+def _lay_out(connection: sqlite3.Connection, extra_ddl: str) -> None:
+    connection.executescript(bulk_writer_ddl() + extra_ddl)  # IF NOT EXISTS throughout
     for table, columns in ADDED_COLUMNS.items():
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         for column, kind in columns.items():
             if column not in present:
-                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                try:
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):
+                        raise  # else another process added it first
 
 
 class StateStore:

@@ -1,0 +1,45 @@
+"""The state file under concurrent first opens: the demo starts several wrappers at once,
+each opening the same new file as its state and its store."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.synchronize
+from multiprocessing.queues import Queue
+from pathlib import Path
+
+from collector.sinks.sqlite import SqliteSink
+from collector.state import StateStore
+from sdk.store_location import STATE_FILE
+
+OPENERS = 8
+ROUNDS = 12
+
+
+def _open_at_once(directory: str, start: multiprocessing.synchronize.Barrier,
+                  out: Queue[str]) -> None:
+    start.wait()
+    try:
+        StateStore(directory).close()
+        SqliteSink(Path(directory) / STATE_FILE).close()
+        out.put("opened")
+    except Exception as exc:  # reported to the test, which shows it
+        out.put(repr(exc))
+
+
+def test_processes_opening_a_new_state_file_at_once_all_succeed(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    outcomes: list[str] = []
+    for n in range(ROUNDS):  # the race is in the first open of a new file: many new files
+        directory = tmp_path / f"state-{n}"
+        start = context.Barrier(OPENERS)
+        out: Queue[str] = context.Queue()
+        openers = [context.Process(target=_open_at_once, args=(str(directory), start, out))
+                   for _ in range(OPENERS)]
+        for process in openers:
+            process.start()
+        outcomes += [out.get(timeout=60) for _ in openers]
+        for process in openers:
+            process.join(timeout=60)
+    assert [o for o in outcomes if o != "opened"] == []
+    assert len(outcomes) == OPENERS * ROUNDS
