@@ -19,8 +19,6 @@ T = TypeVar("T")
 
 #: The URL this run is writing (session state: runs of different sessions interleave).
 _DRAFT_KEY: Final = "url_draft"
-#: ``seed``'s default: keep the widget's own default.
-_UNSET: Final[Any] = object()
 
 
 def from_history() -> bool:
@@ -52,18 +50,15 @@ def commit() -> None:
 
 
 def param(name: str) -> str | None:
-    """A query parameter's value in this run's URL, or None."""
-    if _DRAFT_KEY in st.session_state:
-        return _draft().get(name)
-    values = st.query_params.get_all(name)
-    return values[-1] if values else None
+    """A query parameter's value in this run's URL (the last one when given twice), or None."""
+    return _draft().get(name)
 
 
-def seed(key: str, name: str, parse: Callable[[str], T | None], default: Any = _UNSET) -> None:
+def seed(key: str, name: str, parse: Callable[[str], T | None], default: Any) -> None:
     """Give widget *key* the value of query parameter *name* unless it has state already;
     after Back or Forward, the URL's value even so, or *default* when the URL has none
-    (given for widgets that keep state: one left as it was would show another view).
-    A value that does not parse is ignored (the widget keeps its default)."""
+    (a widget left as it was would show another view than the entry's).
+    A value that does not parse counts as absent."""
     history = from_history()
     if key in st.session_state and not history:
         return
@@ -71,7 +66,7 @@ def seed(key: str, name: str, parse: Callable[[str], T | None], default: Any = _
     value = None if raw is None else parse(raw)
     if value is not None:
         st.session_state[key] = value
-    elif history and default is not _UNSET:
+    elif history:
         st.session_state[key] = default
 
 
