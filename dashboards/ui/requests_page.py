@@ -120,9 +120,8 @@ def read_filters(store: Store) -> RequestFilters:
 
 
 def publish(filters: RequestFilters) -> None:
-    default = RequestFilters()
     text = url_state.text_of
-    url_state.publish("range", text(filters.time_range, default.time_range))
+    url_state.publish("range", text(filters.time_range, _DEFAULT.time_range))
     url_state.publish("from", _time_text(filters.start))
     url_state.publish("to", _time_text(filters.end))
     url_state.publish("service", text(filters.service, ANY))
@@ -135,7 +134,7 @@ def publish(filters: RequestFilters) -> None:
     url_state.publish("q", filters.text.strip() or None)
     url_state.publish("tid", filters.trace_id.strip() or None)
     url_state.publish("attr", filters.attributes.strip() or None)
-    url_state.publish("order", text(filters.order, default.order))
+    url_state.publish("order", text(filters.order, _DEFAULT.order))
 
 
 def table(items: list[RequestSummary]) -> dict[str, list[Any]]:

@@ -15,6 +15,9 @@ from dashboards.ui.show import problem
 
 RANGES: Final = tuple(k for k in TIME_RANGES if k != "custom")
 PERCENTILES: Final = ("p50", "p95", "p99")
+#: What the page shows when the URL names nothing (left out of the URL).
+DEFAULT_RANGE: Final = RequestFilters().time_range
+DEFAULT_PERCENTILE: Final = "p95"
 #: Bucket lengths to pick from (seconds); "auto" aims at about this many buckets.
 BUCKETS: Final = (10, 30, 60, 300, 900, 3600, 6 * 3600, 86400)
 TARGET_BUCKETS: Final = 60
@@ -61,17 +64,17 @@ _RATE: Final = {"error rate": st.column_config.NumberColumn("error rate", format
 
 def render(store: Store) -> None:
     st.title("Services")
-    url_state.seed("sv_range", "range", url_state.parse_choice(RANGES), "all")
-    url_state.seed("sv_pct", "pct", url_state.parse_choice(PERCENTILES), "p95")
+    url_state.seed("sv_range", "range", url_state.parse_choice(RANGES), DEFAULT_RANGE)
+    url_state.seed("sv_pct", "pct", url_state.parse_choice(PERCENTILES), DEFAULT_PERCENTILE)
     url_state.seed("sv_service", "service", url_state.parse_text, ALL_SERVICES)
     cols = st.columns(3)
     chosen = cols[0].selectbox(
         "Time range", RANGES, format_func=lambda k: TIME_RANGES[k][0], key="sv_range"
     )
-    st.session_state.setdefault("sv_pct", "p95")
+    st.session_state.setdefault("sv_pct", DEFAULT_PERCENTILE)
     percentile = cols[1].radio("Percentile", PERCENTILES, key="sv_pct", horizontal=True)
-    url_state.publish("range", url_state.text_of(chosen, "all"))
-    url_state.publish("pct", url_state.text_of(percentile, "p95"))
+    url_state.publish("range", url_state.text_of(chosen, DEFAULT_RANGE))
+    url_state.publish("pct", url_state.text_of(percentile, DEFAULT_PERCENTILE))
     time = time_range(RequestFilters(time_range=chosen))
     try:
         services = store.services(time)
