@@ -363,11 +363,9 @@ class SearchStore(Store):
     def _roots_only(self, hits: list[Any], trace_filters: list[Query]) -> set[int]:
         """Ids of the hits that are roots and whose traces pass the trace filters."""
         sources = [h["_source"] for h in hits]
-        stored_parents = self._stored({s[f.PARENT_ID] for s in sources if s.get(f.PARENT_ID)})
+        stored_parents = self._stored(_parents_of(sources))
         roots = [
-            h
-            for h, s in zip(hits, sources, strict=True)
-            if s.get(f.PARENT_ID) not in stored_parents
+            h for h, s in zip(hits, sources, strict=True) if _is_root(s, stored_parents)
         ]
         return self._passing(roots, trace_filters)
 
@@ -700,13 +698,14 @@ def _parents_of(earlier: Sequence[Mapping[str, Any]]) -> set[str]:
     return {str(s[f.PARENT_ID]) for s in earlier if s.get(f.PARENT_ID)}
 
 
+def _is_root(source: Mapping[str, Any], stored: set[str]) -> bool:
+    """Whether a hop is a root: it has no parent, or none among the *stored* span ids."""
+    return not source.get(f.PARENT_ID) or str(source[f.PARENT_ID]) not in stored
+
+
 def _listed(earlier: Sequence[Mapping[str, Any]], stored: set[str]) -> set[str]:
-    """The traces of the *earlier* hops that are roots (no parent, or none among *stored*)."""
-    return {
-        str(s[f.TRACE_ID])
-        for s in earlier
-        if not s.get(f.PARENT_ID) or str(s[f.PARENT_ID]) not in stored
-    }
+    """The traces of the *earlier* hops that are roots."""
+    return {str(s[f.TRACE_ID]) for s in earlier if _is_root(s, stored)}
 
 
 def _sort(query: RequestQuery) -> list[Query]:
