@@ -44,6 +44,16 @@ def sdk_service(name: str) -> ModuleType:
     return load_module(SDK_SERVICES / f"{name}.py", f"hopscope_test_{name}")
 
 
+#: the collector tests' search-engine helpers (a fault proxy that can pose as Elasticsearch)
+SEARCH_FIXTURES = Path(__file__).resolve().parents[1] / "collector" / "conftest_search.py"
+
+
+def search_fixtures() -> ModuleType:
+    """``tests/collector/conftest_search.py``, loaded once under one name for every test
+    module."""
+    return load_module(SEARCH_FIXTURES, "hopscope_search_fixtures")
+
+
 # The engine fixtures: import them into a conftest or test module to use them there.
 
 

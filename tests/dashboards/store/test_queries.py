@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from hopscope_testing import search_engine as search_engine
+from hopscope_testing import search_fixtures
 from osmem_server import OsmemServer
 
 from collector.sinks.search import SearchSink
@@ -488,14 +489,6 @@ def test_search_store_general_path_gives_the_same_answers(
     assert rest.next_cursor is None
 
 
-def _search_proxy_module() -> Any:
-    """The collector tests' loopback proxy, which can pose as Elasticsearch."""
-    from hopscope_testing import load_module
-
-    path = Path(__file__).parents[2] / "collector" / "conftest_search.py"
-    return load_module(path, "hopscope_search_fixtures")
-
-
 @pytest.mark.parametrize(
     ("version", "media_type"),
     [
@@ -512,7 +505,7 @@ def test_elasticsearch_is_asked_in_its_own_major_version(
         assert sink.write(with_ids(fixture_traces())).stored > 0
         sink.close()
         _refresh(clone.url)
-        front = _search_proxy_module().FaultProxy(
+        front = search_fixtures().FaultProxy(
             clone.url, elasticsearch=True, es_version=version
         )
         try:
