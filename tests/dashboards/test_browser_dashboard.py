@@ -5,7 +5,6 @@ Debian's headless Chromium. Screenshots go to ``test-artifacts/``."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 
 from dashboards.cli import dashboard_command
+from stack.launch.ports import free_port
 from tests.dashboards import app_store
 
 CHROMIUM = shutil.which("chromium")
@@ -34,13 +34,6 @@ pytestmark = [
         reason="chromium is not installed (apt-get install chromium; .ci/run installs it)",
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
