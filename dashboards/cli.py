@@ -2,8 +2,9 @@
 
 - ``hopscope trace TRACE_ID [--store URL] [--json] [--skew] [--logs]``: one request's hop
   chain in the terminal.
-- ``hopscope dashboard [--store URL] [--port 8501] [--no-browser]``: the Streamlit app; the
-  store URL reaches the app through the ``HOPSCOPE_STORE`` environment variable.
+- ``hopscope dashboard [--store URL] [--host 127.0.0.1] [--port 8501] [--no-browser]``: the
+  Streamlit app; the store URL reaches the app through the ``HOPSCOPE_STORE`` environment
+  variable.
 """
 
 from __future__ import annotations
