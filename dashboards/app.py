@@ -14,8 +14,9 @@ import streamlit as st
 
 from dashboards.store import StoreError
 from dashboards.ui import nav, requests_page, services_page, trace_page, url_state
-from dashboards.ui.data import shown_url, store_at, store_url
+from dashboards.ui.data import store_at, store_url
 from dashboards.ui.show import problem
+from sdk.redaction import without_password
 
 _PAGES = {
     "requests": requests_page.render,
@@ -36,7 +37,7 @@ def _draw() -> None:
     page = nav.choose()
     url = store_url()
     st.sidebar.caption("Store")
-    st.sidebar.code(shown_url(url), language=None, wrap_lines=True)
+    st.sidebar.code(without_password(url), language=None, wrap_lines=True)
     try:
         store = store_at(url)
     except StoreError as exc:

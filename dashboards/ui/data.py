@@ -11,7 +11,6 @@ from dashboards.chain import TraceSummary, TraceTree, build_tree, summarize, tre
 from dashboards.store import Store, open_store
 from dashboards.store.url import default_store_url
 from dashboards.ui.rows import HopIndex
-from sdk.redaction import without_password
 
 #: Seconds a rebuilt trace is reused (records of a live request may still be arriving).
 TRACE_TTL = 30
@@ -20,10 +19,6 @@ TRACE_TTL = 30
 def store_url() -> str:
     """The store the app reads (``$HOPSCOPE_STORE``, set by ``hopscope dashboard``)."""
     return default_store_url()
-
-
-def shown_url(url: str) -> str:
-    return without_password(url)
 
 
 @st.cache_resource(show_spinner=False)

@@ -137,3 +137,11 @@ def test_an_unusable_store_is_explained(monkeypatch: Any, url: str, reason: str)
         app = run_app(monkeypatch, url, page=page, trace=app_store.CART)
         assert texts(app, "error") == ["The store cannot be opened."]
         assert any(reason in c for c in texts(app, "code"))
+
+
+def test_the_store_password_is_never_shown(monkeypatch: Any) -> None:
+    app = run_app(monkeypatch, "opensearch+http://admin:s3cret@127.0.0.1:1")
+    shown = texts(app, "code")
+    assert "opensearch+http://admin:***@127.0.0.1:1" in shown  # the sidebar's store
+    assert texts(app, "error") == ["The store cannot be opened."]
+    assert not any("s3cret" in text for text in shown)
