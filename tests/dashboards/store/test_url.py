@@ -29,4 +29,3 @@ def test_the_default_store_is_where_the_collector_writes_by_default(
         found = store.fetch_trace(trace.trace_id).records
     assert [r["span.id"] for r in found] == [r["span.id"] for r in trace.records]
     assert (tmp_path / ".hopscope" / "hopscope.db").is_file()
-
