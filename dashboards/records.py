@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sdk.timestamps import parse_timestamp
+from sdk.timestamps import format_timestamp, parse_timestamp
 
 Record = Mapping[str, Any]
 
@@ -62,11 +62,9 @@ def read_ns(value: object) -> int | None:
         return None
 
 
-def format_ns(ns: int) -> str:
-    """Unix nanoseconds -> RFC 3339 UTC with microseconds (the SDK's form)."""
-    seconds, rest = divmod(ns, 1_000_000_000)
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{rest // 1000:06d}Z"
+#: Unix nanoseconds -> RFC 3339 UTC with microseconds: the SDK's own formatter, so a time
+#: is shown as the service wrote it.
+format_ns: Final = format_timestamp
 
 
 def to_ns(moment: datetime) -> int:
