@@ -74,7 +74,10 @@ def write_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connec
     try:
         yield connection
     except BaseException:
-        connection.execute("ROLLBACK")
+        # SQLite ends the transaction itself on some errors (a full disk): a ROLLBACK then
+        # would fail too, and its "no transaction is active" would hide the real reason
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
 

@@ -1,15 +1,18 @@
-"""The state file under concurrent first opens: the demo starts several wrappers at once,
-each opening the same new file as its state and its store."""
+"""The state file under concurrent first opens (the demo starts several wrappers at once,
+each opening the same new file as its state and its store), and its write transactions."""
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.synchronize
+import sqlite3
 from multiprocessing.queues import Queue
 from pathlib import Path
 
+import pytest
+
 from collector.sinks.sqlite import SqliteSink
-from collector.state import StateStore
+from collector.state import StateStore, connect, write_transaction
 from sdk.store_location import STATE_FILE
 
 OPENERS = 8
@@ -43,3 +46,18 @@ def test_processes_opening_a_new_state_file_at_once_all_succeed(tmp_path: Path) 
             process.join(timeout=60)
     assert [o for o in outcomes if o != "opened"] == []
     assert len(outcomes) == OPENERS * ROUNDS
+
+
+def test_a_write_sqlite_ended_itself_fails_with_its_own_reason(tmp_path: Path) -> None:
+    db = connect(tmp_path / "small.db")
+    db.execute("CREATE TABLE t (x)")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages + 4}")  # a disk that fills up at once
+    with pytest.raises(sqlite3.OperationalError, match="full"), write_transaction(db) as writing:
+        writing.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 50)
+    assert not db.in_transaction
+    db.execute(f"PRAGMA max_page_count = {pages + 100}")
+    with write_transaction(db) as writing:
+        writing.execute("INSERT INTO t VALUES ('kept')")
+    assert db.execute("SELECT x FROM t").fetchall() == [("kept",)]
+    db.close()
