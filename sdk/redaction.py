@@ -76,10 +76,11 @@ class Redactor:
             value = _URL_IN_TEXT.sub(lambda m: self.url(m.group(0)), value)
         if "=" in value:  # key=value pairs: query strings without a scheme, form bodies
             value = _KEY_VALUE.sub(self._key_value, value)
-        if ":" in value and ("'" in value or '"' in value):  # 'key': 'value' in reprs, JSON
-            value = _QUOTED_PAIR.sub(self._quoted_pair, value)
-        if "'," in value or '",' in value:  # (b'name', b'value') in reprs, ["name", ...] JSON
-            value = _QUOTED_ITEMS.sub(self._quoted_items, value)
+        if "'" in value or '"' in value:  # one test for both quoted forms: most text has none
+            if ":" in value:  # 'key': 'value' in reprs, JSON
+                value = _QUOTED_PAIR.sub(self._quoted_pair, value)
+            if "'," in value or '",' in value:  # (b'name', b'value') in reprs, ["name", ...]
+                value = _QUOTED_ITEMS.sub(self._quoted_items, value)
         # Plain substring tests first: most text has none, and they cost far less than a regex.
         if (
             "earer" in value
