@@ -124,8 +124,14 @@ def format_test(definition: Mapping[str, Any]) -> Check:
     if test is None:
         raise ValueError(f"schema format the collector cannot check: {name}")
     if name == schema.MOMENT_FORMAT and _is_timestamp_pattern(definition.get("pattern")):
-        return moment_test()  # the same answers once the pattern holds, cheaper
+        return _shared_moment_test()  # the same answers once the pattern holds, cheaper
     return test
+
+
+#: one memo of the real seconds seen (facts of the calendar) for every compiled check: each
+#: shape and field with a memo of its own would miss it again for each new second, and hold
+#: up to :data:`sdk.timestamps.MAX_KNOWN_SECONDS` of them, per shape
+_shared_moment_test = cache(moment_test)
 
 
 def _is_timestamp_pattern(pattern: Any) -> bool:
@@ -137,7 +143,6 @@ def compile_definition(definition: Mapping[str, Any]) -> Check | None:
     """One key's definition as one compiled test; ``None`` when only "is a string" is asked
     (the commonest case, tested inline by the caller)."""
     if _is_plain_string(definition):
-        definition_test(definition, "v", {})  # still refuses keywords it cannot check
         return None
     return _compile_test([definition])
 
@@ -173,7 +178,7 @@ class RecordValidator:
         # misses and that asks only for a string is tested inline
         self._plain_strings = frozenset(
             k for k, d in definitions.items()
-            if compile_definition(d) is None and not any(p.search(k) for p, _ in patterns))
+            if _is_plain_string(d) and not any(p.search(k) for p, _ in patterns))
         self._checks: dict[str, Check] = {
             key: _compile_test(self._key_definitions(key)) for key in definitions
             if key not in self._plain_strings}
