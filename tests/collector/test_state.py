@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.synchronize
 import sqlite3
+import threading
 from multiprocessing.queues import Queue
 from pathlib import Path
 
@@ -61,3 +62,23 @@ def test_a_write_sqlite_ended_itself_fails_with_its_own_reason(tmp_path: Path) -
         writing.execute("INSERT INTO t VALUES ('kept')")
     assert db.execute("SELECT x FROM t").fetchall() == [("kept",)]
     db.close()
+
+
+def test_an_open_waits_for_the_writer_of_a_file_still_in_rollback_mode(tmp_path: Path) -> None:
+    """Switching a new file to WAL while another connection writes it: SQLite answers
+    "database is locked" at once, without the busy timeout's wait; the open tries again."""
+    writer = sqlite3.connect(tmp_path / STATE_FILE, isolation_level=None,
+                             check_same_thread=False)
+    writer.execute("CREATE TABLE first (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO first VALUES (1)")
+    done = threading.Timer(0.3, writer.execute, ("COMMIT",))
+    done.start()
+    try:
+        store = StateStore(tmp_path)
+    finally:
+        done.join()
+        writer.close()
+    assert store.connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert store.connection.execute("SELECT x FROM first").fetchall() == [(1,)]
+    store.close()
