@@ -95,7 +95,9 @@ def until_unlocked(step: Callable[[], T]) -> T:
         try:
             return step()
         except sqlite3.OperationalError as exc:
-            locked = "locked" in str(exc) or "busy" in str(exc)
+            # the primary code: SQLITE_BUSY's message ("database is locked") is not the only
+            # one that could name a lock (a table called "locked" is not one)
+            locked = (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
             if not locked or time.monotonic() > deadline:
                 raise
         time.sleep(LOCKED_RETRY_SECONDS * random.uniform(0.5, 1.5))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from collector.sinks.sqlite import SqliteSink
-from collector.state import StateStore, connect, write_transaction
+from collector.state import StateStore, connect, until_unlocked, write_transaction
 from sdk.store_location import STATE_FILE
 
 OPENERS = 8
@@ -82,3 +82,17 @@ def test_an_open_waits_for_the_writer_of_a_file_still_in_rollback_mode(tmp_path:
     assert store.connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert store.connection.execute("SELECT x FROM first").fetchall() == [(1,)]
     store.close()
+
+
+def test_only_a_locked_file_is_tried_again(tmp_path: Path) -> None:
+    db = connect(tmp_path / "other.db")
+    tries: list[int] = []
+
+    def step() -> object:
+        tries.append(1)
+        return db.execute("SELECT * FROM locked")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table: locked"):
+        until_unlocked(step)
+    assert len(tries) == 1
+    db.close()
