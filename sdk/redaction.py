@@ -62,7 +62,8 @@ class Redactor:
         self._key_pattern = re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE)
         self.is_secret_key = lru_cache(maxsize=4096)(self._is_secret_key)
 
-    def _is_secret_key(self, key: str) -> bool:
+    def _is_secret_key(self, key: str | bytes) -> bool:
+        key = _text_of(key)  # bytes keys (ASGI's) decoded once each, in the cache
         return self._key_pattern.search(key.replace("-", "_")) is not None or (
             self._key_pattern.search(key) is not None
         )
@@ -165,7 +166,7 @@ class Redactor:
             return {
                 k: (
                     REDACTED
-                    if isinstance(k, str | bytes) and self.is_secret_key(_text_of(k))
+                    if isinstance(k, str | bytes) and self.is_secret_key(k)
                     else self.value(v, depth + 1)
                 )
                 for k, v in value.items()
@@ -196,14 +197,20 @@ _QUOTED_PAIR = re.compile(
     r"([\"'])([A-Za-z0-9_. -]{1,64})\1(\s*:\s*)"
     r"(?:([\"'])(.{0,2000}?)(?<!\\)\4|([^,{}\[\]\s()\"']+))"
 )
+#: the longest header name the rules below take
+_MAX_NAME: Final = 64
+#: an HTTP header name: an RFC 9110 token
+_TOKEN: Final = rf"[!#$%&*+.^_`|~0-9A-Za-z-]{{1,{_MAX_NAME}}}"
 #: ``(b'name', b'value')``, ``('name', 'value')`` or ``["name", "value"]``: a header pair in
 #: a repr or JSON text; a value cut off by truncation (never closed) counts to the end.
 _QUOTED_ITEMS = re.compile(
-    r"([(\[]\s*b?)([\"'])([!#$%&*+.^_`|~0-9A-Za-z-]{1,64})\2(\s*,\s*b?)([\"'])"
+    rf"([(\[]\s*b?)([\"'])({_TOKEN})\2(\s*,\s*b?)([\"'])"
     r"((?:\\.|(?!\5).){0,2000})(?:\5(?=\s*[)\]])|\Z)"
 )
 #: an HTTP header name (an RFC 9110 token), or bytes of one as Python prints them
-_HEADER_NAME = re.compile(r"(?:b(['\"]))?([!#$%&*+.^_`|~0-9A-Za-z-]{1,64})(?(1)\1)")
+_HEADER_NAME = re.compile(rf"(?:b(['\"]))?({_TOKEN})(?(1)\1)")
+#: the longest text :data:`_HEADER_NAME` matches: the longest name printed as bytes
+_MAX_NAME_TEXT: Final = len("b''") + _MAX_NAME
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
 
 
@@ -222,8 +229,15 @@ def without_password(url: str) -> str:
 def header_name(item: object) -> str | None:
     """The name *item* gives if it can be an HTTP header name (str or bytes, or bytes as
     Python prints them: ``"b'cookie'"``); None for anything else."""
-    if not isinstance(item, str | bytes):
+    if not isinstance(item, str | bytes) or len(item) > _MAX_NAME_TEXT:
         return None
+    return _header_name(item)
+
+
+@lru_cache(maxsize=4096)
+def _header_name(item: str | bytes) -> str | None:
+    # remembered: every two-item list or tuple a redactor walks asks about its first item,
+    # and a short text (the length test above) is all that reaches the cache
     match = _HEADER_NAME.fullmatch(_text_of(item))
     return match.group(2) if match else None
 

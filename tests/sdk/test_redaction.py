@@ -300,3 +300,12 @@ def test_a_secret_name_as_bytes_key_is_redacted() -> None:
         b"Cookie": REDACTED,
         b"accept": b"*/*",
     }
+
+
+def test_a_pair_s_name_is_read_up_to_the_longest_header_name() -> None:
+    longest = "x-token-" + "a" * 56  # 64 characters, as bytes, and printed as bytes
+    for name in (longest, longest.encode(), f"b'{longest}'"):
+        assert Redactor().value([name, "v"]) == [name, REDACTED]
+    too_long = longest + "a"  # no header name the rules take: not a pair
+    assert Redactor().value([too_long, "v"]) == [too_long, "v"]
+    assert Redactor().value([f"b'{too_long}'", "v"]) == [f"b'{too_long}'", "v"]
