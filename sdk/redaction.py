@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode
 
 REDACTED: Final = "[REDACTED]"
 
@@ -50,8 +50,8 @@ SIGNED_URL_PARAMS: Final = frozenset(
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
 _MAX_DEPTH: Final = 32
-#: a URL's "scheme://" (or a bare "//") and its authority, up to the path
-_AUTHORITY = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)([^/]*)")
+#: a URL's "scheme://" (or a bare "//") and its authority, up to the path, query or fragment
+_AUTHORITY = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)([^/?#]*)")
 
 
 class Redactor:
@@ -136,12 +136,7 @@ class Redactor:
         itself: ``urlsplit`` refuses ``user:[REDACTED]@host`` (brackets are for IPv6 hosts)."""
         rest, hash_mark, fragment = url.partition("#")
         rest, query_mark, query = rest.partition("?")
-        authority = _AUTHORITY.match(rest)
-        if authority is not None and "@" in authority.group(2):
-            userinfo, _, host = authority.group(2).rpartition("@")
-            user = userinfo.split(":", 1)[0]
-            hidden = f"{user}:{REDACTED}@{host}" if ":" in userinfo else f"{REDACTED}@{host}"
-            rest = authority.group(1) + hidden + rest[authority.end():]
+        rest = _hide_userinfo(rest, REDACTED, lone=REDACTED)  # a lone user may be a token
         if query:
             query = self.query(query)
         return rest + query_mark + query + hash_mark + fragment
@@ -216,14 +211,26 @@ _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
 
 def without_password(url: str) -> str:
     """A URL of a store or sink with its password shown as ``***``: for messages, the
-    terminal and summaries, where the user should still recognise their own URL."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    terminal and summaries, where the user should still recognise their own URL (its host
+    as written, an IPv6 one in its brackets; a bad port, the reason for a message, kept)."""
+    return _hide_userinfo(url, "***")
+
+
+def _hide_userinfo(url: str, password: str, lone: str | None = None) -> str:
+    """*url* with the password of its userinfo replaced by *password*, and a userinfo of a
+    user alone by *lone* when given. Read as text: it never refuses a URL."""
+    authority = _AUTHORITY.match(url)
+    if authority is None or "@" not in authority.group(2):
         return url
-    netloc = f"{parts.username}:***@{parts.hostname}"
-    if parts.port:
-        netloc += f":{parts.port}"
-    return parts._replace(netloc=netloc).geturl()
+    userinfo, _, host = authority.group(2).rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if colon:
+        hidden = f"{user}:{password}"
+    elif lone is not None:
+        hidden = lone
+    else:
+        return url
+    return f"{authority.group(1)}{hidden}@{host}{url[authority.end():]}"
 
 
 def header_name(item: object) -> str | None:

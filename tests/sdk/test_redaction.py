@@ -120,6 +120,13 @@ def test_url_redaction_keeps_what_is_not_secret() -> None:
 def test_store_urls_are_shown_without_their_password() -> None:
     assert without_password("http://elastic:s3cret@es:9200/x") == "http://elastic:***@es:9200/x"
     assert without_password("sqlite:///st/hopscope.db") == "sqlite:///st/hopscope.db"
+    # the URL as its user wrote it: an IPv6 host keeps its brackets, a name its case
+    assert without_password("http://u:pw@[::1]:9200") == "http://u:***@[::1]:9200"
+    assert without_password("https://U:pw@ES.example/x") == "https://U:***@ES.example/x"
+    # a URL the message is about because it is bad is still shown, not refused
+    assert without_password("http://u:pw@es:port/x") == "http://u:***@es:port/x"
+    assert without_password("http://token-only@es:9200") == "http://token-only@es:9200"
+    assert without_password("http://es:9200/?q=a:b@c") == "http://es:9200/?q=a:b@c"
 
 
 def test_headers_are_lowercased_and_redacted() -> None:
