@@ -186,6 +186,7 @@ def test_clicking_a_waterfall_bar_opens_that_hop(dashboard: str, page: Any) -> N
     page.goto(f"{dashboard}/?trace={app_store.CHECKOUT}")
     bars = page.locator('[data-testid="stPlotlyChart"] .trace.bars .point path')
     bars.first.wait_for(timeout=WAIT_MS)
+    wait_idle(page)  # a click during the run may land on a chart about to be redrawn
     # Plotly listens on its drag layer above the bars: click where the bar is.
     bars.nth(2).click(force=True)  # rows: gateway, gateway -> orders, orders, ...
     cell = page.locator('td[role="gridcell"]').filter(has_text="reserving stock").first
