@@ -183,10 +183,7 @@ class HopMiddleware:
             sentry.capture(exc)
             raise
         finally:
-            try:
-                hop.route = self.route_of(scope, root_path)
-            except Exception:  # noqa: BLE001 - a route hook must not lose the record
-                hop.route = None
+            hop.route = self._route(scope, root_path)
             hop.write(time.perf_counter_ns())
             request.exit()
 
@@ -211,15 +208,20 @@ class HopMiddleware:
     def _websocket_failed(self, scope: Scope, root_path: str, exc: BaseException) -> None:
         """The error line of a websocket that ended in *exc*: the error fields a server
         hop record carries, in the connection's trace. Never raises into the server."""
-        try:
-            route = self.route_of(scope, root_path) or UNMATCHED
-        except Exception:  # noqa: BLE001 - a route hook must not lose the line
-            route = UNMATCHED
+        route = self._route(scope, root_path) or UNMATCHED
         try:
             fields: dict[str, str] = {"http.route": route, **error_of(exc, shaper().redactor)}
         except Exception:  # noqa: BLE001 - the line must not break the connection's end
             fields = {"http.route": route, "error.type": type(exc).__name__}
         emit(f"WEBSOCKET {route} failed: {type(exc).__name__}", fields, "error")
+
+    def _route(self, scope: Scope, root_path: str) -> str | None:
+        """The route template that matched, or None (also when the hook fails: a route hook
+        must not lose the record)."""
+        try:
+            return self.route_of(scope, root_path)
+        except Exception:  # noqa: BLE001 - see above
+            return None
 
     def _start(self, scope: Scope) -> tuple[ServerHop, str | None, RequestScope]:
         method: str = scope["method"]

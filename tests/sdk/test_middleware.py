@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.websockets import WebSocket
+from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect
 
 import sdk
@@ -377,6 +378,32 @@ def test_a_failing_route_hook_and_a_huge_body_lose_no_record(capture: Any) -> No
     assert len(content) <= capture.config.max_body
     assert content.startswith('{"token":"[REDACTED]","blob":"zzz')
     assert content.endswith(f"…[truncated {len(huge) - capture.config.max_body} bytes]")
+
+
+def test_a_failing_route_hook_loses_no_websocket_failure_line(capture: Any) -> None:
+    def broken_route(scope: dict[str, Any], root_path: str) -> str:
+        raise LookupError("route table unavailable")
+
+    async def refusing(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        raise RuntimeError("feed unavailable")
+
+    with inprocess.serve_asgi(sdk.HopMiddleware(refusing, route_of=broken_route)) as url:
+        with connect(url.replace("http://", "ws://") + "/feed") as ws, pytest.raises(
+            ConnectionClosedError
+        ):
+            ws.recv()
+        records: list[Record] = []
+        deadline = time.monotonic() + 30
+        while not any(r["message"].startswith("WEBSOCKET") for r in records):
+            assert time.monotonic() < deadline, records
+            time.sleep(0.02)
+            records += capture.take()
+    (failure,) = [r for r in records if r["message"].startswith("WEBSOCKET")]
+    assert failure["message"] == f"WEBSOCKET {sdk.UNMATCHED} failed: RuntimeError"
+    assert failure["http.route"] == sdk.UNMATCHED
+    assert failure["error.message"] == "feed unavailable"
 
 
 def test_instrument_refuses_what_is_not_an_app() -> None:
