@@ -119,9 +119,11 @@ def open_expander(page: Any, label: str, content: str) -> Any:
 
 
 def pick_first_row(page: Any) -> None:
-    """Pick the first row of the requests table."""
+    """Pick the first row of the requests table, once the page's run is over (a click
+    during the run may land on a table about to be redrawn)."""
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
     box = grid.bounding_box()
     assert box is not None
     # The grid is a canvas: click the first row's selection box (below the header row).
@@ -232,7 +234,6 @@ def test_back_and_forward_move_between_the_list_and_a_trace(dashboard: str, page
     failed = page.get_by_text("The request failed. First failing hop:")
     page.goto(f"{dashboard}/?errors=1&method=POST")
     listed.wait_for(timeout=WAIT_MS)
-    wait_idle(page)
     pick_first_row(page)
     failed.wait_for(timeout=WAIT_MS)
     wait_idle(page)
