@@ -225,3 +225,26 @@ def test_only_a_field_with_a_format_gets_the_format_tests() -> None:
         assert schema.field_problem(name, "2026-02-30T10:00:00Z") == (
             '"2026-02-30T10:00:00Z" is not a real date and time'
         )
+        # the per-field test remembers the seconds it accepted: a known second still needs a
+        # real zone, and text off the pattern is refused by the pattern
+        assert schema.field_problem(name, "2026-11-25T10:00:00.5Z") is None
+        assert schema.field_problem(name, "2026-11-25T10:00:00+24:00") == (
+            '"2026-11-25T10:00:00+24:00" is not a real date and time'
+        )
+        assert "does not match" in str(schema.field_problem(name, "2026-11-25T10:00:00xZ"))
+
+
+def test_the_format_test_of_a_timestamp_pattern_answers_as_the_full_one() -> None:
+    from sdk.timestamps import is_timestamp
+
+    definition = schema.reference_fields()["event.start"]
+    quick = schema.format_test(definition)
+    assert quick is not None
+    assert quick is not is_timestamp
+    texts = ["2026-11-25T10:00:00Z", "2026-11-25T10:00:00.123Z", "2026-11-25T10:00:00+24:00",
+             "2026-02-30T10:00:00Z", "2026-11-25T23:59:60Z", "2026-11-25T10:00:00-01:30"]
+    for text in texts + texts:
+        assert quick(text) == is_timestamp(text), text
+    # elsewhere (no timestamp pattern to test first) the format keeps its full test
+    assert schema.format_test({"type": "string", "format": schema.MOMENT_FORMAT}) is is_timestamp
+    assert schema.format_test({"type": "string"}) is None
