@@ -71,36 +71,42 @@ def write_lines(path: Path, count: int) -> int:
             }
             kind = n % 3
             if kind == 0:
-                doc.update({
-                    "hopscope.hop.kind": "server",
-                    "parent.id": f"{rng.getrandbits(64):016x}",
-                    "http.request.method": "GET",
-                    "http.route": routes[n % 4],
-                    "url.path": f"/carts/{n}",
-                    "http.response.status_code": 200,
-                    "event.duration": rng.randrange(100_000, 90_000_000),
-                    "event.outcome": "success",
-                })
+                doc.update(
+                    {
+                        "hopscope.hop.kind": "server",
+                        "parent.id": f"{rng.getrandbits(64):016x}",
+                        "http.request.method": "GET",
+                        "http.route": routes[n % 4],
+                        "url.path": f"/carts/{n}",
+                        "http.response.status_code": 200,
+                        "event.duration": rng.randrange(100_000, 90_000_000),
+                        "event.outcome": "success",
+                    }
+                )
             elif kind == 1:
-                doc.update({
-                    "message": "calling inventory",
-                    "hopscope.hop.kind": "client",
-                    "hopscope.hop.attempt": 1,
-                    "service.target.name": "inventory",
-                    "http.request.method": "POST",
-                    "url.full": f"http://inventory:8000/reserve/{n}",
-                    "http.response.status_code": 201,
-                    "event.duration": rng.randrange(100_000, 50_000_000),
-                    "event.outcome": "success",
-                })
+                doc.update(
+                    {
+                        "message": "calling inventory",
+                        "hopscope.hop.kind": "client",
+                        "hopscope.hop.attempt": 1,
+                        "service.target.name": "inventory",
+                        "http.request.method": "POST",
+                        "url.full": f"http://inventory:8000/reserve/{n}",
+                        "http.response.status_code": 201,
+                        "event.duration": rng.randrange(100_000, 50_000_000),
+                        "event.outcome": "success",
+                    }
+                )
             else:
-                doc.update({
-                    "message": f"cart {n} recalculated",
-                    "log.logger": f"{service}.pricing",
-                    "labels.cart_items": 3,
-                    "labels.currency": "EUR",
-                    "labels.discount_code": "WINTER25",
-                })
+                doc.update(
+                    {
+                        "message": f"cart {n} recalculated",
+                        "log.logger": f"{service}.pricing",
+                        "labels.cart_items": 3,
+                        "labels.currency": "EUR",
+                        "labels.discount_code": "WINTER25",
+                    }
+                )
             if n < 100:
                 schema.validate(doc)
             line = orjson.dumps(doc) + b"\n"
@@ -115,17 +121,25 @@ _ITEM = (
     b'{"create":{"_index":"hopscope-records","_id":"x","_version":1,'
     b'"result":"created","status":201}}'
 )
-_INFO = orjson.dumps({
-    "name": "bench", "cluster_name": "bench", "tagline": "You Know, for Search",
-    "version": {"number": "8.15.0", "build_flavor": "default"},
-})
+_INFO = orjson.dumps(
+    {
+        "name": "bench",
+        "cluster_name": "bench",
+        "tagline": "You Know, for Search",
+        "version": {"number": "8.15.0", "build_flavor": "default"},
+    }
+)
 
 
 class Endpoint(asyncio.Protocol):
     """HTTP/1.1 keep-alive, Content-Length bodies, ``Expect: 100-continue`` (curl)."""
 
     stats: ClassVar[dict[str, float]] = {
-        "docs": 0, "bytes": 0, "requests": 0, "first": 0.0, "last": 0.0,
+        "docs": 0,
+        "bytes": 0,
+        "requests": 0,
+        "first": 0.0,
+        "last": 0.0,
     }
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -182,8 +196,7 @@ class Endpoint(asyncio.Protocol):
             answer = b'{"acknowledged":true}'
         self.transport.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-            b"x-elastic-product: Elasticsearch\r\ncontent-length: %d\r\n\r\n" % len(answer)
-            + answer
+            b"x-elastic-product: Elasticsearch\r\ncontent-length: %d\r\n\r\n" % len(answer) + answer
         )
 
 
@@ -225,7 +238,9 @@ class EndpointProcess:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, str(HERE), "--serve-endpoint"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             preexec_fn=Placement.pin(Placement.endpoint),
         )
         assert self.process.stdout is not None
@@ -281,10 +296,19 @@ def drive_sink(path: str, url: str) -> None:
     cpu = _cpu_seconds() - cpu_before
     sink.close()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({
-        "lines": lines, "stored": stored, "invalid": invalid, "bytes": offset,
-        "seconds": elapsed, "peak_kib": peak_kib, "cpu_s": cpu,
-    }))
+    print(
+        json.dumps(
+            {
+                "lines": lines,
+                "stored": stored,
+                "invalid": invalid,
+                "bytes": offset,
+                "seconds": elapsed,
+                "peak_kib": peak_kib,
+                "cpu_s": cpu,
+            }
+        )
+    )
 
 
 def _cpu_seconds() -> float:
@@ -296,7 +320,9 @@ def run_hopscope(path: Path, endpoint: EndpointProcess) -> dict[str, float]:
     endpoint.call("/_bench/reset")
     out = subprocess.run(
         [sys.executable, str(HERE), "--drive-sink", str(path), f"elasticsearch+{endpoint.url}"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
         preexec_fn=Placement.pin(Placement.shipper),
     )
     figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -315,9 +341,18 @@ def run_collect_cli(path: Path, lines: int, endpoint: EndpointProcess) -> dict[s
     with tempfile.TemporaryDirectory(prefix="hopscope-state-") as state:
         started = time.monotonic()
         process = subprocess.Popen(
-            [console, "collect", str(path), "--sink", f"elasticsearch+{endpoint.url}",
-             "--state-dir", state, "--no-progress"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                console,
+                "collect",
+                str(path),
+                "--sink",
+                f"elasticsearch+{endpoint.url}",
+                "--state-dir",
+                state,
+                "--no-progress",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             preexec_fn=Placement.pin(Placement.shipper),
         )
         assert process.stderr is not None
@@ -326,11 +361,15 @@ def run_collect_cli(path: Path, lines: int, endpoint: EndpointProcess) -> dict[s
         process.returncode = os.waitstatus_to_exitcode(status)
     received = endpoint.call("/_bench/stats")
     if process.returncode != 0 or received["docs"] != lines:
-        raise SystemExit(f"hopscope collect: exit {process.returncode}, endpoint received "
-                         f"{received['docs']} of {lines}\n{err.decode(errors='replace')[-2000:]}")
+        raise SystemExit(
+            f"hopscope collect: exit {process.returncode}, endpoint received "
+            f"{received['docs']} of {lines}\n{err.decode(errors='replace')[-2000:]}"
+        )
     return {
-        "lines": received["docs"], "seconds": received["last"] - started,
-        "peak_kib": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime,
+        "lines": received["docs"],
+        "seconds": received["last"] - started,
+        "peak_kib": usage.ru_maxrss,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -380,9 +419,7 @@ def run_rsyslog(
     endpoint.call("/_bench/reset")
     with tempfile.TemporaryDirectory(prefix="hopscope-rsyslog-") as work:
         conf = Path(work) / "rsyslog.conf"
-        conf.write_text(
-            RSYSLOG_CONF.format(work=work, port=endpoint.port, file=path, batch=BATCH)
-        )
+        conf.write_text(RSYSLOG_CONF.format(work=work, port=endpoint.port, file=path, batch=BATCH))
         check = subprocess.run([binary, "-N1", "-f", str(conf)], capture_output=True, text=True)
         if check.returncode != 0:
             raise SystemExit(f"rsyslog configuration refused:\n{check.stderr}{check.stdout}")
@@ -391,7 +428,8 @@ def run_rsyslog(
         with errors.open("w") as err_file:
             process = subprocess.Popen(
                 [binary, "-n", "-i", str(Path(work) / "rsyslogd.pid"), "-f", str(conf)],
-                stdout=subprocess.DEVNULL, stderr=err_file,
+                stdout=subprocess.DEVNULL,
+                stderr=err_file,
                 preexec_fn=Placement.pin(Placement.shipper),
             )
         peak_kib = 0
@@ -415,8 +453,10 @@ def run_rsyslog(
             )
     # From rsyslogd's start to the last bulk request the endpoint received.
     return {
-        "lines": received["docs"], "seconds": received["last"] - _as_endpoint_clock(started),
-        "peak_kib": peak_kib, "cpu_s": cpu,
+        "lines": received["docs"],
+        "seconds": received["last"] - _as_endpoint_clock(started),
+        "peak_kib": peak_kib,
+        "cpu_s": cpu,
     }
 
 
@@ -440,6 +480,7 @@ def _stop(process: subprocess.Popen[bytes]) -> float:
     _, _, usage = os.wait4(process.pid, 0)
     process.returncode = -9
     return usage.ru_utime + usage.ru_stime
+
 
 def _peak_rss_kib(pid: int) -> int:
     try:
@@ -465,14 +506,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="100,000 lines instead of 1,000,000")
     parser.add_argument("--lines", type=int, help="number of lines (overrides --quick)")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds per shipper, best "
-                        "counts (default 3, 2 for the full run)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="interleaved rounds per shipper, best counts (default 3, 2 for the full run)",
+    )
     parser.add_argument("--skip-rsyslog", action="store_true", help="measure hopscope only")
-    parser.add_argument("--all-cores", action="store_true",
-                        help="let each shipper use every core (default: one core each, the "
-                             "same one, the endpoint on the others)")
-    parser.add_argument("--skip-cli", action="store_true",
-                        help="do not also time the whole 'hopscope collect' command")
+    parser.add_argument(
+        "--all-cores",
+        action="store_true",
+        help="let each shipper use every core (default: one core each, the "
+        "same one, the endpoint on the others)",
+    )
+    parser.add_argument(
+        "--skip-cli",
+        action="store_true",
+        help="do not also time the whole 'hopscope collect' command",
+    )
     parser.add_argument("--serve-endpoint", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--drive-sink", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -496,20 +546,28 @@ def main() -> int:
         path = Path(tmp) / "services.log"
         size = write_lines(path, lines)
         print(f"file: {lines:,} lines, {size / 2**20:.1f} MiB ({size / lines:.0f} bytes/line)")
-        print("hopscope sink: SearchSink driven directly from the file (orjson parse, "
-              f"sdk.schema validation, Record batches of {BATCH}); timed loop only")
+        print(
+            "hopscope sink: SearchSink driven directly from the file (orjson parse, "
+            f"sdk.schema validation, Record batches of {BATCH}); timed loop only"
+        )
         if not args.skip_cli:
-            print("hopscope collect: the whole collector CLI with this sink, from process "
-                  "start (imports included) to the last bulk request, like rsyslog")
+            print(
+                "hopscope collect: the whole collector CLI with this sink, from process "
+                "start (imports included) to the last bulk request, like rsyslog"
+            )
         if not args.all_cores:
             Placement.one_core()
-            print(f"shippers on CPU {sorted(Placement.shipper or ())}, endpoint on CPU "
-                  f"{sorted(Placement.endpoint or ())} (--all-cores to lift this)")
+            print(
+                f"shippers on CPU {sorted(Placement.shipper or ())}, endpoint on CPU "
+                f"{sorted(Placement.endpoint or ())} (--all-cores to lift this)"
+            )
         else:
             print("shippers on every core (rsyslogd runs several threads)")
         rounds = args.rounds or (3 if lines <= 200_000 else 2)
-        print(f"{rounds} interleaved rounds per shipper; the fastest round of each counts, so "
-              "a busy neighbour on the machine hurts both alike")
+        print(
+            f"{rounds} interleaved rounds per shipper; the fastest round of each counts, so "
+            "a busy neighbour on the machine hurts both alike"
+        )
         endpoint = EndpointProcess()
         ours_rounds: list[dict[str, float]] = []
         cli_rounds: list[dict[str, float]] = []
@@ -532,19 +590,25 @@ def main() -> int:
     def row(name: str, figures: dict[str, float]) -> float:
         rate = figures["lines"] / figures["seconds"]
         mib = size / 2**20 / figures["seconds"]
-        print(f"{name:<16} {rate:>10,.0f} lines/s {mib:>8.1f} MiB/s "
-              f"{figures['seconds']:>8.2f} s   peak RSS {figures['peak_kib'] / 1024:>7.1f} MiB"
-              f"   {figures['lines'] / figures['cpu_s']:>9,.0f} lines per CPU-second")
+        print(
+            f"{name:<16} {rate:>10,.0f} lines/s {mib:>8.1f} MiB/s "
+            f"{figures['seconds']:>8.2f} s   peak RSS {figures['peak_kib'] / 1024:>7.1f} MiB"
+            f"   {figures['lines'] / figures['cpu_s']:>9,.0f} lines per CPU-second"
+        )
         return rate
 
     print()
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
     if load > cores:
-        print(f"note: load average {load:.1f} on {cores} cores while measuring: other work "
-              "shared the CPUs, so lines/s understates both; lines per CPU-second holds\n")
+        print(
+            f"note: load average {load:.1f} on {cores} cores while measuring: other work "
+            "shared the CPUs, so lines/s understates both; lines per CPU-second holds\n"
+        )
     our_rate = row("hopscope sink", ours)
-    print(f"{'':<16} {ours['cpu_s']:.2f} s CPU (one thread does all the work); "
-          f"{int(ours['invalid'])} invalid lines")
+    print(
+        f"{'':<16} {ours['cpu_s']:.2f} s CPU (one thread does all the work); "
+        f"{int(ours['invalid'])} invalid lines"
+    )
     if cli is not None:
         cli_rate = row("hopscope collect", cli)
         print(f"{'':<16} {cli['cpu_s']:.2f} s CPU over the whole process")
@@ -552,11 +616,15 @@ def main() -> int:
         their_rate = row("rsyslog", theirs)
         print(f"{'':<16} {theirs['cpu_s']:.2f} s CPU over all of rsyslogd's threads")
         their_per_cpu = theirs["lines"] / theirs["cpu_s"]
-        print(f"\nratio hopscope sink / rsyslog: {our_rate / their_rate:.2f}x lines/s, "
-              f"{(ours['lines'] / ours['cpu_s']) / their_per_cpu:.2f}x lines per CPU-second")
+        print(
+            f"\nratio hopscope sink / rsyslog: {our_rate / their_rate:.2f}x lines/s, "
+            f"{(ours['lines'] / ours['cpu_s']) / their_per_cpu:.2f}x lines per CPU-second"
+        )
         if cli is not None:
-            print(f"ratio hopscope collect / rsyslog: {cli_rate / their_rate:.2f}x lines/s, "
-                  f"{(cli['lines'] / cli['cpu_s']) / their_per_cpu:.2f}x lines per CPU-second")
+            print(
+                f"ratio hopscope collect / rsyslog: {cli_rate / their_rate:.2f}x lines/s, "
+                f"{(cli['lines'] / cli['cpu_s']) / their_per_cpu:.2f}x lines per CPU-second"
+            )
     return 0
 
 

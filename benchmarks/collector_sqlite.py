@@ -50,8 +50,23 @@ def write_lines(path: Path, count: int) -> int:
     day_ns = parse_timestamp("2026-11-25T00:00:00Z")
     services = ["cart", "checkout", "payments", "inventory", "users"]
     routes = ["/carts/{cart_id}", "/orders/{order_id}/items", "/payments", "/users/{user_id}"]
-    words = ["price", "recalculated", "for", "cart", "items", "discount", "applied", "stock",
-             "reserved", "order", "created", "payment", "authorised", "declined", "retry"]
+    words = [
+        "price",
+        "recalculated",
+        "for",
+        "cart",
+        "items",
+        "discount",
+        "applied",
+        "stock",
+        "reserved",
+        "order",
+        "created",
+        "payment",
+        "authorised",
+        "declined",
+        "retry",
+    ]
     size = 0
     with path.open("wb") as out:
         for n in range(count):
@@ -72,42 +87,48 @@ def write_lines(path: Path, count: int) -> int:
             kind = n % 4
             if kind == 0:
                 status = 200 if n % 50 else 503
-                doc.update({
-                    "message": f"GET {routes[n % 4]} {status}",
-                    "hopscope.hop.kind": "server",
-                    "parent.id": f"{rng.getrandbits(64):016x}",
-                    "service.origin.name": services[(n + 1) % 5],
-                    "http.request.method": "GET",
-                    "http.route": routes[n % 4],
-                    "url.path": f"/carts/{n}",
-                    "http.response.status_code": status,
-                    "event.duration": rng.randrange(100_000, 90_000_000),
-                    "event.outcome": "success" if status < 500 else "failure",
-                })
+                doc.update(
+                    {
+                        "message": f"GET {routes[n % 4]} {status}",
+                        "hopscope.hop.kind": "server",
+                        "parent.id": f"{rng.getrandbits(64):016x}",
+                        "service.origin.name": services[(n + 1) % 5],
+                        "http.request.method": "GET",
+                        "http.route": routes[n % 4],
+                        "url.path": f"/carts/{n}",
+                        "http.response.status_code": status,
+                        "event.duration": rng.randrange(100_000, 90_000_000),
+                        "event.outcome": "success" if status < 500 else "failure",
+                    }
+                )
             elif kind == 1:
                 failed = n % 37 == 0
-                doc.update({
-                    "message": "POST inventory /reserve",
-                    "hopscope.hop.kind": "client",
-                    "hopscope.hop.attempt": 1 + (n % 3 == 0),
-                    "service.target.name": "inventory",
-                    "http.request.method": "POST",
-                    "url.full": f"http://inventory:8000/reserve/{n}",
-                    "http.response.status_code": 504 if failed else 201,
-                    "event.duration": rng.randrange(100_000, 50_000_000),
-                    "event.outcome": "failure" if failed else "success",
-                })
+                doc.update(
+                    {
+                        "message": "POST inventory /reserve",
+                        "hopscope.hop.kind": "client",
+                        "hopscope.hop.attempt": 1 + (n % 3 == 0),
+                        "service.target.name": "inventory",
+                        "http.request.method": "POST",
+                        "url.full": f"http://inventory:8000/reserve/{n}",
+                        "http.response.status_code": 504 if failed else 201,
+                        "event.duration": rng.randrange(100_000, 50_000_000),
+                        "event.outcome": "failure" if failed else "success",
+                    }
+                )
                 if failed:
                     doc["log.level"] = "error"
                     doc["error.type"] = "httpx.ReadTimeout"
                     doc["error.message"] = "timed out reading the response"
             else:
-                doc.update({
-                    "message": " ".join(rng.choices(words, k=7)),
-                    "log.logger": f"{service}.pricing",
-                    "labels.cart_items": rng.randrange(1, 9),
-                    "labels.currency": "EUR",
-                })
+                doc.update(
+                    {
+                        "message": " ".join(rng.choices(words, k=7)),
+                        "log.logger": f"{service}.pricing",
+                        "labels.cart_items": rng.randrange(1, 9),
+                        "labels.currency": "EUR",
+                    }
+                )
             if kind < 2:  # a hop: when it started and ended, as the SDK writes them
                 end_ns = day_ns + second * 1_000_000_000 + micro * 1000
                 doc["event.start"] = format_timestamp(end_ns - doc["event.duration"])
@@ -207,8 +228,18 @@ def child_plain_loop(path: Path, work: Path) -> dict[str, Any]:
             validate(doc)
             rid = record_id("plain", offset)
             doc["hopscope.record.id"] = rid
-            rows.append((rid, timestamp(doc["@timestamp"]), *[doc.get(f) for f in _FIELDS],
-                         0, str(path), offset, json.dumps(doc), None))
+            rows.append(
+                (
+                    rid,
+                    timestamp(doc["@timestamp"]),
+                    *[doc.get(f) for f in _FIELDS],
+                    0,
+                    str(path),
+                    offset,
+                    json.dumps(doc),
+                    None,
+                )
+            )
             offset += len(line)
             if len(rows) == 2000:
                 db.execute("BEGIN")
@@ -253,17 +284,28 @@ def child_validators(path: Path, work: Path) -> dict[str, Any]:
     return results
 
 
-CHILDREN = {"hopscope": child_hopscope, "parse": child_parse_only, "sink": child_sink_only,
-            "plain": child_plain_loop, "validators": child_validators}
+CHILDREN = {
+    "hopscope": child_hopscope,
+    "parse": child_parse_only,
+    "sink": child_sink_only,
+    "plain": child_plain_loop,
+    "validators": child_validators,
+}
 
 
-def run_child(*args: str | Path, script: Path = HERE, cpus: set[int] | None = None
-              ) -> dict[str, Any]:
+def run_child(
+    *args: str | Path, script: Path = HERE, cpus: set[int] | None = None
+) -> dict[str, Any]:
     """``script --child ARGS`` in a process of its own (on *cpus* if given): the JSON object
     its last line prints."""
     pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
-    out = subprocess.run([sys.executable, str(script), "--child", *map(str, args)],
-                         capture_output=True, text=True, check=True, preexec_fn=pin)
+    out = subprocess.run(
+        [sys.executable, str(script), "--child", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+        preexec_fn=pin,
+    )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -293,8 +335,10 @@ def main() -> int:
         mib = size / 1024 / 1024
         print(f"file: {count:,} lines, {mib:.1f} MiB, {size / count:.0f} bytes a line")
         cores = os.cpu_count() or 1
-        print("machine: {} cores, load average {:.1f} {:.1f} {:.1f} (figures shrink when the "
-              "load passes the cores)".format(cores, *os.getloadavg()))
+        print(
+            "machine: {} cores, load average {:.1f} {:.1f} {:.1f} (figures shrink when the "
+            "load passes the cores)".format(cores, *os.getloadavg())
+        )
 
         validators = run_child("validators", path, work)
         print(f"\nvalidators ({validators['docs']:,} documents, documents/s):")
@@ -305,26 +349,34 @@ def main() -> int:
 
         print("\none core, into SQLite:")
         results = {}
-        for name, label in (("parse", "split+parse+validate only"),
-                            ("sink", "SQLite sink only (write)"),
-                            ("hopscope", "hopscope collector -> SQLite"),
-                            ("plain", "plain loop -> SQLite")):
+        for name, label in (
+            ("parse", "split+parse+validate only"),
+            ("sink", "SQLite sink only (write)"),
+            ("hopscope", "hopscope collector -> SQLite"),
+            ("plain", "plain loop -> SQLite"),
+        ):
             result = run_child(name, path, work)
             results[name] = result
             rate = result["stored"] / result["seconds"]
-            print(f"  {label:<30} {rate:>10,.0f} lines/s {mib / result['seconds']:>7.1f} MiB/s"
-                  f"  peak {result['peak_mib']:.0f} MiB  ({result['stored']:,} records)")
+            print(
+                f"  {label:<30} {rate:>10,.0f} lines/s {mib / result['seconds']:>7.1f} MiB/s"
+                f"  peak {result['peak_mib']:.0f} MiB  ({result['stored']:,} records)"
+            )
         ours = results["hopscope"]["stored"] / results["hopscope"]["seconds"]
         plain = results["plain"]["stored"] / results["plain"]["seconds"]
         print(f"\nhopscope / plain loop: x{ours / plain:.2f}")
         per_line = {name: r["seconds"] / r["stored"] * 1e6 for name, r in results.items()}
         budget = 1e6 / TARGET_LINES_PER_SECOND
-        print(f"per line: parse {per_line['parse']:.1f} us + SQLite sink {per_line['sink']:.1f} us"
-              f" (whole collector {per_line['hopscope']:.1f} us); the target leaves"
-              f" {budget:.0f} us")
+        print(
+            f"per line: parse {per_line['parse']:.1f} us + SQLite sink {per_line['sink']:.1f} us"
+            f" (whole collector {per_line['hopscope']:.1f} us); the target leaves"
+            f" {budget:.0f} us"
+        )
         verdict = "meets" if ours >= TARGET_LINES_PER_SECOND else "misses"
-        print(f"target {TARGET_LINES_PER_SECOND:,} validated lines/s into SQLite: {verdict} "
-              f"({ours:,.0f})")
+        print(
+            f"target {TARGET_LINES_PER_SECOND:,} validated lines/s into SQLite: {verdict} "
+            f"({ours:,.0f})"
+        )
     return 0
 
 

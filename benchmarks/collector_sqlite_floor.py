@@ -67,8 +67,12 @@ CREATE TABLE hops (rowid INTEGER PRIMARY KEY, block INTEGER, ts_ns INTEGER, kind
 CREATE INDEX hops_ts ON hops (ts_ns);
 CREATE VIRTUAL TABLE block_text USING fts5 (message, content = '')
 """
-PRAGMAS = ("journal_mode = WAL", "synchronous = NORMAL", "cache_size = -131072",
-           "wal_autocheckpoint = 10000")
+PRAGMAS = (
+    "journal_mode = WAL",
+    "synchronous = NORMAL",
+    "cache_size = -131072",
+    "wal_autocheckpoint = 10000",
+)
 #: layout name -> what it keeps beside the blocks
 LAYOUTS = {
     "blocks": (),
@@ -101,8 +105,13 @@ class Engine:
             self.execute(statement)
 
 
-def block_rows(records: Sequence[Any], lines: list[bytes], first_block: int, keeps: tuple[str, ...],
-               timestamp: Callable[[str], int]) -> tuple[Rows, Rows, Rows, Rows]:
+def block_rows(
+    records: Sequence[Any],
+    lines: list[bytes],
+    first_block: int,
+    keeps: tuple[str, ...],
+    timestamp: Callable[[str], int],
+) -> tuple[Rows, Rows, Rows, Rows]:
     """The rows of each table for one piece of records, cut in blocks."""
     blocks: Rows = []
     traces: Rows = []
@@ -110,10 +119,17 @@ def block_rows(records: Sequence[Any], lines: list[bytes], first_block: int, kee
     texts: Rows = []
     for start in range(0, len(records), BLOCK_LINES):
         block = first_block + len(blocks)
-        docs = [r.doc for r in records[start:start + BLOCK_LINES]]
+        docs = [r.doc for r in records[start : start + BLOCK_LINES]]
         times = [timestamp(d["@timestamp"]) for d in docs]
-        blocks.append((block, min(times), max(times), records[start].id,
-                       b"\n".join(lines[start:start + BLOCK_LINES])))
+        blocks.append(
+            (
+                block,
+                min(times),
+                max(times),
+                records[start].id,
+                b"\n".join(lines[start : start + BLOCK_LINES]),
+            )
+        )
         if "trace" in keeps:
             generation = block // GENERATION_BLOCKS
             traces.extend({(generation, d["trace.id"], block) for d in docs if "trace.id" in d})
@@ -122,12 +138,27 @@ def block_rows(records: Sequence[Any], lines: list[bytes], first_block: int, kee
                 kind = doc.get("hopscope.hop.kind")
                 if kind is not None:
                     status = doc.get("http.response.status_code")
-                    failed = ("error.type" in doc or doc.get("event.outcome") == "failure"
-                              or (status or 0) >= 500)
-                    hops.append((block, ts_ns, kind, doc.get("service.name"),
-                                 doc.get("http.route"), status, doc.get("event.duration"),
-                                 failed, doc.get("trace.id"), doc.get("span.id"),
-                                 doc.get("parent.id"), doc.get("service.target.name")))
+                    failed = (
+                        "error.type" in doc
+                        or doc.get("event.outcome") == "failure"
+                        or (status or 0) >= 500
+                    )
+                    hops.append(
+                        (
+                            block,
+                            ts_ns,
+                            kind,
+                            doc.get("service.name"),
+                            doc.get("http.route"),
+                            status,
+                            doc.get("event.duration"),
+                            failed,
+                            doc.get("trace.id"),
+                            doc.get("span.id"),
+                            doc.get("parent.id"),
+                            doc.get("service.target.name"),
+                        )
+                    )
         if "text" in keeps:
             texts.append((block, "\n".join([d.get("message", "") for d in docs])))
     return blocks, traces, hops, texts
@@ -192,9 +223,14 @@ def child(layout: str, engine_name: str, path: Path, work: Path) -> dict[str, An
             if last:
                 break
     version = sqlite3.sqlite_version if engine is None else engine.version
-    return {"parse_seconds": parse_seconds, "store_seconds": store_seconds, "stored": stored,
-            "peak_mib": peak_mib(), "sqlite": version,
-            "store_mib": sum(f.stat().st_size for f in work.glob(store.name + "*")) / 2**20}
+    return {
+        "parse_seconds": parse_seconds,
+        "store_seconds": store_seconds,
+        "stored": stored,
+        "peak_mib": peak_mib(),
+        "sqlite": version,
+        "store_mib": sum(f.stat().st_size for f in work.glob(store.name + "*")) / 2**20,
+    }
 
 
 def decode_only(path: Path) -> dict[str, Any]:
@@ -228,15 +264,20 @@ def main() -> int:
         path = work / "lines.jsonl"
         size = write_lines(path, count)
         print(f"file: {count:,} lines, {size / 2**20:.1f} MiB, {size / count:.0f} bytes a line")
-        print("machine: {} cores, load average {:.1f} {:.1f} {:.1f}; one core used".format(
-            os.cpu_count() or 1, *os.getloadavg()))
+        print(
+            "machine: {} cores, load average {:.1f} {:.1f} {:.1f}; one core used".format(
+                os.cpu_count() or 1, *os.getloadavg()
+            )
+        )
         if "apsw" not in engines:
             print("(apsw not installed: its newer SQLite is not measured)")
         decoded = run("decode", "-", path, work)
         decode_us = decoded["seconds"] / decoded["lines"] * 1e6
         print(f"orjson.loads alone: {decode_us:.2f} us a line (no validation, no split)\n")
-        print(f"{'layout':<30} {'SQLite':<8} {'parse us':>8} {'store us':>8} {'lines/s':>9}"
-              f" {'store-only/s':>12} {'peak MiB':>8} {'file MiB':>8}")
+        print(
+            f"{'layout':<30} {'SQLite':<8} {'parse us':>8} {'store us':>8} {'lines/s':>9}"
+            f" {'store-only/s':>12} {'peak MiB':>8} {'file MiB':>8}"
+        )
         runs = [(layout, engine) for layout in LAYOUTS for engine in engines]
         runs.append(("shipped layout", "sqlite3"))
         fastest: dict[str, tuple[float, float]] = {}  # layout -> best (lines/s, store-only/s)
@@ -247,15 +288,21 @@ def main() -> int:
             rate = 1e6 / (parse_us + store_us)
             best = fastest.get(layout, (0.0, 0.0))
             fastest[layout] = (max(best[0], rate), max(best[1], 1e6 / store_us))
-            print(f"{layout:<30} {r['sqlite']:<8} {parse_us:>8.2f} {store_us:>8.2f} {rate:>9,.0f}"
-                  f" {1e6 / store_us:>12,.0f} {r['peak_mib']:>8.0f} {r['store_mib']:>8.0f}")
+            print(
+                f"{layout:<30} {r['sqlite']:<8} {parse_us:>8.2f} {store_us:>8.2f} {rate:>9,.0f}"
+                f" {1e6 / store_us:>12,.0f} {r['peak_mib']:>8.0f} {r['store_mib']:>8.0f}"
+            )
         budget = 1e6 / TARGET_LINES_PER_SECOND
         least, alone = fastest["blocks + trace + hops + text"]
-        print(f"\nthe target, {TARGET_LINES_PER_SECOND:,} validated lines/s, leaves {budget:.0f} us"
-              " a line for reading, parsing, validating and storing together.")
-        print(f"the least layout the dashboard could query: {least:,.0f} lines/s with the"
-              f" collector's parser, {alone:,.0f} lines/s storing alone (parsing free):"
-              f" {'meets' if least >= TARGET_LINES_PER_SECOND else 'misses'} the target.")
+        print(
+            f"\nthe target, {TARGET_LINES_PER_SECOND:,} validated lines/s, leaves {budget:.0f} us"
+            " a line for reading, parsing, validating and storing together."
+        )
+        print(
+            f"the least layout the dashboard could query: {least:,.0f} lines/s with the"
+            f" collector's parser, {alone:,.0f} lines/s storing alone (parsing free):"
+            f" {'meets' if least >= TARGET_LINES_PER_SECOND else 'misses'} the target."
+        )
     return 0
 
 

@@ -55,10 +55,18 @@ def fan_out(hops: int) -> list[dict[str, Any]]:
     for n in range(calls):
         start = 5 + n * 0.2
         status = 500 if n == calls // 3 else 200
-        call = t.client("gateway", "cart", start, start + 0.15, parent=root, path="/item",
-                        status=status)
-        t.server("cart", "/item", start + 0.02, start + 0.13, parent=call, status=status,
-                 error_type="cart.OutOfStock" if status == 500 else None)
+        call = t.client(
+            "gateway", "cart", start, start + 0.15, parent=root, path="/item", status=status
+        )
+        t.server(
+            "cart",
+            "/item",
+            start + 0.02,
+            start + 0.13,
+            parent=call,
+            status=status,
+            error_type="cart.OutOfStock" if status == 500 else None,
+        )
     return t.records
 
 
@@ -68,9 +76,18 @@ def collect(records: list[dict[str, Any]], directory: Path) -> str:
     db = directory / "hopscope.db"
     script = Path(sys.executable).with_name("hopscope")
     subprocess.run(
-        [str(script), "collect", str(lines), "--sink", f"sqlite:///{db}", "--state-dir",
-         str(directory / "state"), "--no-progress"],
-        check=True, capture_output=True,
+        [
+            str(script),
+            "collect",
+            str(lines),
+            "--sink",
+            f"sqlite:///{db}",
+            "--state-dir",
+            str(directory / "state"),
+            "--no-progress",
+        ],
+        check=True,
+        capture_output=True,
     )
     return f"sqlite:///{db}"
 
@@ -137,14 +154,18 @@ def main() -> int:
     print(f"trace page, {len(tree.hops):,} hops, {len(records):,} records (median of {repeat})")
     print(f"  fetch + rebuild the chain           {rebuild:9.1f} ms")
     print(f"  hopscope trace (terminal, baseline) {terminal:9.1f} ms")
-    print(f"  app, folded: first view             {folded_first:9.1f} ms "
-          f"({folded_first / terminal:.1f}x terminal)")
+    print(
+        f"  app, folded: first view             {folded_first:9.1f} ms "
+        f"({folded_first / terminal:.1f}x terminal)"
+    )
     print(f"  app, folded: rerun after a click    {folded_rerun:9.1f} ms")
     print(f"  app, paged:  first view             {paged_first:9.1f} ms")
     print(f"  app, paged:  rerun after a click    {paged_rerun:9.1f} ms")
     print(f"  waterfall, one page of 100 rows     {page_build:9.1f} ms  {page_bytes / 1e3:9.1f} kB")
-    print(f"  waterfall, every hop at once        {all_build:9.1f} ms  {all_bytes / 1e3:9.1f} kB"
-          f"  ({all_bytes / page_bytes:.0f}x the bytes, {all_build / page_build:.0f}x the time)")
+    print(
+        f"  waterfall, every hop at once        {all_build:9.1f} ms  {all_bytes / 1e3:9.1f} kB"
+        f"  ({all_bytes / page_bytes:.0f}x the bytes, {all_build / page_build:.0f}x the time)"
+    )
     return 0
 
 

@@ -40,7 +40,8 @@ class Checkpoints:
         row = self._db.execute(
             "SELECT identity, fingerprint, generation, path, offset FROM checkpoints"
             " WHERE pipeline = ? AND fingerprint = ? ORDER BY generation DESC LIMIT 1",
-            (self.pipeline, fingerprint)).fetchone()
+            (self.pipeline, fingerprint),
+        ).fetchone()
         return Checkpoint(*row) if row else None
 
     def register(self, checkpoint: Checkpoint) -> None:
@@ -51,27 +52,42 @@ class Checkpoints:
             " updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pipeline, identity) DO UPDATE"
             " SET path = excluded.path, offset = max(offset, excluded.offset),"
             " updated_ns = excluded.updated_ns",
-            (self.pipeline, checkpoint.identity, checkpoint.fingerprint, checkpoint.generation,
-             checkpoint.path, checkpoint.offset, time.time_ns()))
+            (
+                self.pipeline,
+                checkpoint.identity,
+                checkpoint.fingerprint,
+                checkpoint.generation,
+                checkpoint.path,
+                checkpoint.offset,
+                time.time_ns(),
+            ),
+        )
 
     def moved(self, identity: str, path: str) -> None:
         known = self._known.get(identity)
         if known is not None and known.path != path:
             known.path = path
-            self._db.execute("UPDATE checkpoints SET path = ? WHERE pipeline = ? AND identity = ?",
-                             (path, self.pipeline, identity))
+            self._db.execute(
+                "UPDATE checkpoints SET path = ? WHERE pipeline = ? AND identity = ?",
+                (path, self.pipeline, identity),
+            )
 
     def advance(self, marks: Mapping[str, int]) -> None:
         """Acknowledged up to these offsets; streams not registered (pipes) are skipped."""
         now = time.time_ns()
-        rows = [(offset, now, self.pipeline, identity) for identity, offset in marks.items()
-                if identity in self._known]
+        rows = [
+            (offset, now, self.pipeline, identity)
+            for identity, offset in marks.items()
+            if identity in self._known
+        ]
         if not rows:
             return
         with write_transaction(self._db) as db:
             db.executemany(
                 "UPDATE checkpoints SET offset = max(offset, ?), updated_ns = ?"
-                " WHERE pipeline = ? AND identity = ?", rows)
+                " WHERE pipeline = ? AND identity = ?",
+                rows,
+            )
         for identity, offset in marks.items():
             known = self._known.get(identity)
             if known is not None and offset > known.offset:

@@ -52,17 +52,27 @@ def register(sub: Any) -> None:
         ),
         epilog="Example: uvicorn cart:app | hopscope collect -",
     )
-    collect.add_argument("inputs", nargs="+", metavar="SOURCE",
-                         help="'-' for standard input, or a file path or glob")
-    collect.add_argument("-f", "--follow", action="store_true",
-                         help="keep reading files as they grow, across rotation and truncation, "
-                              "and pick up new files matching a glob; stop with Ctrl-C/SIGTERM")
+    collect.add_argument(
+        "inputs", nargs="+", metavar="SOURCE", help="'-' for standard input, or a file path or glob"
+    )
+    collect.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="keep reading files as they grow, across rotation and truncation, "
+        "and pick up new files matching a glob; stop with Ctrl-C/SIGTERM",
+    )
     _common_options(collect)
-    collect.add_argument("--format", choices=("auto", "json", "docker"), default="auto",
-                         help="line format of files: 'docker' unwraps Docker json-file lines; "
-                              "'auto' (default) does so for files named *-json.log")
-    collect.add_argument("--no-progress", action="store_true",
-                         help="no progress bar while reading files once")
+    collect.add_argument(
+        "--format",
+        choices=("auto", "json", "docker"),
+        default="auto",
+        help="line format of files: 'docker' unwraps Docker json-file lines; "
+        "'auto' (default) does so for files named *-json.log",
+    )
+    collect.add_argument(
+        "--no-progress", action="store_true", help="no progress bar while reading files once"
+    )
     collect.set_defaults(run=_run_collect)
 
     run = sub.add_parser(
@@ -76,37 +86,57 @@ def register(sub: Any) -> None:
         ),
         epilog="Example: hopscope run --service cart -- uvicorn cart:app",
     )
-    run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...",
-                     help="the command to run, after --")
+    run.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMAND ...",
+        help="the command to run, after --",
+    )
     _common_options(run)
-    run.add_argument("--no-echo", action="store_true",
-                     help="do not pass the command's output through to this terminal")
+    run.add_argument(
+        "--no-echo",
+        action="store_true",
+        help="do not pass the command's output through to this terminal",
+    )
     run.set_defaults(run=_run_wrapped)
 
     dead = sub.add_parser(
         "deadletters",
         help="list or replay records a sink refused",
-        description=("Records a sink refused for good are kept in the state directory with the "
-                     "sink and the reason. List them, or replay them once the cause is fixed."),
+        description=(
+            "Records a sink refused for good are kept in the state directory with the "
+            "sink and the reason. List them, or replay them once the cause is fixed."
+        ),
     )
     dead_sub = dead.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = dead_sub.add_parser("list", help="show dead letters",
-                                  description="Show dead letters, oldest first.")
-    listing.add_argument("--state-dir", default=STATE_DIR,
-                         help="state directory (default: %(default)s)")
+    listing = dead_sub.add_parser(
+        "list", help="show dead letters", description="Show dead letters, oldest first."
+    )
+    listing.add_argument(
+        "--state-dir", default=STATE_DIR, help="state directory (default: %(default)s)"
+    )
     listing.add_argument("--sink", help="only those refused by this sink (its URL or name)")
     listing.add_argument("--all", action="store_true", help="include those already replayed")
-    listing.add_argument("--limit", type=int, default=50,
-                         help="show at most this many (default: %(default)s; 0: all)")
+    listing.add_argument(
+        "--limit",
+        type=int,
+        default=50,
+        help="show at most this many (default: %(default)s; 0: all)",
+    )
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(run=_run_deadletters_list)
     replay = dead_sub.add_parser(
-        "replay", help="write dead letters to a sink again",
-        description=("Write the dead letters refused by SINK to it again (or, with --to, to "
-                     "another sink). Records stored are marked replayed; records refused again "
-                     "stay, with the new reason."))
-    replay.add_argument("--state-dir", default=STATE_DIR,
-                        help="state directory (default: %(default)s)")
+        "replay",
+        help="write dead letters to a sink again",
+        description=(
+            "Write the dead letters refused by SINK to it again (or, with --to, to "
+            "another sink). Records stored are marked replayed; records refused again "
+            "stay, with the new reason."
+        ),
+    )
+    replay.add_argument(
+        "--state-dir", default=STATE_DIR, help="state directory (default: %(default)s)"
+    )
     replay.add_argument("--sink", required=True, help="sink whose dead letters to replay (URL)")
     replay.add_argument("--to", metavar="URL", help="replay into this sink instead")
     replay.set_defaults(run=_run_deadletters_replay)
@@ -114,33 +144,64 @@ def register(sub: Any) -> None:
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sink", action="append", metavar="URL", help=SINK_HELP)
-    parser.add_argument("--state-dir", default=STATE_DIR,
-                        help="checkpoints, disk buffer and dead letters (default: %(default)s)")
-    parser.add_argument("--service", help="service.name for lines that do not name one "
-                                          "(required by 'run')")
-    parser.add_argument("--max-line-bytes", type=_positive_int, default=DEFAULT_MAX_LINE_BYTES,
-                        metavar="N", help="longer lines are kept cut to N bytes, with a marker "
-                                          "(default: %(default)s)")
-    parser.add_argument("--batch-mb", type=_positive_float,
-                        default=_DEFAULTS.batch_bytes / MIB, metavar="MB",
-                        help="input read per round, written to each sink as one batch: bigger "
-                             "batches are faster, smaller ones use less memory "
-                             "(default: %(default)s)")
-    parser.add_argument("--buffer-max-mb", type=_positive_float,
-                        default=_DEFAULTS.buffer_max_bytes / MIB, metavar="MB",
-                        help="records kept on disk per unavailable sink before reading pauses "
-                             "(default: %(default)s)")
-    parser.add_argument("--retain-days", type=_positive_float, metavar="DAYS",
-                        help="SQLite sinks: delete records older than this")
-    parser.add_argument("--retain-mb", type=_positive_float, metavar="MB",
-                        help="SQLite sinks: delete the oldest records beyond this size")
-    parser.add_argument("--stats-interval", type=_positive_float, metavar="SECONDS",
-                        help="print counters this often (default: 10 with --follow; always at "
-                             "exit)")
-    parser.add_argument("--shutdown-timeout", type=_positive_float,
-                        default=_DEFAULTS.shutdown_seconds,
-                        metavar="SECONDS", help="on SIGINT/SIGTERM, time allowed to read what is "
-                                                "left and flush (default: %(default)s)")
+    parser.add_argument(
+        "--state-dir",
+        default=STATE_DIR,
+        help="checkpoints, disk buffer and dead letters (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--service", help="service.name for lines that do not name one (required by 'run')"
+    )
+    parser.add_argument(
+        "--max-line-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_LINE_BYTES,
+        metavar="N",
+        help="longer lines are kept cut to N bytes, with a marker (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--batch-mb",
+        type=_positive_float,
+        default=_DEFAULTS.batch_bytes / MIB,
+        metavar="MB",
+        help="input read per round, written to each sink as one batch: bigger "
+        "batches are faster, smaller ones use less memory "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--buffer-max-mb",
+        type=_positive_float,
+        default=_DEFAULTS.buffer_max_bytes / MIB,
+        metavar="MB",
+        help="records kept on disk per unavailable sink before reading pauses "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--retain-days",
+        type=_positive_float,
+        metavar="DAYS",
+        help="SQLite sinks: delete records older than this",
+    )
+    parser.add_argument(
+        "--retain-mb",
+        type=_positive_float,
+        metavar="MB",
+        help="SQLite sinks: delete the oldest records beyond this size",
+    )
+    parser.add_argument(
+        "--stats-interval",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="print counters this often (default: 10 with --follow; always at exit)",
+    )
+    parser.add_argument(
+        "--shutdown-timeout",
+        type=_positive_float,
+        default=_DEFAULTS.shutdown_seconds,
+        metavar="SECONDS",
+        help="on SIGINT/SIGTERM, time allowed to read what is "
+        "left and flush (default: %(default)s)",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -173,7 +234,8 @@ def _open_sinks(args: argparse.Namespace) -> list[Sink]:
         raise UsageError("the same --sink is given twice")
     policy = RetentionPolicy(
         max_age_seconds=args.retain_days * 86400 if args.retain_days else None,
-        max_bytes=int(args.retain_mb * MIB) if args.retain_mb else None)
+        max_bytes=int(args.retain_mb * MIB) if args.retain_mb else None,
+    )
     sinks: list[Sink] = []
     try:
         for url in urls:
@@ -198,8 +260,9 @@ def _open_state(args: argparse.Namespace) -> StateStore:
 
 
 @contextmanager
-def _stop_on_signals(collector: Collector, on_signal: Callable[[], None] | None = None
-                     ) -> Iterator[None]:
+def _stop_on_signals(
+    collector: Collector, on_signal: Callable[[], None] | None = None
+) -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         collector.request_stop()
         if on_signal is not None:
@@ -217,9 +280,12 @@ def _print_counters(counters: Counters) -> None:
     print(counters.render(), file=sys.stderr, flush=True)
 
 
-def _collect(command: str, args: argparse.Namespace,
-             make_sources: Callable[[Any], list[Source]],
-             follow: bool) -> tuple[int, Collector | None]:
+def _collect(
+    command: str,
+    args: argparse.Namespace,
+    make_sources: Callable[[Any], list[Source]],
+    follow: bool,
+) -> tuple[int, Collector | None]:
     import sqlite3
 
     from collector import events
@@ -232,10 +298,12 @@ def _collect(command: str, args: argparse.Namespace,
     except UsageError as exc:
         return _fail(command, str(exc)), None
     options = CollectorOptions(
-        follow=follow, batch_bytes=int(args.batch_mb * MIB),
+        follow=follow,
+        batch_bytes=int(args.batch_mb * MIB),
         buffer_max_bytes=int(args.buffer_max_mb * MIB),
         stats_seconds=args.stats_interval or (10.0 if follow else None),
-        shutdown_seconds=args.shutdown_timeout)
+        shutdown_seconds=args.shutdown_timeout,
+    )
     checkpoints = Collector.checkpoints_for(state, sinks)
     try:
         sources = make_sources(checkpoints)
@@ -244,14 +312,32 @@ def _collect(command: str, args: argparse.Namespace,
             sink.close()
         state.close()
         return _fail(command, str(exc)), None
-    events.emit("info", "collector started", sources=[s.name for s in sources],
-                sinks=[s.name for s in sinks], follow=follow)
-    progress = _Progress(sources) if (command == "collect" and not follow
-                                      and not getattr(args, "no_progress", False)
-                                      and sys.stderr.isatty()) else None
-    collector = Collector(sources, sinks, state, options, checkpoints=checkpoints,
-                          on_stats=_print_counters,
-                          on_progress=progress.advance if progress else None)
+    events.emit(
+        "info",
+        "collector started",
+        sources=[s.name for s in sources],
+        sinks=[s.name for s in sinks],
+        follow=follow,
+    )
+    progress = (
+        _Progress(sources)
+        if (
+            command == "collect"
+            and not follow
+            and not getattr(args, "no_progress", False)
+            and sys.stderr.isatty()
+        )
+        else None
+    )
+    collector = Collector(
+        sources,
+        sinks,
+        state,
+        options,
+        checkpoints=checkpoints,
+        on_stats=_print_counters,
+        on_progress=progress.advance if progress else None,
+    )
     failure: str | None = None
     try:
         with _stop_on_signals(collector):
@@ -270,13 +356,20 @@ def _collect(command: str, args: argparse.Namespace,
     _print_counters(counters)
     if failure is not None:
         return _fail(command, failure), collector
-    events.emit("info", "collector stopped", read=counters.read,
-                stored={n: c.stored for n, c in counters.sinks.items()},
-                dead_lettered={n: c.dead_lettered for n, c in counters.sinks.items()})
+    events.emit(
+        "info",
+        "collector stopped",
+        read=counters.read,
+        stored={n: c.stored for n, c in counters.sinks.items()},
+        dead_lettered={n: c.dead_lettered for n, c in counters.sinks.items()},
+    )
     undelivered = sum(c.buffered for c in counters.sinks.values())
     if undelivered:
-        print(f"hopscope {command}: {undelivered} record(s) wait on disk in {args.state_dir} "
-              "for an unavailable sink; the next run sends them", file=sys.stderr)
+        print(
+            f"hopscope {command}: {undelivered} record(s) wait on disk in {args.state_dir} "
+            "for an unavailable sink; the next run sends them",
+            file=sys.stderr,
+        )
         return 1, collector
     return 0, collector
 
@@ -295,8 +388,14 @@ class _Progress:
         )
 
         self.sources = sources
-        self.bar = Progress(TextColumn("collecting"), BarColumn(), DownloadColumn(),
-                            TransferSpeedColumn(), TimeRemainingColumn(), transient=True)
+        self.bar = Progress(
+            TextColumn("collecting"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+        )
         self.task = self.bar.add_task("collect", total=None)
         self.bar.start()
 
@@ -321,14 +420,25 @@ def _run_collect(args: argparse.Namespace) -> int:
         docker = {"auto": None, "json": False, "docker": True}[args.format]
         for item in args.inputs:
             if item == "-":
-                sources.append(stdin_source(max_line_bytes=args.max_line_bytes,
-                                            service=args.service))
+                sources.append(
+                    stdin_source(max_line_bytes=args.max_line_bytes, service=args.service)
+                )
             else:
-                sources.append(FileSource(item, checkpoints, follow=args.follow,
-                                          max_line_bytes=args.max_line_bytes,
-                                          service=args.service, docker=docker))
-        missing = [s.name for s in sources if isinstance(s, FileSource)
-                   and not args.follow and not _exists(s.pattern)]
+                sources.append(
+                    FileSource(
+                        item,
+                        checkpoints,
+                        follow=args.follow,
+                        max_line_bytes=args.max_line_bytes,
+                        service=args.service,
+                        docker=docker,
+                    )
+                )
+        missing = [
+            s.name
+            for s in sources
+            if isinstance(s, FileSource) and not args.follow and not _exists(s.pattern)
+        ]
         if missing:
             raise UsageError(f"no such file: {', '.join(missing)}")
         return sources
@@ -358,8 +468,12 @@ def _run_wrapped(args: argparse.Namespace) -> int:
 
     def make_sources(checkpoints: Any) -> list[Source]:
         try:
-            source = ProcessSource(command, service=args.service,
-                                   max_line_bytes=args.max_line_bytes, echo=not args.no_echo)
+            source = ProcessSource(
+                command,
+                service=args.service,
+                max_line_bytes=args.max_line_bytes,
+                echo=not args.no_echo,
+            )
         except ProcessError as exc:
             not_started.append(str(exc))
             raise UsageError(str(exc)) from None
@@ -387,14 +501,24 @@ def _run_deadletters_list(args: argparse.Namespace) -> int:
         letters = dead.list(args.sink, include_replayed=args.all, limit=args.limit or None)
         for letter in letters:
             if args.json:
-                print(orjson.dumps({"record_id": letter.record.id, "sink": letter.sink,
-                                    "reason": letter.reason, "created_ns": letter.created_ns,
-                                    "replayed_ns": letter.replayed_ns,
-                                    "record": letter.record.doc}).decode())
+                print(
+                    orjson.dumps(
+                        {
+                            "record_id": letter.record.id,
+                            "sink": letter.sink,
+                            "reason": letter.reason,
+                            "created_ns": letter.created_ns,
+                            "replayed_ns": letter.replayed_ns,
+                            "record": letter.record.doc,
+                        }
+                    ).decode()
+                )
             else:
                 replayed = " (replayed)" if letter.replayed_ns else ""
-                print(f"{letter.record.id}  {letter.sink}  {letter.record.source}:"
-                      f"{letter.record.offset}  {letter.reason}{replayed}")
+                print(
+                    f"{letter.record.id}  {letter.sink}  {letter.record.source}:"
+                    f"{letter.record.offset}  {letter.reason}{replayed}"
+                )
         total = dead.count(args.sink)
         print(f"{total} dead letter(s) waiting for replay", file=sys.stderr)
     finally:
@@ -425,7 +549,7 @@ def _run_deadletters_replay(args: argparse.Namespace) -> int:
         stored = refused = 0
         try:
             for start in range(0, len(records), 1000):
-                batch = records[start:start + 1000]
+                batch = records[start : start + 1000]
                 result = target.write(batch)
                 refused_ids = {r.id for r, _ in result.rejected}
                 dead.mark_replayed(source_name, [r.id for r in batch if r.id not in refused_ids])
@@ -436,8 +560,10 @@ def _run_deadletters_replay(args: argparse.Namespace) -> int:
             return _fail("deadletters", f"sink unavailable, try again later: {exc}")
         finally:
             target.close()
-        print(f"replayed {stored} record(s) into {target.name}; {refused} refused again",
-              file=sys.stderr)
+        print(
+            f"replayed {stored} record(s) into {target.name}; {refused} refused again",
+            file=sys.stderr,
+        )
         return 1 if refused else 0
     finally:
         state.close()

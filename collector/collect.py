@@ -32,18 +32,30 @@ class CollectorOptions:
 
 
 class Collector:
-    def __init__(self, sources: Sequence[Source], sinks: Sequence[Sink], state: StateStore,
-                 options: CollectorOptions | None = None, *, parser: Parser | None = None,
-                 checkpoints: Checkpoints | None = None,
-                 on_stats: Callable[[Counters], None] | None = None,
-                 on_progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        sinks: Sequence[Sink],
+        state: StateStore,
+        options: CollectorOptions | None = None,
+        *,
+        parser: Parser | None = None,
+        checkpoints: Checkpoints | None = None,
+        on_stats: Callable[[Counters], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.sources = list(sources)
         self.sinks = list(sinks)
         self.options = options or CollectorOptions()
         self.counters = Counters()
         self.checkpoints = checkpoints or self.checkpoints_for(state, self.sinks)
-        self.delivery = Delivery(self.sinks, state, self.checkpoints, self.counters,
-                                 buffer_max_bytes=self.options.buffer_max_bytes)
+        self.delivery = Delivery(
+            self.sinks,
+            state,
+            self.checkpoints,
+            self.counters,
+            buffer_max_bytes=self.options.buffer_max_bytes,
+        )
         self.parser = parser or Parser()
         self.on_stats = on_stats
         self.on_progress = on_progress
@@ -84,8 +96,11 @@ class Collector:
             if all(s.finished() for s in self.sources):
                 if self.delivery.settled():
                     break
-                if not self.delivery.flush(deadline or now + 0.5) and deadline is not None \
-                        and time.monotonic() >= deadline:
+                if (
+                    not self.delivery.flush(deadline or now + 0.5)
+                    and deadline is not None
+                    and time.monotonic() >= deadline
+                ):
                     break
                 continue
             if deadline is not None and now >= deadline:

@@ -52,10 +52,13 @@ class Counters:
         lines.append(f"{'source':<{width}}  {'read':>10} {'blank':>8} {'lag bytes':>12}")
         for name, s in sorted(self.sources.items()):
             lines.append(f"{name:<{width}}  {s.read:>10} {s.blank:>8} {s.lag:>12}")
-        lines.append(f"{'sink':<{width}}  {'stored':>10} {'dead':>8} {'retried':>12} "
-                     f"{'buffered':>10}")
+        lines.append(
+            f"{'sink':<{width}}  {'stored':>10} {'dead':>8} {'retried':>12} {'buffered':>10}"
+        )
         for name, k in sorted(self.sinks.items()):
             state = "  (unavailable)" if k.down else ""
-            lines.append(f"{name:<{width}}  {k.stored:>10} {k.dead_lettered:>8} "
-                         f"{k.retried:>12} {k.buffered:>10}{state}")
+            lines.append(
+                f"{name:<{width}}  {k.stored:>10} {k.dead_lettered:>8} "
+                f"{k.retried:>12} {k.buffered:>10}{state}"
+            )
         return "\n".join(lines)

@@ -34,17 +34,21 @@ class DeadLetters:
         if not rejected:
             return
         now = time.time_ns()
-        rows = [(r.id, sink, reason, orjson.dumps(r.doc).decode(), now, r.raw)
-                for r, reason in rejected]
+        rows = [
+            (r.id, sink, reason, orjson.dumps(r.doc).decode(), now, r.raw) for r, reason in rejected
+        ]
         with write_transaction(self._db) as db:
             # a record refused again (a replay that failed) keeps one row, with the new reason
             db.executemany(
                 "INSERT INTO dead_letters (record_id, sink, reason, doc, created_ns, raw)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id, sink) DO UPDATE SET"
-                " reason = excluded.reason, doc = excluded.doc, replayed_ns = NULL", rows)
+                " reason = excluded.reason, doc = excluded.doc, replayed_ns = NULL",
+                rows,
+            )
 
-    def list(self, sink: str | None = None, *, include_replayed: bool = False,
-             limit: int | None = None) -> list[DeadLetter]:
+    def list(
+        self, sink: str | None = None, *, include_replayed: bool = False, limit: int | None = None
+    ) -> list[DeadLetter]:
         where, params = ["1 = 1"], []
         if sink is not None:
             where.append("sink = ?")
@@ -58,9 +62,14 @@ class DeadLetters:
         letters = []
         for rid, sink_name, reason, doc, created, replayed, raw in self._db.execute(sql, params):
             parsed = orjson.loads(doc)
-            record = Record(rid, parsed, str(parsed.get("hopscope.source.name", "")),
-                            int(parsed.get("hopscope.source.offset", 0)),
-                            "hopscope.unstructured.reason" in parsed, raw)
+            record = Record(
+                rid,
+                parsed,
+                str(parsed.get("hopscope.source.name", "")),
+                int(parsed.get("hopscope.source.offset", 0)),
+                "hopscope.unstructured.reason" in parsed,
+                raw,
+            )
             letters.append(DeadLetter(record, sink_name, reason, created, replayed))
         return letters
 
@@ -68,12 +77,14 @@ class DeadLetters:
         if sink is None:
             row = self._db.execute("SELECT count(*) FROM dead_letters WHERE replayed_ns IS NULL")
         else:
-            row = self._db.execute("SELECT count(*) FROM dead_letters"
-                                   " WHERE replayed_ns IS NULL AND sink = ?", (sink,))
+            row = self._db.execute(
+                "SELECT count(*) FROM dead_letters WHERE replayed_ns IS NULL AND sink = ?", (sink,)
+            )
         return int(row.fetchone()[0])
 
     def mark_replayed(self, sink: str, record_ids: Sequence[str]) -> None:
         now = time.time_ns()
         self._db.executemany(
             "UPDATE dead_letters SET replayed_ns = ? WHERE sink = ? AND record_id = ?",
-            [(now, sink, rid) for rid in record_ids])
+            [(now, sink, rid) for rid in record_ids],
+        )

@@ -45,8 +45,12 @@ class Lane:
 
     def failed(self, reason: str, now: float) -> None:
         if self.down_reason is None:
-            events.emit("warning", "sink unavailable; records wait on disk", sink=self.sink.name,
-                        reason=reason)
+            events.emit(
+                "warning",
+                "sink unavailable; records wait on disk",
+                sink=self.sink.name,
+                reason=reason,
+            )
         self.down_reason = reason
         self.next_try = now + self.backoff
         self.backoff = min(self.backoff * 2, MAX_BACKOFF_SECONDS)
@@ -60,8 +64,15 @@ class Lane:
 
 
 class Delivery:
-    def __init__(self, sinks: Sequence[Sink], state: StateStore, checkpoints: Checkpoints,
-                 counters: Counters, *, buffer_max_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        sinks: Sequence[Sink],
+        state: StateStore,
+        checkpoints: Checkpoints,
+        counters: Counters,
+        *,
+        buffer_max_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
         self.lanes = []
         for sink in sinks:
             spool = Spool(state.connection, sink.name)
@@ -130,8 +141,9 @@ class Delivery:
         self.counters.sink(lane.sink.name).down = True
         return None
 
-    def _account(self, lane: Lane, records: list[Record], result: WriteResult,
-                 sources: Counter[str] | None) -> None:
+    def _account(
+        self, lane: Lane, records: list[Record], result: WriteResult, sources: Counter[str] | None
+    ) -> None:
         counts = self.counters.sink(lane.sink.name)
         counts.down = False
         if result.rejected:

@@ -36,9 +36,7 @@ TEMPLATE_NAME: Final = "hopscope-records"
 DATA_STREAM: Final = "hopscope-records-stream"
 
 #: Free text: analysed, searchable by words.
-TEXT_FIELDS: Final = frozenset(
-    {"message", "error.message", "error.stack_trace", "event.original"}
-)
+TEXT_FIELDS: Final = frozenset({"message", "error.message", "error.stack_trace", "event.original"})
 #: Text fields that also keep their exact value for sorting and aggregation.
 TEXT_WITH_KEYWORD: Final = frozenset({"message"})
 

@@ -38,8 +38,9 @@ class ParseOutcome:
 class Parser:
     """Turns the lines of one origin into records."""
 
-    def __init__(self, validator: RecordValidator | None = None,
-                 clock: Callable[[], str] = now_rfc3339) -> None:
+    def __init__(
+        self, validator: RecordValidator | None = None, clock: Callable[[], str] = now_rfc3339
+    ) -> None:
         self._validator = validator or record_validator()
         self._clock = clock
 
@@ -70,13 +71,19 @@ class Parser:
                     doc["hopscope.source.offset"] = offset
                     append(Record(rid, doc, name, offset))
                     continue
-                append(self.unstructured(origin, line, f"not valid against schema "
-                                         f"v{SCHEMA_VERSION}: {reason}", doc))
+                append(
+                    self.unstructured(
+                        origin, line, f"not valid against schema v{SCHEMA_VERSION}: {reason}", doc
+                    )
+                )
             elif not data.strip():
                 blank += 1
             elif line.truncated:
-                append(self.unstructured(origin, line, "line longer than the maximum size, "
-                                         "kept truncated", None))
+                append(
+                    self.unstructured(
+                        origin, line, "line longer than the maximum size, kept truncated", None
+                    )
+                )
             else:
                 append(self.unstructured(origin, line, "not JSON", None))
         return ParseOutcome(records, blank)

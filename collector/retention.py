@@ -30,15 +30,19 @@ def used_bytes(db: sqlite3.Connection) -> int:
     return int((pages - free) * size)
 
 
-def apply_retention(db: sqlite3.Connection, policy: RetentionPolicy,
-                    now_ns: int | None = None) -> int:
+def apply_retention(
+    db: sqlite3.Connection, policy: RetentionPolicy, now_ns: int | None = None
+) -> int:
     """Delete what the policy no longer keeps; returns the number of records deleted."""
     deleted = 0
     if policy.max_age_seconds is not None:
         cutoff = (now_ns or time.time_ns()) - int(policy.max_age_seconds * 1e9)
         while True:
-            count = _delete(db, "SELECT rowid FROM records WHERE ts_ns < ? ORDER BY ts_ns LIMIT ?",
-                            (cutoff, DELETE_CHUNK))
+            count = _delete(
+                db,
+                "SELECT rowid FROM records WHERE ts_ns < ? ORDER BY ts_ns LIMIT ?",
+                (cutoff, DELETE_CHUNK),
+            )
             deleted += count
             if count < DELETE_CHUNK:
                 break

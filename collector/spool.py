@@ -24,8 +24,8 @@ class Spool:
         # records left by an earlier run are sent first and belong to no batch of this one
         self._db.execute("UPDATE spool SET batch = 0 WHERE lane = ?", (lane,))
         row = self._db.execute(
-            "SELECT count(*), coalesce(sum(length(doc)), 0) FROM spool WHERE lane = ?",
-            (lane,)).fetchone()
+            "SELECT count(*), coalesce(sum(length(doc)), 0) FROM spool WHERE lane = ?", (lane,)
+        ).fetchone()
         self.count: int = row[0]
         self.bytes: int = row[1]
 
@@ -38,12 +38,24 @@ class Spool:
         for record in records:
             doc = orjson.dumps(record.doc).decode()
             size += len(doc)
-            rows.append((self.lane, batch, record.id, record.source, record.offset,
-                         int(record.unstructured), record.raw, doc))
+            rows.append(
+                (
+                    self.lane,
+                    batch,
+                    record.id,
+                    record.source,
+                    record.offset,
+                    int(record.unstructured),
+                    record.raw,
+                    doc,
+                )
+            )
         with write_transaction(self._db) as db:
             db.executemany(
                 "INSERT INTO spool (lane, batch, record_id, source, offset, unstructured, raw,"
-                " doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                " doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         self.count += len(rows)
         self.bytes += size
 
@@ -51,7 +63,9 @@ class Spool:
         """The oldest records: (records, last seq, their total doc size)."""
         rows = self._db.execute(
             "SELECT seq, record_id, source, offset, unstructured, raw, doc FROM spool"
-            " WHERE lane = ? ORDER BY seq LIMIT ?", (self.lane, limit)).fetchall()
+            " WHERE lane = ? ORDER BY seq LIMIT ?",
+            (self.lane, limit),
+        ).fetchall()
         records = [_record(row) for row in rows]
         size = sum(len(row[6]) for row in rows)
         return records, (rows[-1][0] if rows else 0), size
@@ -62,8 +76,9 @@ class Spool:
         self.bytes = max(0, self.bytes - size)
 
     def oldest_batch(self) -> int | None:
-        row = self._db.execute("SELECT batch FROM spool WHERE lane = ? ORDER BY seq LIMIT 1",
-                               (self.lane,)).fetchone()
+        row = self._db.execute(
+            "SELECT batch FROM spool WHERE lane = ? ORDER BY seq LIMIT 1", (self.lane,)
+        ).fetchone()
         return int(row[0]) if row else None
 
 

@@ -57,8 +57,9 @@ class StateError(Exception):
 
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, shared-safe."""
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                 timeout=BUSY_TIMEOUT_MS / 1000)
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     until_unlocked(lambda: connection.execute("PRAGMA journal_mode = WAL"))
     connection.execute("PRAGMA synchronous = NORMAL")
@@ -132,8 +133,9 @@ class StateStore:
             self.connection = connect(self.path)
             ensure_layout(self.connection, STATE_DDL)
         except OSError as exc:
-            raise StateError(f"cannot use state directory {self.directory}: "
-                             f"{exc.strerror or exc}") from None
+            raise StateError(
+                f"cannot use state directory {self.directory}: {exc.strerror or exc}"
+            ) from None
         except sqlite3.Error as exc:
             raise StateError(f"cannot use state file {self.path}: {exc}") from None
 

@@ -73,8 +73,11 @@ class TracebackGrouper:
             return
         if state == _IN_TRACE:
             self._add(line)
-            if not (_indented(data) or not data.strip()
-                    or data.startswith((*TRACEBACK_HEADERS, *CHAIN_HEADERS))):
+            if not (
+                _indented(data)
+                or not data.strip()
+                or data.startswith((*TRACEBACK_HEADERS, *CHAIN_HEADERS))
+            ):
                 self._state = _AFTER_EXCEPTION  # the exception line closes this traceback
         elif not data.strip():
             self._held.append(line)

@@ -48,8 +48,20 @@ _TYPE_TESTS: dict[str, str] = {
     "object": "isinstance({v}, dict)",
     "array": "isinstance({v}, list)",
 }
-_KNOWN_KEYWORDS = frozenset({"type", "enum", "const", "pattern", "format", "minLength",
-                             "maxLength", "minimum", "maximum", "description"})
+_KNOWN_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "description",
+    }
+)
 
 
 def _is_plain_string(definition: Mapping[str, Any]) -> bool:
@@ -57,8 +69,9 @@ def _is_plain_string(definition: Mapping[str, Any]) -> bool:
     return kinds in ("string", ["string"]) and set(definition) <= {"type", "description"}
 
 
-def definition_test(definition: Mapping[str, Any], var: str, names: dict[str, Any],
-                    tag: str = "") -> str:
+def definition_test(
+    definition: Mapping[str, Any], var: str, names: dict[str, Any], tag: str = ""
+) -> str:
     """One key's definition as a Python expression testing variable *var*; the constants it
     needs are added to *names* (suffixed with *tag*, so several keys can share *names*)."""
     unknown = set(definition) - _KNOWN_KEYWORDS
@@ -88,16 +101,20 @@ def definition_test(definition: Mapping[str, Any], var: str, names: dict[str, An
         allowed = list(definition["enum"])
         if all(type(a) is str for a in allowed):
             names[f"allowed{tag}"] = frozenset(allowed)
-            terms.append(f"{{v}} in allowed{tag}" if only_strings
-                         else f"({string} and {{v}} in allowed{tag})")
+            terms.append(
+                f"{{v}} in allowed{tag}"
+                if only_strings
+                else f"({string} and {{v}} in allowed{tag})"
+            )
         else:
             names[f"allowed_list{tag}"] = allowed
             terms.append(f"any(json_equal({{v}}, a) for a in allowed_list{tag})")
     if "const" in definition:
         names[f"constant{tag}"] = definition["const"]
         plain = type(definition["const"]) in (str, int) and type(definition["const"]) is not bool
-        terms.append(f"{{v}} == constant{tag}" if plain and kinds
-                     else f"json_equal({{v}}, constant{tag})")
+        terms.append(
+            f"{{v}} == constant{tag}" if plain and kinds else f"json_equal({{v}}, constant{tag})"
+        )
     if "pattern" in definition:
         names[f"search{tag}"] = schema.schema_pattern(definition["pattern"]).search
         terms.append(of_strings(f"search{tag}({{v}}) is not None"))
@@ -149,8 +166,10 @@ def compile_definition(definition: Mapping[str, Any]) -> Check | None:
 
 def _compile_test(definitions: list[Mapping[str, Any]]) -> Check:
     names: dict[str, Any] = {}
-    expression = " and ".join(definition_test(d, "v", names, str(n))
-                              for n, d in enumerate(definitions)) or "True"
+    expression = (
+        " and ".join(definition_test(d, "v", names, str(n)) for n, d in enumerate(definitions))
+        or "True"
+    )
     check: Check = eval("lambda v: " + expression, names)  # noqa: S307 - from the schema only
     return check
 
@@ -165,10 +184,16 @@ def _json_equal(value: Any, expected: Any) -> bool:
 class RecordValidator:
     """``problem(doc)`` is ``None`` for a valid record, else the reason."""
 
-    def __init__(self, definitions: Mapping[str, Mapping[str, Any]], required: tuple[str, ...],
-                 patterns: tuple[tuple[re.Pattern[str], Mapping[str, Any]], ...],
-                 explain: Callable[[Any], str | None], *, max_shapes: int = MAX_SHAPES,
-                 compile_after: int = COMPILE_AFTER) -> None:
+    def __init__(
+        self,
+        definitions: Mapping[str, Mapping[str, Any]],
+        required: tuple[str, ...],
+        patterns: tuple[tuple[re.Pattern[str], Mapping[str, Any]], ...],
+        explain: Callable[[Any], str | None],
+        *,
+        max_shapes: int = MAX_SHAPES,
+        compile_after: int = COMPILE_AFTER,
+    ) -> None:
         self._definitions = definitions
         self._required = required
         self._required_set = frozenset(required)
@@ -177,11 +202,15 @@ class RecordValidator:
         # key by key, for documents past the shape bound: a named key that every pattern
         # misses and that asks only for a string is tested inline
         self._plain_strings = frozenset(
-            k for k, d in definitions.items()
-            if _is_plain_string(d) and not any(p.search(k) for p, _ in patterns))
+            k
+            for k, d in definitions.items()
+            if _is_plain_string(d) and not any(p.search(k) for p, _ in patterns)
+        )
         self._checks: dict[str, Check] = {
-            key: _compile_test(self._key_definitions(key)) for key in definitions
-            if key not in self._plain_strings}
+            key: _compile_test(self._key_definitions(key))
+            for key in definitions
+            if key not in self._plain_strings
+        }
         self._family_checks: dict[str, Check] = {}  # by key name
         self._pattern_checks: dict[tuple[int, ...], Check] = {}  # by the patterns matched
         for _, family in patterns:
@@ -239,8 +268,10 @@ class RecordValidator:
                 definitions = self._key_definitions(key)
                 if not definitions:
                     break  # additionalProperties is false
-                terms += [definition_test(d, f"v{n}", names, f"_{n}_{m}")
-                          for m, d in enumerate(definitions)]
+                terms += [
+                    definition_test(d, f"v{n}", names, f"_{n}_{m}")
+                    for m, d in enumerate(definitions)
+                ]
             else:
                 params = ", ".join(f"v{n}" for n in range(len(keys)))
                 source = f"lambda {params}: " + (" and ".join(terms) or "True")
@@ -266,8 +297,11 @@ class RecordValidator:
     def _family_check(self, key: Any) -> Check:
         check = self._family_checks.get(key)
         if check is None:
-            matched = tuple(n for n, (pattern, _) in enumerate(self._patterns)
-                            if isinstance(key, str) and pattern.search(key))
+            matched = tuple(
+                n
+                for n, (pattern, _) in enumerate(self._patterns)
+                if isinstance(key, str) and pattern.search(key)
+            )
             check = self._pattern_checks.get(matched)
             if check is None:  # one compiled test per set of patterns, not per key
                 definitions = [self._patterns[n][1] for n in matched]
@@ -291,5 +325,9 @@ def record_validator() -> RecordValidator:
     """The validator for the shipped schema, compiled once."""
     if schema.schema().get("additionalProperties", True) is not False:
         raise ValueError("the collector expects a closed schema (additionalProperties: false)")
-    return RecordValidator(schema.reference_fields(), schema.required_fields(),
-                           schema.reference_field_patterns(), schema.problem)
+    return RecordValidator(
+        schema.reference_fields(),
+        schema.required_fields(),
+        schema.reference_field_patterns(),
+        schema.problem,
+    )

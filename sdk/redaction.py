@@ -230,7 +230,7 @@ def _hide_userinfo(url: str, password: str, lone: str | None = None) -> str:
         hidden = lone
     else:
         return url
-    return f"{authority.group(1)}{hidden}@{host}{url[authority.end():]}"
+    return f"{authority.group(1)}{hidden}@{host}{url[authority.end() :]}"
 
 
 def header_name(item: object) -> str | None:

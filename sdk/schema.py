@@ -102,8 +102,12 @@ def format_test(definition: Mapping[str, Any]) -> Callable[[str], bool] | None:
     name = definition.get("format")
     test = formats().get(name) if isinstance(name, str) else None
     pattern = definition.get("pattern")
-    if (test is not None and name == MOMENT_FORMAT and isinstance(pattern, str)
-            and pattern.removeprefix(ECMA_CLASSES) == fields()["@timestamp"]["pattern"]):
+    if (
+        test is not None
+        and name == MOMENT_FORMAT
+        and isinstance(pattern, str)
+        and pattern.removeprefix(ECMA_CLASSES) == fields()["@timestamp"]["pattern"]
+    ):
         from sdk.timestamps import moment_test
 
         return moment_test()
@@ -127,8 +131,9 @@ def reference_schema() -> Mapping[str, Any]:
     the collector's own, work from it, so they agree."""
     whole = dict(schema())
     whole["properties"] = {name: _as_validated(d, name) for name, d in fields().items()}
-    whole["patternProperties"] = {key: _as_validated(d, None)
-                                  for key, d in whole["patternProperties"].items()}
+    whole["patternProperties"] = {
+        key: _as_validated(d, None) for key, d in whole["patternProperties"].items()
+    }
     return whole
 
 
@@ -152,8 +157,9 @@ class SchemaError(ValueError):
 
 @cache
 def _compiled() -> Callable[[Any], Any]:
-    validate: Callable[[Any], Any] = fastjsonschema.compile(dict(reference_schema()),
-                                                            formats=dict(formats()))
+    validate: Callable[[Any], Any] = fastjsonschema.compile(
+        dict(reference_schema()), formats=dict(formats())
+    )
     return validate
 
 

@@ -137,12 +137,19 @@ def moment_test() -> Callable[[str], bool]:
 def _minute_seconds(minute: str) -> int:
     """``2026-11-25T10:07`` -> Unix seconds; raises KeyError or ValueError when it is not
     one (remembered per minute: a stream, or a trace, spans few)."""
-    if not (minute[4] == "-" and minute[7] == "-" and minute[10] == "T" and minute[13] == ":"
-            and minute.isascii() and (minute[:4] + minute[5:7] + minute[8:10]).isdigit()):
+    if not (
+        minute[4] == "-"
+        and minute[7] == "-"
+        and minute[10] == "T"
+        and minute[13] == ":"
+        and minute.isascii()
+        and (minute[:4] + minute[5:7] + minute[8:10]).isdigit()
+    ):
         raise KeyError(minute)
     day = date(int(minute[:4]), int(minute[5:7]), int(minute[8:10]))
-    return ((day.toordinal() - _EPOCH_ORDINAL) * 86_400 + _HOURS[minute[11:13]]
-            + _MINUTES[minute[14:]])
+    return (
+        (day.toordinal() - _EPOCH_ORDINAL) * 86_400 + _HOURS[minute[11:13]] + _MINUTES[minute[14:]]
+    )
 
 
 def _rest_ns(text: str) -> int:
@@ -178,5 +185,6 @@ def _refusal(text: str) -> ValueError:
     if _schema_form().match(text) is None:
         return ValueError(
             f"timestamp {text!r} is not RFC 3339 as the record schema has it: "
-            "YYYY-MM-DDTHH:MM:SS, an optional fraction of 1 to 9 digits, then Z or ±HH:MM")
+            "YYYY-MM-DDTHH:MM:SS, an optional fraction of 1 to 9 digits, then Z or ±HH:MM"
+        )
     return ValueError(f"timestamp {text!r} is not a real date and time")

@@ -28,21 +28,44 @@ def register(sub: Any) -> None:
     )
     demo.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     demo.add_argument(
-        "--port", action="append", default=[], metavar="SERVICE=PORT", type=_service_port,
+        "--port",
+        action="append",
+        default=[],
+        metavar="SERVICE=PORT",
+        type=_service_port,
         help="port of one service (repeatable); defaults: sso=8101 cart=8102 "
-             "notifications=8103 payment-gateway=8104",
+        "notifications=8103 payment-gateway=8104",
     )
-    demo.add_argument("--dashboard-port", type=_port, default=8501, metavar="PORT",
-                      help="dashboard port (%(default)s)")
-    demo.add_argument("--state-dir", type=Path, default=Path(STATE_DIR),
-                      help="store, logs and collector state (default: %(default)s)")
-    demo.add_argument("--store", metavar="URL",
-                      help=f"where records go (default: sqlite:///STATE_DIR/{STATE_FILE})")
-    demo.add_argument("--duration", type=_seconds, metavar="SECONDS",
-                      help="stop after this long (default: run until Ctrl-C)")
-    demo.add_argument("--faults", default="all",
-                      help="faults to inject: all (default), none, or a comma list of "
-                           "slow, error, timeout, expired-token, malformed")
+    demo.add_argument(
+        "--dashboard-port",
+        type=_port,
+        default=8501,
+        metavar="PORT",
+        help="dashboard port (%(default)s)",
+    )
+    demo.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(STATE_DIR),
+        help="store, logs and collector state (default: %(default)s)",
+    )
+    demo.add_argument(
+        "--store",
+        metavar="URL",
+        help=f"where records go (default: sqlite:///STATE_DIR/{STATE_FILE})",
+    )
+    demo.add_argument(
+        "--duration",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop after this long (default: run until Ctrl-C)",
+    )
+    demo.add_argument(
+        "--faults",
+        default="all",
+        help="faults to inject: all (default), none, or a comma list of "
+        "slow, error, timeout, expired-token, malformed",
+    )
     demo.add_argument("--rate", type=_seconds, default=4.0, help="payments per second (4)")
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     demo.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
@@ -61,11 +84,20 @@ def register(sub: Any) -> None:
     provision.add_argument("--elasticsearch", default="http://elasticsearch:9200", metavar="URL")
     provision.add_argument("--kibana", default="http://kibana:5601", metavar="URL")
     provision.add_argument("--graylog", default="http://graylog:9000", metavar="URL")
-    provision.add_argument("--skip", action="append", default=[],
-                           choices=("elasticsearch", "kibana", "graylog"),
-                           help="leave this server alone (repeatable)")
-    provision.add_argument("--wait", type=_seconds, default=300.0, metavar="SECONDS",
-                           help="how long to wait for each server to come up (%(default)s)")
+    provision.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("elasticsearch", "kibana", "graylog"),
+        help="leave this server alone (repeatable)",
+    )
+    provision.add_argument(
+        "--wait",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for each server to come up (%(default)s)",
+    )
     provision.set_defaults(run=_run_provision)
 
 
@@ -108,8 +140,11 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(f"hopscope demo: {exc}", file=sys.stderr)
         return 2
     ports = {**DEFAULT_PORTS, **dict(args.port)}
-    taken = [p for p in [*ports.values(), args.dashboard_port] if
-             [*ports.values(), args.dashboard_port].count(p) > 1]
+    taken = [
+        p
+        for p in [*ports.values(), args.dashboard_port]
+        if [*ports.values(), args.dashboard_port].count(p) > 1
+    ]
     if taken:
         print(f"hopscope demo: port {taken[0]} is given to two services", file=sys.stderr)
         return 2
@@ -138,13 +173,21 @@ def _run_provision(args: argparse.Namespace) -> int:
         apis.append(es)
         steps.append(elasticsearch_step(es, os.environ.get("KIBANA_SYSTEM_PASSWORD"), args.wait))
     if "kibana" not in args.skip:
-        kibana = HttpApi("Kibana", args.kibana, auth=_auth("elastic", "ELASTIC_PASSWORD"),
-                         headers={"kbn-xsrf": "hopscope"})
+        kibana = HttpApi(
+            "Kibana",
+            args.kibana,
+            auth=_auth("elastic", "ELASTIC_PASSWORD"),
+            headers={"kbn-xsrf": "hopscope"},
+        )
         apis.append(kibana)
         steps.append(kibana_step(kibana, args.wait))
     if "graylog" not in args.skip:
-        graylog = HttpApi("Graylog", args.graylog, auth=_auth("admin", "GRAYLOG_ROOT_PASSWORD"),
-                          headers={"X-Requested-By": "hopscope"})
+        graylog = HttpApi(
+            "Graylog",
+            args.graylog,
+            auth=_auth("admin", "GRAYLOG_ROOT_PASSWORD"),
+            headers={"X-Requested-By": "hopscope"},
+        )
         apis.append(graylog)
         steps.append(graylog_step(graylog, args.wait))
     try:

@@ -43,8 +43,10 @@ class SinkURLError(ValueError):
 def open_sink(url: str) -> Sink:
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if scheme not in SCHEMES:
-        known = "sqlite:///FILE, http(s)://, elasticsearch+http(s)://, opensearch+http(s)://, " \
-                "gelf://, gelf+udp://, gelf+tcp://, gelf+http(s)://"
+        known = (
+            "sqlite:///FILE, http(s)://, elasticsearch+http(s)://, opensearch+http(s)://, "
+            "gelf://, gelf+udp://, gelf+tcp://, gelf+http(s)://"
+        )
         what = f"unknown scheme {scheme!r}" if scheme else "no scheme"
         raise SinkURLError(f"bad sink URL {url!r}: {what} (expected {known})")
     if scheme != "sqlite" and not urlsplit(url).hostname:
@@ -64,5 +66,11 @@ def open_sink(url: str) -> Sink:
     return sink
 
 
-__all__ = ["DEFAULT_SINK_URL", "Sink", "SinkURLError", "SinkUnavailable", "WriteResult",
-           "open_sink"]
+__all__ = [
+    "DEFAULT_SINK_URL",
+    "Sink",
+    "SinkURLError",
+    "SinkUnavailable",
+    "WriteResult",
+    "open_sink",
+]

@@ -131,4 +131,3 @@ def transport_from_url(url: str) -> GelfTransport:
         verify=flag(query.get("verify", "true")),
         bulk_bytes=BULK_BYTES if flag(query.get("bulk", "false")) else None,
     )
-

@@ -71,6 +71,7 @@ from collector.sinks.url_options import flag
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How often, and after which pauses, overloaded items are sent again."""
@@ -124,7 +125,13 @@ class SearchSink(Sink):
             )
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         unknown = set(query) - {
-            "target", "template", "verify", "ca", "timeout", "max_body", "compress",
+            "target",
+            "template",
+            "verify",
+            "ca",
+            "timeout",
+            "max_body",
+            "compress",
         }
         if unknown:
             raise ValueError(f"unknown search sink option(s): {', '.join(sorted(unknown))}")
@@ -288,4 +295,3 @@ class SearchSink(Sink):
         if self._client is not None:
             self._client.close()
             self._client = None
-

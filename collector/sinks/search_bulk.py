@@ -115,13 +115,15 @@ class Outcome(Enum):
 #: Item errors about the index or the cluster rather than the document: the operator
 #: fixes them (opens the index, enables data streams, allows auto-creation), so the record
 #: waits instead of becoming a dead letter.
-CLUSTER_STATE_ERRORS: Final = frozenset({
-    "cluster_block_exception",
-    "index_closed_exception",
-    "index_not_found_exception",
-    "invalid_index_name_exception",
-    "unsupported_operation_exception",
-})
+CLUSTER_STATE_ERRORS: Final = frozenset(
+    {
+        "cluster_block_exception",
+        "index_closed_exception",
+        "index_not_found_exception",
+        "invalid_index_name_exception",
+        "unsupported_operation_exception",
+    }
+)
 
 
 def item_outcome(status: int, error: Any) -> Outcome:

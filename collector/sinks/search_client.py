@@ -130,9 +130,7 @@ class OpenSearchClient(SearchClient):
     def __init__(self, endpoint: Endpoint) -> None:
         from opensearchpy import OpenSearch
 
-        auth = (
-            (endpoint.username, endpoint.password or "") if endpoint.username else None
-        )
+        auth = (endpoint.username, endpoint.password or "") if endpoint.username else None
         headers = {"authorization": f"ApiKey {endpoint.api_key}"} if endpoint.api_key else None
         self._client = OpenSearch(
             hosts=[endpoint.url],

@@ -36,15 +36,26 @@ _INSERT: Final = (  # noqa: S608 - column names from the layout, values bound
 
 
 _INT64 = range(-(2**63), 2**63)
-_COLUMN_NAMES: Final = ("id", "ts_ns", *COLUMNS.values(), "unstructured", "source", "offset",
-                        "doc", "raw")
+_COLUMN_NAMES: Final = (
+    "id",
+    "ts_ns",
+    *COLUMNS.values(),
+    "unstructured",
+    "source",
+    "offset",
+    "doc",
+    "raw",
+)
 
 
 def _unstorable(row: tuple[Any, ...]) -> str | None:
     for name, value in zip(_COLUMN_NAMES, row, strict=True):
         if type(value) is int and value not in _INT64:
-            field = "@timestamp" if name == "ts_ns" else next(
-                (f for f, c in COLUMNS.items() if c == name), name)
+            field = (
+                "@timestamp"
+                if name == "ts_ns"
+                else next((f for f, c in COLUMNS.items() if c == name), name)
+            )
             return f"{field} is too large for SQLite (64-bit integers): {value}"
         if value is not None and not isinstance(value, str | int | float | bytes):
             return f"{name}: SQLite cannot store a {type(value).__name__}"
@@ -58,16 +69,22 @@ class SinkConfigError(ValueError):
 def path_from_url(url: str) -> Path:
     if not url.startswith(SCHEME):
         raise SinkConfigError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
-    rest = url[len(SCHEME):].partition("?")[0]
+    rest = url[len(SCHEME) :].partition("?")[0]
     if not rest.startswith("/") or rest == "/":
-        raise SinkConfigError(f"bad SQLite URL {url!r}: expected sqlite:///relative/file.db or"
-                              " sqlite:////absolute/file.db")
+        raise SinkConfigError(
+            f"bad SQLite URL {url!r}: expected sqlite:///relative/file.db or"
+            " sqlite:////absolute/file.db"
+        )
     return Path(rest[1:])
 
 
 class SqliteSink(Sink):
-    def __init__(self, path: str | Path, retention: RetentionPolicy | None = None,
-                 busy_timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        retention: RetentionPolicy | None = None,
+        busy_timeout_seconds: float = 5.0,
+    ) -> None:
         self.path = Path(path)
         self.name = f"sqlite:///{self.path}"
         self.retention = retention or RetentionPolicy()
@@ -135,8 +152,9 @@ class SqliteSink(Sink):
             # locked by another writer past the busy timeout, disk full, read-only: retry later
             raise SinkUnavailable(f"{self.name}: {exc}") from exc
 
-    def _rows(self, records: Sequence[Record]
-              ) -> tuple[list[tuple[Any, ...]], list[tuple[Record, str]]]:
+    def _rows(
+        self, records: Sequence[Record]
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Record, str]]]:
         rows: list[tuple[Any, ...]] = []
         rejected: list[tuple[Record, str]] = []
         timestamp_ns = self._timestamps
@@ -150,8 +168,18 @@ class SqliteSink(Sink):
             except (ValueError, KeyError, TypeError) as exc:  # orjson's errors are TypeErrors
                 rejected.append((record, str(exc)))
                 continue
-            rows.append((record.id, ts_ns, *map(doc.get, fields), record.unstructured,
-                         record.source, record.offset, text, record.raw))
+            rows.append(
+                (
+                    record.id,
+                    ts_ns,
+                    *map(doc.get, fields),
+                    record.unstructured,
+                    record.source,
+                    record.offset,
+                    text,
+                    record.raw,
+                )
+            )
         return rows, rejected
 
     def _maybe_apply_retention(self) -> None:

@@ -76,8 +76,9 @@ class DockerUnwrapper:
             if not self._open:
                 self._offset, self._stream, self._open = line.offset, stream, True
                 written = wrapped.get("time")
-                self._time = written if isinstance(written, str) and RFC3339.match(written) \
-                    else None
+                self._time = (
+                    written if isinstance(written, str) and RFC3339.match(written) else None
+                )
             self._end = line.end
             complete = text.endswith("\n")
             self._add(text.removesuffix("\n").encode("utf-8", "surrogateescape"))

@@ -38,8 +38,16 @@ def stream_identity(fingerprint: str, generation: int) -> str:
 class FileTail:
     """One open file (one stream identity) and the decoder of its bytes."""
 
-    def __init__(self, path: str, handle: BinaryIO, fingerprint: str, generation: int,
-                 start: int, decoder: StreamDecoder, service: str | None) -> None:
+    def __init__(
+        self,
+        path: str,
+        handle: BinaryIO,
+        fingerprint: str,
+        generation: int,
+        start: int,
+        decoder: StreamDecoder,
+        service: str | None,
+    ) -> None:
         self.path = path
         self.handle = handle
         stat = os.fstat(handle.fileno())
@@ -91,10 +99,18 @@ class FileTail:
 
 
 class FileSource(Source):
-    def __init__(self, pattern: str, checkpoints: Checkpoints, *, follow: bool,
-                 max_line_bytes: int, service: str | None = None,
-                 rescan_seconds: float = 1.0, rotate_wait_seconds: float = 2.0,
-                 docker: bool | None = None) -> None:
+    def __init__(
+        self,
+        pattern: str,
+        checkpoints: Checkpoints,
+        *,
+        follow: bool,
+        max_line_bytes: int,
+        service: str | None = None,
+        rescan_seconds: float = 1.0,
+        rotate_wait_seconds: float = 2.0,
+        docker: bool | None = None,
+    ) -> None:
         self.name = pattern
         self.pattern = pattern
         self.follow = follow
@@ -117,8 +133,9 @@ class FileSource(Source):
     # -- Source -------------------------------------------------------------------------
     def poll(self, max_bytes: int) -> list[Chunk]:
         now = time.monotonic()
-        if not self._scanned or (self.follow and not self._stopping
-                                 and now - self._last_scan >= self.rescan_seconds):
+        if not self._scanned or (
+            self.follow and not self._stopping and now - self._last_scan >= self.rescan_seconds
+        ):
             self._scan()
             self._scanned, self._last_scan = True, now
         elif self.follow and not self._stopping:
@@ -136,8 +153,12 @@ class FileSource(Source):
         return chunks
 
     def finished(self) -> bool:
-        return self._scanned and not self._tails and not self._draining \
+        return (
+            self._scanned
+            and not self._tails
+            and not self._draining
             and (not self.follow or self._stopping)
+        )
 
     def drain(self) -> None:
         self._stopping = True
@@ -224,11 +245,16 @@ class FileSource(Source):
             tail.switch_to(copy)
             self.checkpoints.moved(tail.identity, copy)
             self._draining.append(tail)
-            events.emit("info", "file truncated; reading the rest from its copy", path=path,
-                        copy=copy)
+            events.emit(
+                "info", "file truncated; reading the rest from its copy", path=path, copy=copy
+            )
         else:
-            events.emit("warning", "file truncated; no copy of the unread rest found",
-                        path=path, read_to=tail.position)
+            events.emit(
+                "warning",
+                "file truncated; no copy of the unread rest found",
+                path=path,
+                read_to=tail.position,
+            )
             lines = tail.decoder.flush()  # its unfinished last line, as far as it got
             tail.close()
             if lines:
@@ -258,8 +284,7 @@ class FileSource(Source):
         if stream_identity(fingerprint, generation) in self._active():
             handle.close()  # another path to a stream already read (a copy, a link)
             return
-        self._tails[path] = self._track(path, handle, fingerprint, generation, start,
-                                        followed=path)
+        self._tails[path] = self._track(path, handle, fingerprint, generation, start, followed=path)
         self._total += max(0, size - start)
         self._sweep_siblings(path)
 
@@ -294,13 +319,28 @@ class FileSource(Source):
             self._total += max(0, stat.st_size - start)
             events.emit("info", "reading a rotated file", path=sibling, offset=start)
 
-    def _track(self, path: str, handle: BinaryIO, fingerprint: str, generation: int,
-               start: int, *, followed: str) -> FileTail:
+    def _track(
+        self,
+        path: str,
+        handle: BinaryIO,
+        fingerprint: str,
+        generation: int,
+        start: int,
+        *,
+        followed: str,
+    ) -> FileTail:
         """A tail reading ``handle`` from ``start``, its stream registered in the checkpoints.
         What the stream is (Docker or not, whose) comes from the path it was *followed* as:
         a rotated copy's own name (``x-json.log.1``) no longer says."""
-        tail = FileTail(path, handle, fingerprint, generation, start,
-                        self._decoder(followed, start), self._service_for(followed))
+        tail = FileTail(
+            path,
+            handle,
+            fingerprint,
+            generation,
+            start,
+            self._decoder(followed, start),
+            self._service_for(followed),
+        )
         self.checkpoints.register(Checkpoint(tail.identity, fingerprint, generation, path, start))
         return tail
 
@@ -308,8 +348,11 @@ class FileSource(Source):
         return is_docker_log(path) if self.docker is None else self.docker
 
     def _decoder(self, path: str, start: int) -> StreamDecoder:
-        return StreamDecoder(start, self.max_line_bytes,
-                             default_stages(self.max_line_bytes, docker=self._is_docker(path)))
+        return StreamDecoder(
+            start,
+            self.max_line_bytes,
+            default_stages(self.max_line_bytes, docker=self._is_docker(path)),
+        )
 
     def _service_for(self, path: str) -> str | None:
         if self._is_docker(path):

@@ -48,8 +48,12 @@ def rotated_siblings(path: str) -> list[str]:
         return []
     found = []
     for name in names:
-        if name != base and name.startswith(base) and name[len(base):len(base) + 1] in ".-_" \
-                and not name.endswith(COMPRESSED_SUFFIXES):
+        if (
+            name != base
+            and name.startswith(base)
+            and name[len(base) : len(base) + 1] in ".-_"
+            and not name.endswith(COMPRESSED_SUFFIXES)
+        ):
             found.append(os.path.join(directory, name))
     return sorted(found)
 

@@ -19,8 +19,15 @@ READ_BYTES = 256 * 1024
 
 
 class PipeSource(Source):
-    def __init__(self, fd: int, origin: Origin, *, max_line_bytes: int,
-                 echo_fd: int | None = None, drain_seconds: float = 3.0) -> None:
+    def __init__(
+        self,
+        fd: int,
+        origin: Origin,
+        *,
+        max_line_bytes: int,
+        echo_fd: int | None = None,
+        drain_seconds: float = 3.0,
+    ) -> None:
         self.name = origin.name
         self.fd = fd
         self.origin = origin

@@ -22,26 +22,39 @@ class ProcessError(Exception):
 
 
 class ProcessSource(Source):
-    def __init__(self, argv: Sequence[str], *, service: str, max_line_bytes: int,
-                 echo: bool = True, stop_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        service: str,
+        max_line_bytes: int,
+        echo: bool = True,
+        stop_seconds: float = 10.0,
+    ) -> None:
         if not argv:
             raise ProcessError("no command given (hopscope run --service NAME -- COMMAND ...)")
         self.name = service
         self.stop_seconds = stop_seconds
         try:
-            self.process = subprocess.Popen(list(argv), stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE)
+            self.process = subprocess.Popen(
+                list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
         except OSError as exc:
             raise ProcessError(f"cannot start {argv[0]!r}: {exc.strerror or exc}") from None
         assert self.process.stdout is not None
         assert self.process.stderr is not None
         started = f"{time.time_ns()}:{self.process.pid}"
         self.pipes = [
-            PipeSource(stream.fileno(),
-                       Origin(f"run:{service}:{started}:{name}", f"{service}:{name}", service),
-                       max_line_bytes=max_line_bytes, echo_fd=echo_fd if echo else None)
-            for name, stream, echo_fd in (("stdout", self.process.stdout, 1),
-                                          ("stderr", self.process.stderr, 2))
+            PipeSource(
+                stream.fileno(),
+                Origin(f"run:{service}:{started}:{name}", f"{service}:{name}", service),
+                max_line_bytes=max_line_bytes,
+                echo_fd=echo_fd if echo else None,
+            )
+            for name, stream, echo_fd in (
+                ("stdout", self.process.stdout, 1),
+                ("stderr", self.process.stderr, 2),
+            )
         ]
         self._exited_at: float | None = None
         self._stop_sent: float | None = None
@@ -59,8 +72,11 @@ class ProcessSource(Source):
             self._exited_at = now
             for pipe in self.pipes:
                 pipe.drain()  # children of the process may hold the pipes open: not for ever
-        if self._stop_sent is not None and self._exited_at is None \
-                and now - self._stop_sent >= self.stop_seconds:
+        if (
+            self._stop_sent is not None
+            and self._exited_at is None
+            and now - self._stop_sent >= self.stop_seconds
+        ):
             self.process.kill()
 
     def finished(self) -> bool:

@@ -364,9 +364,7 @@ class SearchStore(Store):
         """Ids of the hits that are roots and whose traces pass the trace filters."""
         sources = [h["_source"] for h in hits]
         stored_parents = self._stored(_parents_of(sources))
-        roots = [
-            h for h, s in zip(hits, sources, strict=True) if _is_root(s, stored_parents)
-        ]
+        roots = [h for h, s in zip(hits, sources, strict=True) if _is_root(s, stored_parents)]
         return self._passing(roots, trace_filters)
 
     def _values(self, field: str, filters: list[Query]) -> set[str]:

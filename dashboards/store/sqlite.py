@@ -120,7 +120,9 @@ class SqliteStore(Store):
         parts = urlsplit(url)
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if parts.netloc:
-            raise StoreError(f"bad SQLite URL {without_password(url)!r}: use sqlite:///relative/path.db")
+            raise StoreError(
+                f"bad SQLite URL {without_password(url)!r}: use sqlite:///relative/path.db"
+            )
         if not path:
             raise StoreError(f"bad SQLite URL {url!r}: no file path")
         return cls(Path(path), url=url)

@@ -84,10 +84,14 @@ def waterfall(rows: Sequence[Row], origin_ns: int) -> go.Figure:
     # the tree (tick labels are right-aligned).
     names = [
         {
-            "xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": n,
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "y",
+            "y": n,
             "text": plotly_text(shorten("\u2003" * min(r.depth, 12) + label(r), 64)),
-            "showarrow": False, "font": {"size": 12,
-                                          "color": "#b21f1f" if r.failed else "#31333f"},
+            "showarrow": False,
+            "font": {"size": 12, "color": "#b21f1f" if r.failed else "#31333f"},
         }
         for n, r in enumerate(rows)
     ]

@@ -169,7 +169,15 @@ _COLUMNS: Final = {
 
 
 _ORDER: Final = (
-    "time", "request", "duration_ms", "status", "errors", "hops", "services", "link", "service",
+    "time",
+    "request",
+    "duration_ms",
+    "status",
+    "errors",
+    "hops",
+    "services",
+    "link",
+    "service",
     "trace_id",
 )
 
@@ -240,8 +248,5 @@ def render(store: Store) -> None:
         forward.button("Next page →", on_click=_next_page, args=(page.next_cursor,))
     if sample.items:
         st.subheader("Latency")
-        st.caption(
-            f"Durations of the {len(sample.items)} "
-            f"{filters.order} matching requests."
-        )
+        st.caption(f"Durations of the {len(sample.items)} {filters.order} matching requests.")
         st.plotly_chart(figures.histogram([r.duration_ms for r in sample.items]))

@@ -148,7 +148,9 @@ def _waterfall(loaded: LoadedTrace, rows: list[Row], chosen: str) -> list[Row]:
     if pages > 1:
         st.caption(f"{len(rows):,} rows ({len(loaded.index):,} hops), {ROWS_PER_PAGE} per page.")
         page = st.pagination(
-            pages, default=_first_page(loaded, rows, chosen, pages), key="tr_page",
+            pages,
+            default=_first_page(loaded, rows, chosen, pages),
+            key="tr_page",
             max_visible_pages=9,
         )
     else:

@@ -112,8 +112,15 @@ class Storefront:
             error = f"{type(exc).__name__}: {exc}"
         elapsed = (time.perf_counter() - started) * 1000
         return Sent(
-            number, trace_id, user, cart_id, fault.value if fault else None, wrong, status,
-            error, round(elapsed, 1),
+            number,
+            trace_id,
+            user,
+            cart_id,
+            fault.value if fault else None,
+            wrong,
+            status,
+            error,
+            round(elapsed, 1),
         )
 
 
@@ -167,8 +174,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--duration", type=float, default=None, help="seconds; default: forever")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight (4)")
     parser.add_argument(
-        "--faults", default="all", help="all, none, or a comma list of: "
-        + ", ".join(f.value for f in Fault)
+        "--faults",
+        default="all",
+        help="all, none, or a comma list of: " + ", ".join(f.value for f in Fault),
     )
     parser.add_argument("--every", type=int, default=3, help="one request in EVERY has a fault")
     parser.add_argument("--report", type=Path, help="append one JSON line per request here")

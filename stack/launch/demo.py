@@ -93,8 +93,9 @@ def port_hints() -> dict[str, str]:
 
 def choose_route(options: DemoOptions) -> LogRoute:
     if available.has_command("run"):
-        return CollectorRoute(options.store_url, options.demo_dir / "collector",
-                              shown=options.store_shown)
+        return CollectorRoute(
+            options.store_url, options.demo_dir / "collector", shown=options.store_shown
+        )
     return FileRoute()
 
 
@@ -139,8 +140,10 @@ def _ready(process: ManagedProcess, host: str, port: int, log: Path, deadline: f
     if code is not None:
         raise DemoError(f"{process.name} exited with status {code} while starting; see {log}")
     if time.monotonic() > deadline:
-        raise DemoError(f"{process.name} did not listen on {host}:{port} within "
-                        f"{START_TIMEOUT_S:.0f}s; see {log}")
+        raise DemoError(
+            f"{process.name} did not listen on {host}:{port} within "
+            f"{START_TIMEOUT_S:.0f}s; see {log}"
+        )
     return False
 
 
@@ -171,7 +174,9 @@ def start(options: DemoOptions, console: Console, files: ExitStack) -> Running:
         log = options.log_dir / f"{service.name}.log"
         err = options.log_dir / f"{service.name}.stderr.log"
         process = ManagedProcess(
-            service.name, route.command(service.name, service.command()), service.env,
+            service.name,
+            route.command(service.name, service.command()),
+            service.env,
             stdout=files.enter_context(_open_log(log)),
             stderr=files.enter_context(_open_log(err)),
         )
@@ -181,22 +186,36 @@ def start(options: DemoOptions, console: Console, files: ExitStack) -> Running:
     if dashboard_argv is not None:
         log = options.log_dir / "dashboard.log"
         running.dashboard = ManagedProcess(
-            "dashboard", dashboard_argv, dashboard_env(options),
-            stdout=files.enter_context(_open_log(log)), stderr=subprocess.STDOUT,
+            "dashboard",
+            dashboard_argv,
+            dashboard_env(options),
+            stdout=files.enter_context(_open_log(log)),
+            stderr=subprocess.STDOUT,
         )
         running.dashboard.start()
         waiting.append((running.dashboard, options.dashboard_port, log))
     _wait_all_ready(options, console, running, waiting)
     traffic_argv = [
-        sys.executable, "-m", "stack.demo.traffic",
-        "--gateway", plan[-1].url, "--sso", plan[0].url,
-        "--faults", options.faults, "--rate", str(options.rate),
-        "--report", str(options.traffic_report),
+        sys.executable,
+        "-m",
+        "stack.demo.traffic",
+        "--gateway",
+        plan[-1].url,
+        "--sso",
+        plan[0].url,
+        "--faults",
+        options.faults,
+        "--rate",
+        str(options.rate),
+        "--report",
+        str(options.traffic_report),
     ]
     if options.duration is not None:
         traffic_argv += ["--duration", str(options.duration)]
     running.traffic = ManagedProcess(
-        "traffic", traffic_argv, {"SSO_USERS": keys.users},
+        "traffic",
+        traffic_argv,
+        {"SSO_USERS": keys.users},
         stderr=files.enter_context(_open_log(options.demo_dir / "traffic.log")),
     )
     running.traffic.start()
@@ -233,8 +252,7 @@ def _wait_all_ready(
                     ready = True
                 if ready:
                     pending.remove(item)
-                    progress.update(tasks[process.name],
-                                    description=f"[green]{process.name} ready")
+                    progress.update(tasks[process.name], description=f"[green]{process.name} ready")
                     progress.stop_task(tasks[process.name])
             time.sleep(0.1)
 
@@ -251,18 +269,24 @@ def _show_running(
         table.add_row(process.name, url, str(process.pid), str(log))
     if running.dashboard is not None:
         url = f"http://{options.host}:{options.dashboard_port}"
-        table.add_row("dashboard", url, str(running.dashboard.pid),
-                      str(options.log_dir / "dashboard.log"))
+        table.add_row(
+            "dashboard", url, str(running.dashboard.pid), str(options.log_dir / "dashboard.log")
+        )
     table.add_row("records", route.destination, "", "")
-    table.add_row("traffic", f"{options.rate:g}/s, faults: {options.faults}",
-                  str(running.traffic.pid if running.traffic else ""),
-                  str(options.traffic_report))
+    table.add_row(
+        "traffic",
+        f"{options.rate:g}/s, faults: {options.faults}",
+        str(running.traffic.pid if running.traffic else ""),
+        str(options.traffic_report),
+    )
     console.print(table)
     if running.dashboard is None and not available.has_command("dashboard"):
         console.print("[yellow]The dashboard command is not installed: no dashboard started.")
     if isinstance(route, FileRoute):
-        console.print("[yellow]The collector's 'hopscope run' is not installed: lines are only "
-                      f"written to {options.log_dir}.")
+        console.print(
+            "[yellow]The collector's 'hopscope run' is not installed: lines are only "
+            f"written to {options.log_dir}."
+        )
     length = f"for {options.duration:g}s" if options.duration is not None else "until Ctrl-C"
     console.print(f"Running {length}. Press Ctrl-C to stop.")
 
@@ -311,8 +335,9 @@ def wait(options: DemoOptions, console: Console, running: Running) -> None:
                 return
             for process, _url, _log in running.services:
                 if process.exit_code() is not None:
-                    raise DemoError(f"{process.name} stopped unexpectedly "
-                                    f"(status {process.exit_code()})")
+                    raise DemoError(
+                        f"{process.name} stopped unexpectedly (status {process.exit_code()})"
+                    )
             status.update(_describe(sent_so_far(options.traffic_report)))
             time.sleep(0.5)
 
@@ -336,8 +361,10 @@ def stop(running: Running, console: Console) -> list[str]:
 
     previous = signal.signal(signal.SIGINT, kill_all)
     try:
-        with console.status("stopping (Ctrl-C again to kill)") as status, \
-                ThreadPoolExecutor(max_workers=8) as pool:
+        with (
+            console.status("stopping (Ctrl-C again to kill)") as status,
+            ThreadPoolExecutor(max_workers=8) as pool,
+        ):
             for stage in stages:
                 if not stage:
                     continue
@@ -364,7 +391,7 @@ def stored_records(store: str) -> int | None:
     prefix = "sqlite:///"
     if not store.startswith(prefix):
         return None
-    path = Path(store[len(prefix):])
+    path = Path(store[len(prefix) :])
     if not path.exists():
         return None
     try:
@@ -412,10 +439,13 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     console.print(_describe(result["payments"]) + ".")
     written = sum(result["lines_written"].values())
     stored = result["records_stored"]
-    counted = "records not counted (not a SQLite store)" if stored is None else (
-        f"{stored} records")
-    console.print(f"{written} lines written by the services; {counted} in {options.store_shown}.",
-                  soft_wrap=True)
+    counted = (
+        "records not counted (not a SQLite store)" if stored is None else (f"{stored} records")
+    )
+    console.print(
+        f"{written} lines written by the services; {counted} in {options.store_shown}.",
+        soft_wrap=True,
+    )
     if stored:
         _show_next_steps(console, options.store_shown, result["example_traces"])
     return code

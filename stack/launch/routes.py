@@ -38,8 +38,15 @@ class CollectorRoute(LogRoute):
     def command(self, service: str, argv: Sequence[str]) -> list[str]:
         state = self.state_dir / service
         return hopscope_argv(
-            "run", "--service", service, "--sink", self.sink, "--state-dir", str(state),
-            "--", *argv,
+            "run",
+            "--service",
+            service,
+            "--sink",
+            self.sink,
+            "--state-dir",
+            str(state),
+            "--",
+            *argv,
         )
 
 

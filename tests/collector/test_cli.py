@@ -16,10 +16,12 @@ import pytest
 HOPSCOPE = [sys.executable, "-m", "stack.cli"]
 
 
-def hopscope(*args: str, cwd: Path, stdin: bytes | None = None,
-             timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([*HOPSCOPE, *args], cwd=cwd, input=stdin, capture_output=True,
-                          timeout=timeout, check=False)
+def hopscope(
+    *args: str, cwd: Path, stdin: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [*HOPSCOPE, *args], cwd=cwd, input=stdin, capture_output=True, timeout=timeout, check=False
+    )
 
 
 def docs(helpers: Any, db: Path) -> list[dict[str, Any]]:
@@ -47,16 +49,21 @@ def test_run_wraps_a_process_and_keeps_its_exit_status(tmp_path: Path, helpers: 
         f"print({helpers.valid_line(5).decode()!r}, flush=True)\n"
         "print('plain stdout line', flush=True)\n"
         "def f():\n    raise ValueError('bad cart')\n"
-        "f()\n")
-    result = hopscope("run", "--service", "cart", "--", sys.executable, str(script),
-                      cwd=tmp_path)
+        "f()\n"
+    )
+    result = hopscope("run", "--service", "cart", "--", sys.executable, str(script), cwd=tmp_path)
     assert result.returncode == 1  # the script's own status (uncaught exception)
     assert b"plain stdout line" in result.stdout  # passed through
     assert b"ValueError: bad cart" in result.stderr
-    stored = {d["hopscope.source.name"] + ":" + d["message"]: d
-              for d in docs(helpers, tmp_path / ".hopscope" / "hopscope.db")}
-    assert set(stored) == {"cart:stdout:line 5", "cart:stdout:plain stdout line",
-                           "cart:stderr:ValueError: bad cart"}
+    stored = {
+        d["hopscope.source.name"] + ":" + d["message"]: d
+        for d in docs(helpers, tmp_path / ".hopscope" / "hopscope.db")
+    }
+    assert set(stored) == {
+        "cart:stdout:line 5",
+        "cart:stdout:plain stdout line",
+        "cart:stderr:ValueError: bad cart",
+    }
     crash = stored["cart:stderr:ValueError: bad cart"]
     assert crash["log.level"] == "error"
     assert crash["error.type"] == "ValueError"
@@ -71,10 +78,14 @@ def test_run_passes_sigterm_on_and_flushes(tmp_path: Path, helpers: Any) -> None
         "def stop(*_):\n    print('shutting down cleanly', flush=True)\n    sys.exit(0)\n"
         "signal.signal(signal.SIGTERM, stop)\n"
         "print('ready', flush=True)\n"
-        "while True:\n    time.sleep(0.05)\n")
-    process = subprocess.Popen([*HOPSCOPE, "run", "--service", "svc", "--no-echo", "--",
-                                sys.executable, str(script)], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        "while True:\n    time.sleep(0.05)\n"
+    )
+    process = subprocess.Popen(
+        [*HOPSCOPE, "run", "--service", "svc", "--no-echo", "--", sys.executable, str(script)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     db = tmp_path / ".hopscope" / "hopscope.db"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -91,20 +102,29 @@ def test_run_passes_sigterm_on_and_flushes(tmp_path: Path, helpers: Any) -> None
     assert [d["message"] for d in docs(helpers, db)] == ["ready", "shutting down cleanly"]
 
 
-@pytest.mark.parametrize(("args", "message", "status"), [
-    (["collect", "-", "--sink", "kafka://x:1"], "bad sink URL 'kafka://x:1': unknown scheme", 2),
-    (["collect", "-", "--sink", "sqlite:///x.db?colour=red"], "unknown option(s)", 2),
-    (["collect", "missing.log"], "no such file: missing.log", 2),
-    (["collect", "-", "--state-dir", "blocker/state"], "cannot use state directory", 2),
-    (["collect", "-", "-"], "can be read only once", 2),
-    (["run", "--service", "x"], "no command given", 2),
-    (["run", "--", "true"], "--service NAME is required", 2),
-    (["run", "--service", "x", "--state-dir", "blocker/s", "--", "true"],
-     "cannot use state directory", 2),
-    (["run", "--service", "x", "--", "no-such-command-here"], "cannot start", 127),
-])
-def test_clear_one_line_errors(tmp_path: Path, args: list[str], message: str,
-                               status: int) -> None:
+@pytest.mark.parametrize(
+    ("args", "message", "status"),
+    [
+        (
+            ["collect", "-", "--sink", "kafka://x:1"],
+            "bad sink URL 'kafka://x:1': unknown scheme",
+            2,
+        ),
+        (["collect", "-", "--sink", "sqlite:///x.db?colour=red"], "unknown option(s)", 2),
+        (["collect", "missing.log"], "no such file: missing.log", 2),
+        (["collect", "-", "--state-dir", "blocker/state"], "cannot use state directory", 2),
+        (["collect", "-", "-"], "can be read only once", 2),
+        (["run", "--service", "x"], "no command given", 2),
+        (["run", "--", "true"], "--service NAME is required", 2),
+        (
+            ["run", "--service", "x", "--state-dir", "blocker/s", "--", "true"],
+            "cannot use state directory",
+            2,
+        ),
+        (["run", "--service", "x", "--", "no-such-command-here"], "cannot start", 127),
+    ],
+)
+def test_clear_one_line_errors(tmp_path: Path, args: list[str], message: str, status: int) -> None:
     (tmp_path / "blocker").write_text("a file where a directory should be")
     result = hopscope(*args, cwd=tmp_path, stdin=b"")
     err = result.stderr.decode()
@@ -115,8 +135,9 @@ def test_clear_one_line_errors(tmp_path: Path, args: list[str], message: str,
 
 
 def test_deadletters_list_and_replay(tmp_path: Path, helpers: Any) -> None:
-    bad_time = orjson.dumps({**orjson.loads(helpers.valid_line(3)),
-                             "@timestamp": "2024-02-30T10:00:00Z"})
+    bad_time = orjson.dumps(
+        {**orjson.loads(helpers.valid_line(3)), "@timestamp": "2024-02-30T10:00:00Z"}
+    )
     data = helpers.valid_line(1) + b"\n" + bad_time + b"\n"
     sink = "sqlite:///out.db"
     result = hopscope("collect", "-", "--sink", sink, cwd=tmp_path, stdin=data)
@@ -148,8 +169,15 @@ def test_help_explains_every_option(tmp_path: Path) -> None:
                 # an option alone on its line has its explanation on the next line
                 assert text.split(line, 1)[1].strip(), line
     collect_help = hopscope("collect", "--help", cwd=tmp_path).stdout.decode()
-    for option in ("--follow", "--sink", "--state-dir", "--max-line-bytes", "--retain-days",
-                   "--buffer-max-mb", "--format"):
+    for option in (
+        "--follow",
+        "--sink",
+        "--state-dir",
+        "--max-line-bytes",
+        "--retain-days",
+        "--buffer-max-mb",
+        "--format",
+    ):
         assert option in collect_help
 
 
@@ -159,9 +187,12 @@ def test_sink_locked_then_free_loses_nothing_and_says_so(tmp_path: Path, helpers
     SqliteSink(tmp_path / "out.db").close()  # the store exists; another writer holds it
     holder = sqlite3.connect(tmp_path / "out.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    process = subprocess.Popen([*HOPSCOPE, "collect", "-", "--sink",
-                                "sqlite:///out.db?busy_timeout=0.1"], cwd=tmp_path,
-                               stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [*HOPSCOPE, "collect", "-", "--sink", "sqlite:///out.db?busy_timeout=0.1"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdin is not None
     process.stdin.write(b"".join(helpers.valid_line(n) + b"\n" for n in range(500)))
     process.stdin.close()

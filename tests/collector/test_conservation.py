@@ -19,8 +19,15 @@ COLLECT = [sys.executable, "-m", "stack.cli", "collect"]
 
 
 def run_collect(args: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COLLECT, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False, **kwargs)
+    return subprocess.run(
+        [*COLLECT, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        **kwargs,
+    )
 
 
 def stored_count(helpers: Any, db: Path) -> int:
@@ -32,8 +39,9 @@ def stored_count(helpers: Any, db: Path) -> int:
         return 0
 
 
-def wait_for_progress(helpers: Any, db: Path, before: int, process: subprocess.Popen[bytes],
-                      timeout: float = 60) -> None:
+def wait_for_progress(
+    helpers: Any, db: Path, before: int, process: subprocess.Popen[bytes], timeout: float = 60
+) -> None:
     """Until the collector has stored something new (it takes a while to start on a busy
     machine) or has exited."""
     deadline = time.monotonic() + timeout
@@ -62,8 +70,9 @@ def test_kill_9_at_random_points_then_restart(tmp_path: Path, helpers: Any) -> N
     kills = 0
     for _ in range(5):
         before = stored_count(helpers, tmp_path / "out.db")
-        process = subprocess.Popen([*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_for_progress(helpers, tmp_path / "out.db", before, process)
         time.sleep(rng.uniform(0.0, 0.5))
         if process.poll() is None:
@@ -75,11 +84,13 @@ def test_kill_9_at_random_points_then_restart(tmp_path: Path, helpers: Any) -> N
     assert kills >= 1
     numbers = helpers.stored_numbers(tmp_path / "out.db")
     assert numbers == [n for n in range(100_000) if n % 997]
-    unstructured = helpers.stored_rows(tmp_path / "out.db",
-                                       "SELECT count(*) FROM records WHERE unstructured = 1")
+    unstructured = helpers.stored_rows(
+        tmp_path / "out.db", "SELECT count(*) FROM records WHERE unstructured = 1"
+    )
     assert unstructured == [(expected_unstructured,)]
-    assert helpers.stored_rows(tmp_path / "state" / "hopscope.db",
-                               "SELECT count(*) FROM dead_letters") == [(0,)]
+    assert helpers.stored_rows(
+        tmp_path / "state" / "hopscope.db", "SELECT count(*) FROM dead_letters"
+    ) == [(0,)]
     # a run after the end reads nothing again
     again = run_collect(args, tmp_path)
     assert again.returncode == 0
@@ -91,17 +102,33 @@ def test_docker_partial_lines_are_merged(tmp_path: Path, helpers: Any) -> None:
     container.mkdir(parents=True)
     (container / "config.v2.json").write_text('{"Name": "/checkout"}')
     big = helpers.valid_line(1, message="x" * 40_000).decode() + "\n"
-    parts = [big[i:i + 16384] for i in range(0, len(big), 16384)]
-    entries = [{"log": part, "stream": "stdout", "time": "2024-05-01T10:00:00.000000001Z"}
-               for part in parts]
-    entries.append({"log": "plain words from the app\n", "stream": "stderr",
-                    "time": "2024-05-01T10:00:01Z"})
-    entries.append({"log": helpers.valid_line(2).decode() + "\n", "stream": "stdout",
-                    "time": "2024-05-01T10:00:02Z"})
+    parts = [big[i : i + 16384] for i in range(0, len(big), 16384)]
+    entries = [
+        {"log": part, "stream": "stdout", "time": "2024-05-01T10:00:00.000000001Z"}
+        for part in parts
+    ]
+    entries.append(
+        {"log": "plain words from the app\n", "stream": "stderr", "time": "2024-05-01T10:00:01Z"}
+    )
+    entries.append(
+        {
+            "log": helpers.valid_line(2).decode() + "\n",
+            "stream": "stdout",
+            "time": "2024-05-01T10:00:02Z",
+        }
+    )
     log = container / f"{'ab12' * 16}-json.log"
     log.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entries))
-    result = run_collect([str(tmp_path / "containers" / "*" / "*-json.log"), "--sink",
-                          "sqlite:///out.db", "--state-dir", "state"], tmp_path)
+    result = run_collect(
+        [
+            str(tmp_path / "containers" / "*" / "*-json.log"),
+            "--sink",
+            "sqlite:///out.db",
+            "--state-dir",
+            "state",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     stored = sorted(docs(helpers, tmp_path / "out.db"), key=lambda d: d["hopscope.source.offset"])
     assert len(parts) == 3
@@ -126,8 +153,18 @@ def test_binary_garbage_and_a_10_mib_line(tmp_path: Path, helpers: Any) -> None:
             lines.append(helpers.valid_line(n))
     lines.insert(150, b'{"message": "' + b"y" * (10 * 1024 * 1024) + b'"}')
     log.write_bytes(b"\n".join(lines) + b"\n")
-    result = run_collect([str(log), "--sink", "sqlite:///out.db", "--state-dir", "state",
-                          "--max-line-bytes", "65536"], tmp_path)
+    result = run_collect(
+        [
+            str(log),
+            "--sink",
+            "sqlite:///out.db",
+            "--state-dir",
+            "state",
+            "--max-line-bytes",
+            "65536",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     blank = sum(1 for line in lines if not line.strip())
     rows = helpers.stored_rows(tmp_path / "out.db", "SELECT doc, raw, unstructured FROM records")
@@ -163,13 +200,15 @@ def test_follow_under_kill_9_with_a_live_writer(tmp_path: Path, helpers: Any) ->
         before = stored_count(helpers, tmp_path / "out.db")
         os.write(fd, b"".join(helpers.valid_line(n) + b"\n" for n in range(written, written + 50)))
         written += 50
-        process = subprocess.Popen([*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_for_progress(helpers, tmp_path / "out.db", before, process)
         deadline = time.monotonic() + rng.uniform(0.3, 1.5)
         while time.monotonic() < deadline:
-            os.write(fd, b"".join(helpers.valid_line(n) + b"\n"
-                                  for n in range(written, written + 200)))
+            os.write(
+                fd, b"".join(helpers.valid_line(n) + b"\n" for n in range(written, written + 200))
+            )
             written += 200
             time.sleep(0.05)
         if round_number == 2:  # rotate once too, between two lives of the collector
@@ -180,8 +219,13 @@ def test_follow_under_kill_9_with_a_live_writer(tmp_path: Path, helpers: Any) ->
         process.wait()
     os.close(fd)
     started_ns = time.time_ns()
-    process = subprocess.Popen([*COLLECT, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*COLLECT, *args],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     state = tmp_path / "state" / "hopscope.db"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:  # running (files opened) and caught up

@@ -36,10 +36,13 @@ def test_follow_mode_reports_counters_every_interval(tmp_path: Path, helpers: An
     source = FileSource(str(log), checkpoints, follow=True, max_line_bytes=1 << 20)
     seen: list[tuple[int, int]] = []
     collector = Collector(
-        [source], [sink], state,
+        [source],
+        [sink],
+        state,
         CollectorOptions(follow=True, poll_seconds=0.02, stats_seconds=0.1),
         checkpoints=checkpoints,
-        on_stats=lambda c: seen.append((c.source(str(log)).read, c.sink(sink.name).stored)))
+        on_stats=lambda c: seen.append((c.source(str(log)).read, c.sink(sink.name).stored)),
+    )
     thread = threading.Thread(target=collector.run)
     thread.start()
     deadline = time.monotonic() + 20

@@ -77,8 +77,9 @@ def test_sink_down_then_up_loses_nothing(tmp_path: Path, helpers: Any) -> None:
     assert counters.sinks[flaky.name].buffered == 0
     assert helpers.stored_rows(state.path, "SELECT count(*) FROM spool") == [(0,)]
     # the checkpoint reached the end only once both had it
-    assert helpers.stored_rows(state.path, "SELECT offset FROM checkpoints") == \
-        [(log.stat().st_size,)]
+    assert helpers.stored_rows(state.path, "SELECT offset FROM checkpoints") == [
+        (log.stat().st_size,)
+    ]
 
 
 def test_spooled_records_survive_a_stop_and_go_out_next_run(tmp_path: Path, helpers: Any) -> None:
@@ -114,15 +115,13 @@ def test_refused_records_become_dead_letters_and_replay(tmp_path: Path, helpers:
     assert sorted(stored + [d.record.doc["labels.n"] for d in letters]) == list(range(1, 101))
 
 
-def test_backpressure_stops_reading_while_the_buffer_is_full(tmp_path: Path,
-                                                             helpers: Any) -> None:
+def test_backpressure_stops_reading_while_the_buffer_is_full(tmp_path: Path, helpers: Any) -> None:
     log = tmp_path / "app.log"
     write_lines(log, helpers, range(20000))
     state = StateStore(tmp_path / "state")
     flaky = FlakySink(tmp_path / "flaky.db")
     flaky.up.clear()
-    collector = collect(state, [flaky], log, batch_bytes=64 * 1024,
-                        buffer_max_bytes=200 * 1024)
+    collector = collect(state, [flaky], log, batch_bytes=64 * 1024, buffer_max_bytes=200 * 1024)
     observed: list[int] = []
 
     def release() -> None:

@@ -22,22 +22,24 @@ def record(**doc: Any) -> Record:
 
 
 def test_hop_record_in_full() -> None:
-    hop = record(**{
-        "trace.id": "4bf92f3577b34da6a3ce929d0e0e4736",
-        "span.id": "00f067aa0ba902b7",
-        "parent.id": "b7ad6b7169203331",
-        "hopscope.hop.kind": "server",
-        "http.request.method": "GET",
-        "http.route": "/carts/{cart_id}",
-        "http.response.status_code": 200,
-        "event.duration": 1_534_000,
-        "service.node.name": "cart-7d9f",
-        "hopscope.hop.as_service": False,
-        "labels.tenant": "acme",
-        "labels.ratio": 0.5,
-        "labels.nothing": None,
-        "http.request.header.x-request-id": "r-1",
-    })
+    hop = record(
+        **{
+            "trace.id": "4bf92f3577b34da6a3ce929d0e0e4736",
+            "span.id": "00f067aa0ba902b7",
+            "parent.id": "b7ad6b7169203331",
+            "hopscope.hop.kind": "server",
+            "http.request.method": "GET",
+            "http.route": "/carts/{cart_id}",
+            "http.response.status_code": 200,
+            "event.duration": 1_534_000,
+            "service.node.name": "cart-7d9f",
+            "hopscope.hop.as_service": False,
+            "labels.tenant": "acme",
+            "labels.ratio": 0.5,
+            "labels.nothing": None,
+            "http.request.header.x-request-id": "r-1",
+        }
+    )
     assert gelf_message(hop) == {
         "version": "1.1",
         "host": "cart-7d9f",
@@ -64,16 +66,18 @@ def test_hop_record_in_full() -> None:
 
 
 def test_error_record_in_full() -> None:
-    failed = record(**{
-        "@timestamp": "2026-11-25T15:41:06.123456789+01:00",
-        "log.level": "error",
-        "message": "payment failed",
-        "host.name": "node-3",
-        "error.type": "httpx.ReadTimeout",
-        "error.message": "timed out",
-        "error.stack_trace": "Traceback (most recent call last):\n  ...\nReadTimeout",
-        "hopscope.record.id": "given-by-collector",
-    })
+    failed = record(
+        **{
+            "@timestamp": "2026-11-25T15:41:06.123456789+01:00",
+            "log.level": "error",
+            "message": "payment failed",
+            "host.name": "node-3",
+            "error.type": "httpx.ReadTimeout",
+            "error.message": "timed out",
+            "error.stack_trace": "Traceback (most recent call last):\n  ...\nReadTimeout",
+            "hopscope.record.id": "given-by-collector",
+        }
+    )
     assert gelf_message(failed) == {
         "version": "1.1",
         "host": "node-3",
@@ -90,8 +94,10 @@ def test_error_record_in_full() -> None:
 
 
 def test_empty_message_and_unstructured_line() -> None:
-    raw = record(message="", **{"event.original": "Traceback: boom",
-                                "hopscope.unstructured.reason": "not JSON"})
+    raw = record(
+        message="",
+        **{"event.original": "Traceback: boom", "hopscope.unstructured.reason": "not JSON"},
+    )
     message = gelf_message(raw)
     assert message["short_message"] == "Traceback: boom"
     assert message["_event_original"] == "Traceback: boom"
@@ -105,7 +111,11 @@ def test_unreadable_timestamp_is_left_to_graylog() -> None:
 
 def test_levels() -> None:
     assert [syslog_level(x) for x in ("debug", "info", "warning", "error", "critical")] == [
-        7, 6, 4, 3, 2,
+        7,
+        6,
+        4,
+        3,
+        2,
     ]
     assert syslog_level("WARNING") == 4
     assert syslog_level("chatty") == 6

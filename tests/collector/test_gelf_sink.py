@@ -201,8 +201,9 @@ def make_record(n: int, **extra: Any) -> Record:
         "hopscope.truncated": True,
         **extra,
     }
-    return Record(id=record_id("checkout.log", n * 100), doc=doc, source="checkout.log",
-                  offset=n * 100)
+    return Record(
+        id=record_id("checkout.log", n * 100), doc=doc, source="checkout.log", offset=n * 100
+    )
 
 
 def expected(n: int, **extra: Any) -> dict[str, Any]:
@@ -295,9 +296,7 @@ def test_tcp_unreachable_is_unavailable(tcp: TcpReceiver) -> None:
 
 @pytest.mark.parametrize("compression", ["zlib", "gzip", "none"])
 def test_udp_messages_and_chunks(udp: UdpReceiver, compression: str) -> None:
-    sink = GelfSink.from_url(
-        f"gelf+udp://127.0.0.1:{udp.port}?compress={compression}&chunk=300"
-    )
+    sink = GelfSink.from_url(f"gelf+udp://127.0.0.1:{udp.port}?compress={compression}&chunk=300")
     big_text = random.Random(7).randbytes(3000).hex()  # compresses to about half
     records = [make_record(n) for n in range(10)]
     records.append(make_record(10, **{"error.stack_trace": big_text}))
@@ -392,10 +391,22 @@ def test_collect_command_ships_to_graylog(http: HttpReceiver, tmp_path: Path) ->
     log = tmp_path / "checkout.log"
     log.write_bytes(b"".join(orjson.dumps(r.doc) + b"\n" for r in records))
     done = subprocess.run(
-        [sys.executable, "-m", "stack.cli", "collect", str(log), "--sink",
-         f"gelf://127.0.0.1:{http.port}", "--state-dir", str(tmp_path / "state"),
-         "--no-progress"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "stack.cli",
+            "collect",
+            str(log),
+            "--sink",
+            f"gelf://127.0.0.1:{http.port}",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     got = http.wait_for(4)

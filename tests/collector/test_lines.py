@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from collector.lines import TRUNCATION_MARKER, LineSplitter
 
 
-def split_all(data: bytes, cuts: list[int],
-              max_bytes: int = 1 << 20) -> list[tuple[int, int, bytes, bool]]:
+def split_all(
+    data: bytes, cuts: list[int], max_bytes: int = 1 << 20
+) -> list[tuple[int, int, bytes, bool]]:
     splitter = LineSplitter(max_line_bytes=max_bytes)
     out = []
     start = 0
@@ -36,8 +37,12 @@ def test_chunking_does_not_change_the_lines(data: bytes, cuts: list[int]) -> Non
 
 def test_offsets_and_carriage_returns() -> None:
     lines = split_all(b"one\r\ntwo\n\nthree", [2, 6])
-    assert lines == [(0, 5, b"one", False), (5, 9, b"two", False), (9, 10, b"", False),
-                     (10, 15, b"three", False)]
+    assert lines == [
+        (0, 5, b"one", False),
+        (5, 9, b"two", False),
+        (9, 10, b"", False),
+        (10, 15, b"three", False),
+    ]
 
 
 @given(st.integers(1, 40), st.lists(st.integers(0, 200), max_size=6))
@@ -81,8 +86,9 @@ def lines_of(data: bytes, limit: int) -> list[tuple[int, int, bytes, bool]]:
     return out
 
 
-stream_bytes = st.lists(st.sampled_from([b"\n", b"\r", b"{", b"a", b"bc", b"x" * 20]),
-                        max_size=60).map(b"".join)
+stream_bytes = st.lists(
+    st.sampled_from([b"\n", b"\r", b"{", b"a", b"bc", b"x" * 20]), max_size=60
+).map(b"".join)
 
 
 @given(stream_bytes, st.lists(st.integers(0, 600), max_size=8), st.integers(1, 30))

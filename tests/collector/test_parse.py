@@ -15,9 +15,16 @@ from tests.collector.conftest import stored_rows
 
 
 def valid_line(n: int) -> bytes:
-    return orjson.dumps({"@timestamp": "2024-05-01T10:00:00.000001Z", "log.level": "info",
-                         "message": f"line {n}", "service.name": "cart",
-                         "hopscope.schema_version": "1", "labels.n": n})
+    return orjson.dumps(
+        {
+            "@timestamp": "2024-05-01T10:00:00.000001Z",
+            "log.level": "info",
+            "message": f"line {n}",
+            "service.name": "cart",
+            "hopscope.schema_version": "1",
+            "labels.n": n,
+        }
+    )
 
 
 ORIGIN = Origin("file:abc", "logs/app.log", "cart-hint", resumable=True)
@@ -57,8 +64,9 @@ def test_not_json_becomes_an_unstructured_valid_record() -> None:
 
 
 def test_invalid_record_keeps_reason_and_its_own_service() -> None:
-    bad = orjson.dumps({**orjson.loads(valid_line(1)), "service.name": "pay",
-                        "http.response.status_code": 42})
+    bad = orjson.dumps(
+        {**orjson.loads(valid_line(1)), "service.name": "pay", "http.response.status_code": 42}
+    )
     (record,) = parse(bad)
     assert record.unstructured
     assert "http.response.status_code" in record.doc["hopscope.unstructured.reason"]
@@ -100,8 +108,10 @@ def test_truncated_line_is_kept_and_flagged() -> None:
 
 
 def test_traceback_becomes_an_error_record() -> None:
-    text = (b"Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n"
-            b"    main()\nmyapp.errors.PaymentDeclined: card expired")
+    text = (
+        b'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\n'
+        b"    main()\nmyapp.errors.PaymentDeclined: card expired"
+    )
     (record,) = parse(text)
     doc = record.doc
     assert doc["log.level"] == "error"
@@ -123,14 +133,18 @@ def test_ids_of_valid_and_unstructured_records_name_source_and_offset() -> None:
 FULL_WIDTH_YEAR = "\uff12\uff10\uff12\uff14"  # 2024 in full-width digits
 
 
-@pytest.mark.parametrize(("field", "value", "why"), [
-    ("@timestamp", f"{FULL_WIDTH_YEAR}-05-01T10:00:00.000001Z", "does not match"),
-    ("event.start", f"{FULL_WIDTH_YEAR}-05-01T10:00:00Z", "does not match"),
-    ("event.start", "2024-02-30T10:00:00.000000Z", "is not a real date and time"),
-    ("event.end", "2024-05-01T23:59:60.000000Z", "is not a real date and time"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("@timestamp", f"{FULL_WIDTH_YEAR}-05-01T10:00:00.000001Z", "does not match"),
+        ("event.start", f"{FULL_WIDTH_YEAR}-05-01T10:00:00Z", "does not match"),
+        ("event.start", "2024-02-30T10:00:00.000000Z", "is not a real date and time"),
+        ("event.end", "2024-05-01T23:59:60.000000Z", "is not a real date and time"),
+    ],
+)
 def test_a_time_no_store_can_read_is_stored_unstructured_with_the_reason(
-        tmp_path: Path, field: str, value: str, why: str) -> None:
+    tmp_path: Path, field: str, value: str, why: str
+) -> None:
     bad = orjson.dumps({**orjson.loads(valid_line(1)), field: value})
     records = parse(*[valid_line(0), *[bad] * 5])  # the shape recurs: compiled, then reused
     assert [r.unstructured for r in records] == [False, *[True] * 5]

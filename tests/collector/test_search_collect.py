@@ -38,9 +38,14 @@ def test_collect_into_the_engine_with_a_dead_letter_and_its_replay(
     engine: Any, tmp_path: Path
 ) -> None:
     # An index created earlier by someone else, where labels.tenant is a number.
-    engine_request(engine, "PUT", f"/{INDEX}", {
-        "mappings": {"properties": {"labels": {"properties": {"tenant": {"type": "long"}}}}},
-    })
+    engine_request(
+        engine,
+        "PUT",
+        f"/{INDEX}",
+        {
+            "mappings": {"properties": {"labels": {"properties": {"tenant": {"type": "long"}}}}},
+        },
+    )
     lines = [orjson.dumps(make_record(n, **{"labels.tenant": n}).doc) for n in range(3)]
     lines.append(orjson.dumps(make_record(3, **{"labels.tenant": "acme"}).doc))
     lines.append(b"Traceback (most recent call last): not JSON")
@@ -49,8 +54,9 @@ def test_collect_into_the_engine_with_a_dead_letter_and_its_replay(
     sink = f"opensearch+{engine.url}"
     state = tmp_path / "state"
 
-    first = hopscope("collect", str(log), "--sink", sink, "--state-dir", str(state),
-                     "--no-progress")
+    first = hopscope(
+        "collect", str(log), "--sink", sink, "--state-dir", str(state), "--no-progress"
+    )
 
     assert first.returncode == 0, first.stderr
     assert count(engine) == 4  # three records and the unstructured line
@@ -64,8 +70,15 @@ def test_collect_into_the_engine_with_a_dead_letter_and_its_replay(
     assert "labels.tenant" in reason
 
     # The state directory is lost: everything is read and sent again, nothing doubles.
-    again = hopscope("collect", str(log), "--sink", sink, "--state-dir",
-                     str(tmp_path / "fresh-state"), "--no-progress")
+    again = hopscope(
+        "collect",
+        str(log),
+        "--sink",
+        sink,
+        "--state-dir",
+        str(tmp_path / "fresh-state"),
+        "--no-progress",
+    )
     assert again.returncode == 0, again.stderr
     assert count(engine) == 4
 

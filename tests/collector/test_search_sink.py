@@ -178,9 +178,14 @@ def test_item_level_429_is_retried_alone(proxy: Any, engine: Any) -> None:
         throttled_rounds.append(exchange.body)
         answer = reply.json()
         for item in answer["items"][:3]:
-            item["create"] = {"_id": item["create"]["_id"], "status": 429,
-                              "error": {"type": "es_rejected_execution_exception",
-                                        "reason": "rejected execution of bulk"}}
+            item["create"] = {
+                "_id": item["create"]["_id"],
+                "status": 429,
+                "error": {
+                    "type": "es_rejected_execution_exception",
+                    "reason": "rejected execution of bulk",
+                },
+            }
         answer["errors"] = True
         return Reply(200, orjson.dumps(answer))
 
@@ -201,7 +206,6 @@ def test_item_level_429_is_retried_alone(proxy: Any, engine: Any) -> None:
     assert len(pauses.taken) == 2
     assert all(0 <= p <= 0.05 for p in pauses.taken)
     assert count(engine) == 10
-
 
 
 def test_request_level_429_storm_then_recovery(proxy: Any, engine: Any) -> None:
@@ -384,9 +388,11 @@ def test_plain_address_detects_the_server(es_proxy: Any, engine: Any) -> None:
 
 
 def test_request_refused_for_credentials_is_unavailable_not_rejected(proxy: Any) -> None:
-    proxy.fault = lambda exchange: Reply(
-        401, b'{"error":{"type":"security_exception","reason":"missing authentication"}}'
-    ) if exchange.path.startswith("/_bulk") else exchange.forward(None)
+    proxy.fault = lambda exchange: (
+        Reply(401, b'{"error":{"type":"security_exception","reason":"missing authentication"}}')
+        if exchange.path.startswith("/_bulk")
+        else exchange.forward(None)
+    )
     sink = sink_for(f"opensearch+{proxy.url}")
     with pytest.raises(SinkUnavailable, match="401 security_exception"):
         sink.write([make_record(1)])
@@ -470,7 +476,8 @@ def test_elasticsearch_client_leaves_arrow_unloaded() -> None:
         "import pyarrow\n"
         "print(pyarrow.__name__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "pyarrow"]

@@ -33,8 +33,10 @@ def mapped(name: str) -> dict[str, Any]:
         ("2026-11-25T23:30:00-02:00", "hopscope-records-2026.11.26"),
         ("2026-01-01T00:30:00+01:00", "hopscope-records-2025.12.31"),
         (datetime(2026, 3, 4, 5, 6, tzinfo=UTC), "hopscope-records-2026.03.04"),
-        (datetime(2026, 3, 4, 23, 0, tzinfo=timezone(timedelta(hours=-3))),
-         "hopscope-records-2026.03.05"),
+        (
+            datetime(2026, 3, 4, 23, 0, tzinfo=timezone(timedelta(hours=-3))),
+            "hopscope-records-2026.03.05",
+        ),
         (datetime(2026, 3, 4, 5, 6), "hopscope-records-2026.03.04"),
     ],
 )
@@ -86,9 +88,10 @@ def test_families_map_as_keywords_and_unknown_fields_are_not_indexed() -> None:
     assert templates["labels"]["mapping"]["type"] == "keyword"
     assert templates["http_request_header"]["path_match"] == "http.request.header.*"
     assert body["properties"]["labels"]["dynamic"] is True
-    assert body["properties"]["http"]["properties"]["request"]["properties"]["header"][
-        "dynamic"
-    ] is True
+    assert (
+        body["properties"]["http"]["properties"]["request"]["properties"]["header"]["dynamic"]
+        is True
+    )
 
 
 def test_template_body() -> None:

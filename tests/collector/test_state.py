@@ -20,8 +20,9 @@ OPENERS = 8
 ROUNDS = 12
 
 
-def _open_at_once(directory: str, start: multiprocessing.synchronize.Barrier,
-                  out: Queue[str]) -> None:
+def _open_at_once(
+    directory: str, start: multiprocessing.synchronize.Barrier, out: Queue[str]
+) -> None:
     start.wait()
     try:
         StateStore(directory).close()
@@ -38,8 +39,10 @@ def test_processes_opening_a_new_state_file_at_once_all_succeed(tmp_path: Path) 
         directory = tmp_path / f"state-{n}"
         start = context.Barrier(OPENERS)
         out: Queue[str] = context.Queue()
-        openers = [context.Process(target=_open_at_once, args=(str(directory), start, out))
-                   for _ in range(OPENERS)]
+        openers = [
+            context.Process(target=_open_at_once, args=(str(directory), start, out))
+            for _ in range(OPENERS)
+        ]
         for process in openers:
             process.start()
         outcomes += [out.get(timeout=60) for _ in openers]
@@ -67,8 +70,7 @@ def test_a_write_sqlite_ended_itself_fails_with_its_own_reason(tmp_path: Path) -
 def test_an_open_waits_for_the_writer_of_a_file_still_in_rollback_mode(tmp_path: Path) -> None:
     """Switching a new file to WAL while another connection writes it: SQLite answers
     "database is locked" at once, without the busy timeout's wait; the open tries again."""
-    writer = sqlite3.connect(tmp_path / STATE_FILE, isolation_level=None,
-                             check_same_thread=False)
+    writer = sqlite3.connect(tmp_path / STATE_FILE, isolation_level=None, check_same_thread=False)
     writer.execute("CREATE TABLE first (x)")
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("INSERT INTO first VALUES (1)")

@@ -19,8 +19,9 @@ from sdk import schema
 NS = 1_000_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: the schema's pattern as JSON Schema (ECMA 262) means it: ``\d`` is an ASCII digit
-SCHEMA_FORM = re.compile(schema.schema_pattern(schema.fields()["@timestamp"]["pattern"]).pattern,
-                         re.ASCII)
+SCHEMA_FORM = re.compile(
+    schema.schema_pattern(schema.fields()["@timestamp"]["pattern"]).pattern, re.ASCII
+)
 PARTS = re.compile(r"(.{19})(?:\.(\d+))?(Z|.{6})", re.ASCII)
 
 
@@ -51,14 +52,21 @@ def outcome(parse: Callable[[str], int], text: str) -> int | None:
 
 
 def zones() -> st.SearchStrategy[str]:
-    offsets = st.builds(lambda sign, h, m: f"{sign}{h:02d}:{m:02d}",
-                        st.sampled_from("+-"), st.integers(0, 23), st.integers(0, 59))
+    offsets = st.builds(
+        lambda sign, h, m: f"{sign}{h:02d}:{m:02d}",
+        st.sampled_from("+-"),
+        st.integers(0, 23),
+        st.integers(0, 59),
+    )
     return st.one_of(st.just("Z"), offsets)
 
 
 def heads() -> st.SearchStrategy[str]:
-    return st.builds(lambda day, clock: f"{day.isoformat()}T{clock:%H:%M:%S}",
-                     st.dates(date(1, 1, 1), date(9999, 12, 31)), st.times(time(0), time.max))
+    return st.builds(
+        lambda day, clock: f"{day.isoformat()}T{clock:%H:%M:%S}",
+        st.dates(date(1, 1, 1), date(9999, 12, 31)),
+        st.times(time(0), time.max),
+    )
 
 
 def tails() -> st.SearchStrategy[str]:
@@ -83,16 +91,16 @@ def edited(draw: st.DrawFn, texts: st.SearchStrategy[str]) -> str:
     how = draw(st.sampled_from(["replace", "remove", "add"]))
     if how == "add":
         return text[:at] + char + text[at:]
-    return text[:at] + (char if how == "replace" else "") + text[at + 1:]
+    return text[:at] + (char if how == "replace" else "") + text[at + 1 :]
 
 
 def any_texts() -> st.SearchStrategy[str]:
     """Valid timestamps, near misses, schema-shaped impossible moments (month 99, hour
     24, a leap second) and arbitrary text."""
-    shaped = st.from_regex(re.compile(schema.fields()["@timestamp"]["pattern"], re.ASCII),
-                           fullmatch=True)
-    return st.one_of(valid_timestamps(), edited(valid_timestamps()), shaped,
-                     st.text(max_size=40))
+    shaped = st.from_regex(
+        re.compile(schema.fields()["@timestamp"]["pattern"], re.ASCII), fullmatch=True
+    )
+    return st.one_of(valid_timestamps(), edited(valid_timestamps()), shaped, st.text(max_size=40))
 
 
 @given(any_texts())
@@ -107,8 +115,11 @@ def test_both_take_every_valid_timestamp(text: str) -> None:
     assert timestamp_parser()(text) == parse_ns(text) == expected_ns(text)
 
 
-@given(heads(), st.lists(st.one_of(tails(), st.text(EDITS, max_size=12)), min_size=1,
-                         max_size=12), any_texts())
+@given(
+    heads(),
+    st.lists(st.one_of(tails(), st.text(EDITS, max_size=12)), min_size=1, max_size=12),
+    any_texts(),
+)
 def test_remembered_second_changes_no_answer(head: str, rests: list[str], other: str) -> None:
     """A stream of lines sharing a second, valid and not, with another text among them:
     a parser that remembers the last second answers as a fresh one does."""
@@ -121,17 +132,20 @@ def test_remembered_second_changes_no_answer(head: str, rests: list[str], other:
         assert outcome(parse_ns, text) == expected
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("2024-02-30T10:00:00.000000Z", "not a real date"),
-    ("2026-11-25T23:59:60Z", "not a real date"),  # a leap second: Python has none
-    ("2026-11-25T24:00:00Z", "not a real date"),
-    ("2026-11-25T10:00:00+24:00", "not a real date"),
-    ("2026-11-25T10:00:00.1234567891Z", "not RFC 3339"),  # the schema allows nine digits
-    ("2026-11-25T10:00:00.123456z", "not RFC 3339"),
-    ("2026-11-25 10:00:00.123456Z", "not RFC 3339"),
-    ("2026-11-25T10:00:00.12345\u0663Z", "not RFC 3339"),  # an Arabic-Indic digit
-    ("2026-11-25T10:00:00", "not RFC 3339"),  # no zone: the moment is not known
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2024-02-30T10:00:00.000000Z", "not a real date"),
+        ("2026-11-25T23:59:60Z", "not a real date"),  # a leap second: Python has none
+        ("2026-11-25T24:00:00Z", "not a real date"),
+        ("2026-11-25T10:00:00+24:00", "not a real date"),
+        ("2026-11-25T10:00:00.1234567891Z", "not RFC 3339"),  # the schema allows nine digits
+        ("2026-11-25T10:00:00.123456z", "not RFC 3339"),
+        ("2026-11-25 10:00:00.123456Z", "not RFC 3339"),
+        ("2026-11-25T10:00:00.12345\u0663Z", "not RFC 3339"),  # an Arabic-Indic digit
+        ("2026-11-25T10:00:00", "not RFC 3339"),  # no zone: the moment is not known
+    ],
+)
 def test_refusals_say_why(text: str, reason: str) -> None:
     for parse in (timestamp_parser(), parse_ns):
         with pytest.raises(ValueError, match=reason) as refused:

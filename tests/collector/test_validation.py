@@ -21,55 +21,167 @@ from collector.validation import (
 )
 from sdk import schema
 
-BASE = {"@timestamp": "2024-05-01T10:00:00.000001Z", "log.level": "info", "message": "m",
-        "service.name": "cart", "hopscope.schema_version": "1"}
+BASE = {
+    "@timestamp": "2024-05-01T10:00:00.000001Z",
+    "log.level": "info",
+    "message": "m",
+    "service.name": "cart",
+    "hopscope.schema_version": "1",
+}
 
 #: records as the SDK and the collector write them
 REAL_RECORDS: list[dict[str, Any]] = [
-    {**BASE, "service.version": "1.4.2", "service.environment": "prod",
-     "trace.id": "4bf92f3577b34da6a3ce929d0e0e4736", "span.id": "00f067aa0ba902b7",
-     "hopscope.hop.kind": "server", "parent.id": "a3ce929d0e0e4736",
-     "service.origin.name": "checkout", "http.request.method": "GET",
-     "http.route": "/carts/{cart_id}", "url.path": "/carts/7", "url.query": "full=1",
-     "http.response.status_code": 200, "event.duration": 1_250_000,
-     "event.start": "2024-05-01T09:59:59.998750Z", "event.end": "2024-05-01T10:00:00Z",
-     "event.outcome": "success", "client.address": "10.0.0.7", "client.port": 51234,
-     "http.request.header.x-request-id": "r-1", "user_agent.original": "httpx/0.27"},
-    {**BASE, "log.level": "error", "trace.id": "0" * 32, "span.id": "1" * 16,
-     "hopscope.hop.kind": "client", "hopscope.hop.attempt": 2, "hopscope.hop.as_service": True,
-     "service.target.name": "inventory", "http.request.method": "POST",
-     "url.full": "http://inventory:8000/reserve", "http.response.status_code": 504,
-     "event.duration": 5_000_000_000, "event.outcome": "failure",
-     "error.type": "httpx.ReadTimeout", "error.message": "timed out", "server.port": 8000,
-     "http.request.body.bytes": 12, "http.response.body.bytes": 0},
-    {**BASE, "log.logger": "cart.pricing", "log.origin.file.name": "pricing.py",
-     "log.origin.file.line": 42, "log.origin.function": "total", "process.pid": 311,
-     "process.thread.name": "MainThread", "host.name": "node-1", "ecs.version": "8.11.0",
-     "labels.cart_items": 3, "labels.currency": "EUR", "labels.ratio": 0.25,
-     "labels.flag": False, "labels.nothing": None, "error.stack_trace": "Traceback ..."},
-    {**BASE, "message": "Starting server", "event.original": "Starting server",
-     "hopscope.unstructured.reason": "not JSON", "hopscope.record.id": "ab" * 10,
-     "hopscope.source.name": "app.log", "hopscope.source.offset": 0,
-     "hopscope.truncated": True},
+    {
+        **BASE,
+        "service.version": "1.4.2",
+        "service.environment": "prod",
+        "trace.id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "span.id": "00f067aa0ba902b7",
+        "hopscope.hop.kind": "server",
+        "parent.id": "a3ce929d0e0e4736",
+        "service.origin.name": "checkout",
+        "http.request.method": "GET",
+        "http.route": "/carts/{cart_id}",
+        "url.path": "/carts/7",
+        "url.query": "full=1",
+        "http.response.status_code": 200,
+        "event.duration": 1_250_000,
+        "event.start": "2024-05-01T09:59:59.998750Z",
+        "event.end": "2024-05-01T10:00:00Z",
+        "event.outcome": "success",
+        "client.address": "10.0.0.7",
+        "client.port": 51234,
+        "http.request.header.x-request-id": "r-1",
+        "user_agent.original": "httpx/0.27",
+    },
+    {
+        **BASE,
+        "log.level": "error",
+        "trace.id": "0" * 32,
+        "span.id": "1" * 16,
+        "hopscope.hop.kind": "client",
+        "hopscope.hop.attempt": 2,
+        "hopscope.hop.as_service": True,
+        "service.target.name": "inventory",
+        "http.request.method": "POST",
+        "url.full": "http://inventory:8000/reserve",
+        "http.response.status_code": 504,
+        "event.duration": 5_000_000_000,
+        "event.outcome": "failure",
+        "error.type": "httpx.ReadTimeout",
+        "error.message": "timed out",
+        "server.port": 8000,
+        "http.request.body.bytes": 12,
+        "http.response.body.bytes": 0,
+    },
+    {
+        **BASE,
+        "log.logger": "cart.pricing",
+        "log.origin.file.name": "pricing.py",
+        "log.origin.file.line": 42,
+        "log.origin.function": "total",
+        "process.pid": 311,
+        "process.thread.name": "MainThread",
+        "host.name": "node-1",
+        "ecs.version": "8.11.0",
+        "labels.cart_items": 3,
+        "labels.currency": "EUR",
+        "labels.ratio": 0.25,
+        "labels.flag": False,
+        "labels.nothing": None,
+        "error.stack_trace": "Traceback ...",
+    },
+    {
+        **BASE,
+        "message": "Starting server",
+        "event.original": "Starting server",
+        "hopscope.unstructured.reason": "not JSON",
+        "hopscope.record.id": "ab" * 10,
+        "hopscope.source.name": "app.log",
+        "hopscope.source.offset": 0,
+        "hopscope.truncated": True,
+    },
 ]
 
-EDGE_VALUES = st.sampled_from([
-    "", "x", "GET", "get", "GET\n", "0" * 32, "0" * 32 + "\n", "A" * 32, "a" * 16,
-    "info", "INFO", "error", "1", "1\n", "2", "server", "success",
-    "2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z\n", "2024-05-01T10:00:00.1234567890Z",
-    "2024-05-01", "٢٠٢٤-05-01T10:00:00+02:00", "\uff12\uff10\uff12\uff14-05-01T10:00:00Z",
-    "2024-02-30T10:00:00Z", "2024-05-01T23:59:60.5Z", "2024-05-01T10:00:00+24:00",
-    "2024-02-29T10:00:00-23:59", 0, 1, -1, 99, 100, 599, 600, 2**63, 1.0,
-    -1.0, 0.5, 200.0, 599.5, True, False, None, [], {}, ["GET"], {"a": 1},
-])
-values = st.one_of(EDGE_VALUES, st.none(), st.booleans(), st.integers(-5, 700),
-                   st.floats(allow_nan=False), st.text(max_size=40))
-keys = st.one_of(st.sampled_from(sorted(schema.fields())),
-                 st.sampled_from(["labels.ok", "labels.Bad", "labels.a_b", "labels.", "labels.x\n",
-                                  "nope", "error", "http.request.header.x-id",
-                                  "http.request.header.X", "http.request.header.a\n",
-                                  "Labels.x", "xlabels.x"]),
-                 st.text(max_size=12))
+EDGE_VALUES = st.sampled_from(
+    [
+        "",
+        "x",
+        "GET",
+        "get",
+        "GET\n",
+        "0" * 32,
+        "0" * 32 + "\n",
+        "A" * 32,
+        "a" * 16,
+        "info",
+        "INFO",
+        "error",
+        "1",
+        "1\n",
+        "2",
+        "server",
+        "success",
+        "2024-05-01T10:00:00Z",
+        "2024-05-01T10:00:00Z\n",
+        "2024-05-01T10:00:00.1234567890Z",
+        "2024-05-01",
+        "٢٠٢٤-05-01T10:00:00+02:00",
+        "\uff12\uff10\uff12\uff14-05-01T10:00:00Z",
+        "2024-02-30T10:00:00Z",
+        "2024-05-01T23:59:60.5Z",
+        "2024-05-01T10:00:00+24:00",
+        "2024-02-29T10:00:00-23:59",
+        0,
+        1,
+        -1,
+        99,
+        100,
+        599,
+        600,
+        2**63,
+        1.0,
+        -1.0,
+        0.5,
+        200.0,
+        599.5,
+        True,
+        False,
+        None,
+        [],
+        {},
+        ["GET"],
+        {"a": 1},
+    ]
+)
+values = st.one_of(
+    EDGE_VALUES,
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 700),
+    st.floats(allow_nan=False),
+    st.text(max_size=40),
+)
+keys = st.one_of(
+    st.sampled_from(sorted(schema.fields())),
+    st.sampled_from(
+        [
+            "labels.ok",
+            "labels.Bad",
+            "labels.a_b",
+            "labels.",
+            "labels.x\n",
+            "nope",
+            "error",
+            "http.request.header.x-id",
+            "http.request.header.X",
+            "http.request.header.a\n",
+            "Labels.x",
+            "xlabels.x",
+        ]
+    ),
+    st.text(max_size=12),
+)
 
 
 def near(value: Any) -> st.SearchStrategy[Any]:
@@ -79,13 +191,43 @@ def near(value: Any) -> st.SearchStrategy[Any]:
         return st.sampled_from([not value, int(value), float(value), str(value).lower()])
     if isinstance(value, int | float):
         whole = round(value) if math.isfinite(value) else 0
-        return st.sampled_from([float(value), whole, value + 0.5, -value, value - 1, value + 1,
-                                -1, 0, 99, 100, 599, 600, str(value), True])
+        return st.sampled_from(
+            [
+                float(value),
+                whole,
+                value + 0.5,
+                -value,
+                value - 1,
+                value + 1,
+                -1,
+                0,
+                99,
+                100,
+                599,
+                600,
+                str(value),
+                True,
+            ]
+        )
     if isinstance(value, str):
-        return st.sampled_from([value + "\n", "\n" + value, value[:-1], value + "x", value.upper(),
-                                value.lower(), "", value.replace("0", "\u0660"), value + " ",
-                                value.replace("1", "\uff11"), value.replace("T10", "T24"),
-                                value.replace(":00", ":60", 1), len(value), None])
+        return st.sampled_from(
+            [
+                value + "\n",
+                "\n" + value,
+                value[:-1],
+                value + "x",
+                value.upper(),
+                value.lower(),
+                "",
+                value.replace("0", "\u0660"),
+                value + " ",
+                value.replace("1", "\uff11"),
+                value.replace("T10", "T24"),
+                value.replace(":00", ":60", 1),
+                len(value),
+                None,
+            ]
+        )
     return values
 
 
@@ -115,8 +257,13 @@ def agrees(checker: RecordValidator, doc: dict[str, Any]) -> None:
 
 
 def validator(**options: int) -> RecordValidator:
-    return RecordValidator(schema.reference_fields(), schema.required_fields(),
-                           schema.reference_field_patterns(), schema.problem, **options)
+    return RecordValidator(
+        schema.reference_fields(),
+        schema.required_fields(),
+        schema.reference_field_patterns(),
+        schema.problem,
+        **options,
+    )
 
 
 key_by_key = validator(max_shapes=0)
@@ -147,16 +294,19 @@ def test_real_records_are_valid() -> None:
         assert key_by_key.is_valid(doc)
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("http.request.method", "GET\n"),  # JSON Schema's $ ends the string
-    ("@timestamp", "2024-05-01T10:00:00Z\n"),
-    ("log.origin.file.line", True),  # booleans are not integers
-    ("labels.x", [1]),
-    ("@timestamp", "\uff12\uff10\uff12\uff14-05-01T10:00:00Z"),  # \d is an ASCII digit
-    ("event.start", "2024-05-01T10:00:00.\u0661Z"),
-    ("event.start", "2024-02-30T10:00:00Z"),  # no such day
-    ("event.end", "2024-05-01T23:59:60Z"),  # a leap second
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("http.request.method", "GET\n"),  # JSON Schema's $ ends the string
+        ("@timestamp", "2024-05-01T10:00:00Z\n"),
+        ("log.origin.file.line", True),  # booleans are not integers
+        ("labels.x", [1]),
+        ("@timestamp", "\uff12\uff10\uff12\uff14-05-01T10:00:00Z"),  # \d is an ASCII digit
+        ("event.start", "2024-05-01T10:00:00.\u0661Z"),
+        ("event.start", "2024-02-30T10:00:00Z"),  # no such day
+        ("event.end", "2024-05-01T23:59:60Z"),  # a leap second
+    ],
+)
 def test_values_both_validators_refuse(key: str, value: Any) -> None:
     doc = {**BASE, key: value}
     assert schema.problem(doc) is not None
@@ -208,9 +358,13 @@ def test_a_shape_is_compiled_once_it_recurs() -> None:
 
 
 def test_a_key_meets_its_own_definition_and_every_matching_pattern() -> None:
-    closed = {"type": "object", "required": ["a"], "additionalProperties": False,
-              "properties": {"a": {"type": "integer"}, "x.n": {"type": "integer", "maximum": 9}},
-              "patternProperties": {"^x\\.": {"minimum": 5}, "n$": {"type": ["integer", "null"]}}}
+    closed = {
+        "type": "object",
+        "required": ["a"],
+        "additionalProperties": False,
+        "properties": {"a": {"type": "integer"}, "x.n": {"type": "integer", "maximum": 9}},
+        "patternProperties": {"^x\\.": {"minimum": 5}, "n$": {"type": ["integer", "null"]}},
+    }
     patterns = tuple((re.compile(p), d) for p, d in closed["patternProperties"].items())
     reference = fastjsonschema.compile(closed)
 
@@ -222,11 +376,21 @@ def test_a_key_meets_its_own_definition_and_every_matching_pattern() -> None:
         return None
 
     for max_shapes in (0, 100):
-        checker = RecordValidator(closed["properties"], ("a",), patterns, explain,
-                                  max_shapes=max_shapes, compile_after=1)
-        for doc in [{"a": 1, "x.n": 7}, {"a": 1, "x.n": 3}, {"a": 1, "x.n": 12},
-                    {"a": 1, "x.m": 3}, {"a": 1, "x.m": "s"}, {"a": 1, "bn": None},
-                    {"a": 1, "bn": "s"}, {"a": 1, "x.n": None}, {"a": 1, "b": 1}, {"x.n": 7}]:
+        checker = RecordValidator(
+            closed["properties"], ("a",), patterns, explain, max_shapes=max_shapes, compile_after=1
+        )
+        for doc in [
+            {"a": 1, "x.n": 7},
+            {"a": 1, "x.n": 3},
+            {"a": 1, "x.n": 12},
+            {"a": 1, "x.m": 3},
+            {"a": 1, "x.m": "s"},
+            {"a": 1, "bn": None},
+            {"a": 1, "bn": "s"},
+            {"a": 1, "x.n": None},
+            {"a": 1, "b": 1},
+            {"x.n": 7},
+        ]:
             for _ in range(2):
                 assert checker.is_valid(doc) == (explain(doc) is None), (doc, max_shapes)
 

@@ -59,8 +59,16 @@ def tables(app: AppTest) -> list[dict[str, list[Any]]]:
 
 #: Elements whose text Streamlit renders as markdown.
 MARKDOWN_KINDS = (
-    "markdown", "caption", "title", "header", "subheader", "error", "warning", "info",
-    "success", "toast",
+    "markdown",
+    "caption",
+    "title",
+    "header",
+    "subheader",
+    "error",
+    "warning",
+    "info",
+    "success",
+    "toast",
 )
 
 

@@ -52,17 +52,36 @@ def checkout(t: TraceBuilder) -> None:
         "gateway", "orders", 10, 390, parent=root, path="/orders", method="POST", status=502
     )
     orders = t.server(
-        "orders", "/orders", 20, 380, parent=to_orders, method="POST", status=502,
+        "orders",
+        "/orders",
+        20,
+        380,
+        parent=to_orders,
+        method="POST",
+        status=502,
         caller="gateway",
     )
     t.log("orders", orders, 25, "reserving stock")
     for attempt, (start, end) in enumerate(((30, 150), (200, 360)), start=1):
         call = t.client(
-            "orders", "payments", start, end, parent=orders, path="/pay", method="POST",
-            status=503, attempt=attempt,
+            "orders",
+            "payments",
+            start,
+            end,
+            parent=orders,
+            path="/pay",
+            method="POST",
+            status=503,
+            attempt=attempt,
         )
         pay = t.server(
-            "payments", "/pay", start + 10, end - 10, parent=call, method="POST", status=503,
+            "payments",
+            "/pay",
+            start + 10,
+            end - 10,
+            parent=call,
+            method="POST",
+            status=503,
             caller="orders",
             error_type="payments.GatewayTimeout",
             error_message="acquirer did not answer",
@@ -100,11 +119,21 @@ def large(t: TraceBuilder) -> None:
         start = 5 + n * 0.2
         failed = n == LARGE_FAILING_CALL
         call = t.client(
-            "gateway", "cart", start, start + 0.15, parent=root, path="/item",
+            "gateway",
+            "cart",
+            start,
+            start + 0.15,
+            parent=root,
+            path="/item",
             status=500 if failed else 200,
         )
         t.server(
-            "cart", "/item", start + 0.02, start + 0.13, parent=call, caller="gateway",
+            "cart",
+            "/item",
+            start + 0.02,
+            start + 0.13,
+            parent=call,
+            caller="gateway",
             status=500 if failed else 200,
             error_type="cart.OutOfStock" if failed else None,
             error_message="item 1234 is gone" if failed else None,
@@ -163,8 +192,14 @@ def collect(records: list[dict[str, Any]], directory: Path) -> str:
     db = directory / "hopscope.db"
     done = subprocess.run(
         [
-            hopscope_script(), "collect", str(lines), "--sink", f"sqlite:///{db}",
-            "--state-dir", str(directory / "state"), "--no-progress",
+            hopscope_script(),
+            "collect",
+            str(lines),
+            "--sink",
+            f"sqlite:///{db}",
+            "--state-dir",
+            str(directory / "state"),
+            "--no-progress",
         ],
         capture_output=True,
         text=True,

@@ -9,14 +9,13 @@ from dashboards.cli import app_path
 
 
 def test_importing_the_app_has_no_side_effects() -> None:
-    code = (
-        "import dashboards.app as app\n"
-        "assert callable(app.main)\n"
-        "print(sorted(app._PAGES))\n"
-    )
+    code = "import dashboards.app as app\nassert callable(app.main)\nprint(sorted(app._PAGES))\n"
     done = subprocess.run(
         [sys.executable, "-c", code],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={"HOPSCOPE_STORE": "nosuch://store", "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr

@@ -58,10 +58,14 @@ def test_the_latency_histogram_has_every_duration(monkeypatch: Any, store: str) 
         ({"q": "reserving stock"}, [app_store.CHECKOUT]),
         ({"tid": app_store.CART}, [app_store.CART]),
         ({"attr": "url.query=q=shoes"}, [app_store.SEARCH]),
-        ({"order": "slowest"}, [app_store.SEARCH, app_store.CHECKOUT, app_store.CART,
-                                app_store.MISSING]),
-        ({"range": "custom", "from": "2026-11-25T12:00:00.500", "to": "2026-11-25T12:00:03"},
-         [app_store.SEARCH, app_store.CART]),
+        (
+            {"order": "slowest"},
+            [app_store.SEARCH, app_store.CHECKOUT, app_store.CART, app_store.MISSING],
+        ),
+        (
+            {"range": "custom", "from": "2026-11-25T12:00:00.500", "to": "2026-11-25T12:00:03"},
+            [app_store.SEARCH, app_store.CART],
+        ),
     ],
 )
 def test_filters_come_from_the_url(
@@ -87,7 +91,10 @@ def test_widgets_write_the_filters_to_the_url(monkeypatch: Any, store: str) -> N
     app.text_input(key="rq_text").input("reserving").run()
     assert requests_table(app)["trace_id"] == [app_store.CHECKOUT]
     assert app.query_params == {
-        "page": "requests", "errors": "1", "method": "POST", "q": "reserving",
+        "page": "requests",
+        "errors": "1",
+        "method": "POST",
+        "q": "reserving",
     }
 
 

@@ -33,8 +33,9 @@ def test_the_dependency_map_has_counts_errors_and_p95(monkeypatch: Any, store: s
     assert '"orders" -> "payments" [label="2 calls\\n100.0% errors\\np95 160.0 ms"' in dot
     assert '"gateway" -> "cart" [label="1 call\\n0.0% errors\\np95 40.0 ms"' in dot
     edges = table_with(app, "caller")
-    assert list(zip(edges["caller"], edges["callee"], edges["calls"], edges["errors"],
-                    strict=True)) == [
+    assert list(
+        zip(edges["caller"], edges["callee"], edges["calls"], edges["errors"], strict=True)
+    ) == [
         ("gateway", "cart", 1, 0),
         ("gateway", "orders", 1, 1),
         ("gateway", "search", 1, 0),
@@ -61,8 +62,10 @@ def test_route_latency_over_time(monkeypatch: Any, store: str) -> None:
     (figure,) = [json.loads(s) for s in spec(app, "plotly_chart")]
     lines = {t["name"]: t["y"] for t in figure["data"]}
     assert lines == {
-        "gateway /cart": [50.0], "gateway /checkout": [400.0],
-        "gateway /items/{id}": [5.0], "gateway /search": [900.0],
+        "gateway /cart": [50.0],
+        "gateway /checkout": [400.0],
+        "gateway /items/{id}": [5.0],
+        "gateway /search": [900.0],
     }
     assert figure["layout"]["yaxis"]["title"]["text"] == "p99 latency (ms)"
     assert app.query_params == {"page": "services", "service": "gateway", "pct": "p99"}

@@ -40,7 +40,10 @@ def test_a_trace_link_opens_the_chain_with_the_failure(monkeypatch: Any, store: 
     assert app.text_input(key="tr_id").value == app_store.CHECKOUT
     metrics = {m.label: m.value for m in app.metric}
     assert metrics == {
-        "Duration": "400.0 ms", "Hops": "7", "Services": "3", "Result": "502 · failed",
+        "Duration": "400.0 ms",
+        "Hops": "7",
+        "Services": "3",
+        "Result": "502 · failed",
     }
     code = texts(app, "code")
     assert any("path: gateway > orders > payments" in c for c in code)
@@ -194,14 +197,17 @@ def test_a_10000_hop_trace_unfolded_is_paged_to_the_failure(monkeypatch: Any, la
     assert len(ticks(app)) == 100
     pager.set_value(1).run()
     assert [t.strip("\u2003") for t in ticks(app)][:3] == [
-        "gateway GET /report", "gateway render report", "gateway → cart GET /item",
+        "gateway GET /report",
+        "gateway render report",
+        "gateway → cart GET /item",
     ]
     assert "wpage" not in app.query_params
 
 
 def test_a_hop_link_opens_that_hop(monkeypatch: Any, store: str) -> None:
     (orders,) = [
-        r["span.id"] for r in app_store.small_records()
+        r["span.id"]
+        for r in app_store.small_records()
         if r.get("hopscope.hop.kind") == "server" and r["service.name"] == "orders"
     ]
     app = run_app(monkeypatch, store, trace=app_store.CHECKOUT, hop=orders)

@@ -139,9 +139,19 @@ def test_dashboard_server_stops_with_the_command(store_url: str) -> None:
     is ignored) stops the Streamlit server itself, leaving nothing on the port."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "stack.cli", "dashboard", "--store", store_url,
-         "--port", str(port), "--no-browser"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "stack.cli",
+            "dashboard",
+            "--store",
+            store_url,
+            "--port",
+            str(port),
+            "--no-browser",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60

@@ -390,8 +390,9 @@ def test_a_failing_route_hook_loses_no_websocket_failure_line(capture: Any) -> N
         raise RuntimeError("feed unavailable")
 
     with inprocess.serve_asgi(sdk.HopMiddleware(refusing, route_of=broken_route)) as url:
-        with connect(url.replace("http://", "ws://") + "/feed") as ws, pytest.raises(
-            ConnectionClosedError
+        with (
+            connect(url.replace("http://", "ws://") + "/feed") as ws,
+            pytest.raises(ConnectionClosedError),
         ):
             ws.recv()
         records: list[Record] = []

@@ -147,12 +147,15 @@ def test_problem_agrees_with_jsonschema_on_any_record(
 FULL_WIDTH_YEAR = "\uff12\uff10\uff12\uff16"  # 2026 in full-width digits
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("@timestamp", f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"),
-    ("@timestamp", "2026-01-01T00:00:00.\u0661\u0662Z"),  # Arabic-Indic digits in the fraction
-    ("event.start", f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"),
-    ("event.end", "2026-01-01T00:00:00+\uff10\uff11:00"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("@timestamp", f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"),
+        ("@timestamp", "2026-01-01T00:00:00.\u0661\u0662Z"),  # Arabic-Indic digits in the fraction
+        ("event.start", f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"),
+        ("event.end", "2026-01-01T00:00:00+\uff10\uff11:00"),
+    ],
+)
 def test_a_digit_in_a_pattern_is_an_ascii_digit(name: str, value: str) -> None:
     """``\\d`` is [0-9] in JSON Schema (ECMA 262), not Python's any Unicode digit."""
     record = {**VALID, name: value}
@@ -171,12 +174,15 @@ def test_schema_patterns_take_ascii_classes() -> None:
     assert schema.schema_pattern(r"^\w+$").search("caf\u00e9") is None
 
 
-@pytest.mark.parametrize("value", [
-    "2026-02-30T10:00:00.000000Z",  # no such day
-    "2026-11-25T23:59:60Z",  # a leap second
-    "2026-11-25T24:00:00Z",
-    "2026-11-25T10:00:00+24:00",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-02-30T10:00:00.000000Z",  # no such day
+        "2026-11-25T23:59:60Z",  # a leap second
+        "2026-11-25T24:00:00Z",
+        "2026-11-25T10:00:00+24:00",
+    ],
+)
 @pytest.mark.parametrize("name", schema.MOMENT_FIELDS)
 def test_a_hop_time_names_a_real_moment(name: str, value: str) -> None:
     record = {**VALID, name: value}
@@ -198,8 +204,9 @@ def test_the_reference_schema_under_jsonschema_agrees_with_problem() -> None:
 
     formats = jsonschema.FormatChecker(formats=())
     formats.checks(schema.MOMENT_FORMAT)(is_timestamp)
-    reference = jsonschema.Draft202012Validator(dict(schema.reference_schema()),
-                                                format_checker=formats)
+    reference = jsonschema.Draft202012Validator(
+        dict(schema.reference_schema()), format_checker=formats
+    )
     full_width = {**VALID, "@timestamp": f"{FULL_WIDTH_YEAR}-01-01T00:00:00Z"}
     records = [
         VALID,
@@ -241,8 +248,14 @@ def test_the_format_test_of_a_timestamp_pattern_answers_as_the_full_one() -> Non
     quick = schema.format_test(definition)
     assert quick is not None
     assert quick is not is_timestamp
-    texts = ["2026-11-25T10:00:00Z", "2026-11-25T10:00:00.123Z", "2026-11-25T10:00:00+24:00",
-             "2026-02-30T10:00:00Z", "2026-11-25T23:59:60Z", "2026-11-25T10:00:00-01:30"]
+    texts = [
+        "2026-11-25T10:00:00Z",
+        "2026-11-25T10:00:00.123Z",
+        "2026-11-25T10:00:00+24:00",
+        "2026-02-30T10:00:00Z",
+        "2026-11-25T23:59:60Z",
+        "2026-11-25T10:00:00-01:30",
+    ]
     for text in texts + texts:
         assert quick(text) == is_timestamp(text), text
     # elsewhere (no timestamp pattern to test first) the format keeps its full test

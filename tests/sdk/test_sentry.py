@@ -225,6 +225,7 @@ def test_a_websocket_closed_normally_by_its_client_is_no_failure(
     ours = [r["message"] for r in lines if r["message"].startswith("WEBSOCKET")]
     assert ours == ["WEBSOCKET /ws/{item} failed: ValueError"]  # (uvicorn logs both anyway)
 
+
 #: secret header values that no free-text rule recognises: only their names say they are secret
 COOKIE_SID = "ck-5c1e9a77"
 AUTH_TOKEN = "at-77e0c2f4d1"

@@ -69,14 +69,22 @@ def test_threads_sharing_a_parser_get_their_own_seconds() -> None:
 
 #: text the record schema's timestamp pattern takes (ASCII digits), real or not
 SHAPED = st.from_regex(re.compile(fields()["@timestamp"]["pattern"], re.ASCII), fullmatch=True)
-TAILS = st.sampled_from(["Z", ".5Z", ".123456789Z", "+01:00", "-23:59", "+24:00", "-00:60",
-                         ".5+00:00"])
+TAILS = st.sampled_from(
+    ["Z", ".5Z", ".123456789Z", "+01:00", "-23:59", "+24:00", "-00:60", ".5+00:00"]
+)
 
 
-@given(st.lists(st.one_of(SHAPED, st.builds(lambda text, tail: text[:19] + tail, SHAPED, TAILS),
-                          st.builds(lambda ns, tail: format_timestamp(ns)[:19] + tail,
-                                    NANOS, TAILS)),
-                min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.one_of(
+            SHAPED,
+            st.builds(lambda text, tail: text[:19] + tail, SHAPED, TAILS),
+            st.builds(lambda ns, tail: format_timestamp(ns)[:19] + tail, NANOS, TAILS),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_the_moment_test_answers_as_the_parser_on_the_pattern_s_text(texts: list[str]) -> None:
     """After the pattern, remembering seconds changes no answer: a known second with another
     fraction, or with a zone, is answered as the parser would."""
@@ -87,8 +95,14 @@ def test_the_moment_test_answers_as_the_parser_on_the_pattern_s_text(texts: list
 
 def test_what_the_parser_refuses_is_no_timestamp() -> None:
     assert is_timestamp("2026-11-25T10:00:00.123456Z")
-    for text in ("2026-02-30T10:00:00Z", "2026-11-25T23:59:60Z", "\uff12026-11-25T10:00:00Z",
-                 "2026-11-25T10:00:00Z\n", "", "now"):
+    for text in (
+        "2026-02-30T10:00:00Z",
+        "2026-11-25T23:59:60Z",
+        "\uff12026-11-25T10:00:00Z",
+        "2026-11-25T10:00:00Z\n",
+        "",
+        "now",
+    ):
         assert not is_timestamp(text)
     names_moment = moment_test()
     assert names_moment("2026-11-25T10:00:00Z")

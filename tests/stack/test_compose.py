@@ -46,7 +46,10 @@ def config() -> dict[str, Any]:
         pytest.fail("docker-compose is not installed (.ci/run installs Debian's docker-compose)")
     done = subprocess.run(
         [tool, "--file", str(COMPOSE), "--project-directory", str(ROOT), "config"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
     )
     assert done.returncode == 0, done.stderr
@@ -81,9 +84,8 @@ def _defines_app(module: str) -> bool:
     assert spec.origin is not None, f"no source for {module}"
     tree = ast.parse(Path(spec.origin).read_text())
     return any(
-        isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "app" for t in node.targets
-        )
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "app" for t in node.targets)
         for node in tree.body
     )
 
@@ -98,8 +100,17 @@ def _runs_as_main(module: str) -> bool:
 def test_compose_file_validates(config: dict[str, Any]) -> None:
     services = _services(config)
     assert set(DEMO_SERVICES) <= set(services)
-    assert {"elasticsearch", "kibana", "graylog", "mongodb", "opensearch", "collector",
-            "dashboard", "provision", "traffic"} <= set(services)
+    assert {
+        "elasticsearch",
+        "kibana",
+        "graylog",
+        "mongodb",
+        "opensearch",
+        "collector",
+        "dashboard",
+        "provision",
+        "traffic",
+    } <= set(services)
 
 
 def test_every_project_command_exists(config: dict[str, Any]) -> None:
@@ -154,8 +165,10 @@ def test_the_services_read_only_listed_variables() -> None:
     constants = {
         node.value.value
         for node in ast.walk(ast.parse(Path(settings.__file__).read_text()))
-        if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str) and node.value.value.isupper()
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        and node.value.value.isupper()
     }
     assert constants <= listed
     gateway = set(REQUIRED_ENV["payment-gateway"])
@@ -188,9 +201,7 @@ def test_credentials_fit_together(config: dict[str, Any]) -> None:
 
 def test_start_order_and_health_checks(config: dict[str, Any]) -> None:
     services = _services(config)
-    waits = {
-        name: service.get("depends_on", {}) for name, service in services.items()
-    }
+    waits = {name: service.get("depends_on", {}) for name, service in services.items()}
     for name, needs in waits.items():
         for other, how in needs.items():
             assert other in services, f"{name} depends on unknown {other}"
@@ -226,8 +237,9 @@ def test_collector_reads_only_the_services_and_ships_to_both_stores(
         "http://elastic:${ELASTIC_PASSWORD}@elasticsearch:9200",
         "gelf+http://graylog:12201/gelf",
     ]
-    assert "/var/lib/docker/containers:/var/lib/docker/containers:ro" in (
-        services["collector"]["volumes"]
+    assert (
+        "/var/lib/docker/containers:/var/lib/docker/containers:ro"
+        in (services["collector"]["volumes"])
     )
     gelf_port = 12201
     published = {str(p.get("target")) for p in _ports(services["graylog"])}

@@ -21,26 +21,42 @@ ORIGIN = Origin("file:abc", "app.log", None, resumable=True)
 
 
 def records(helpers: Any, count: int, start: int = 0, **extra: Any) -> list[Record]:
-    lines = [Line(n * 10, n * 10 + 10, helpers.valid_line(n, **extra), False)
-             for n in range(start, start + count)]
+    lines = [
+        Line(n * 10, n * 10 + 10, helpers.valid_line(n, **extra), False)
+        for n in range(start, start + count)
+    ]
     return Parser().parse(ORIGIN, lines).records
 
 
 def test_writes_columns_doc_and_full_text(tmp_path: Path, helpers: Any) -> None:
     sink = SqliteSink(tmp_path / "s.db")
-    batch = records(helpers, 3, **{"trace.id": "a" * 32, "http.route": "/carts/{id}",
-                                   "http.response.status_code": 503, "error.type": "Boom"})
+    batch = records(
+        helpers,
+        3,
+        **{
+            "trace.id": "a" * 32,
+            "http.route": "/carts/{id}",
+            "http.response.status_code": 503,
+            "error.type": "Boom",
+        },
+    )
     batch[1].doc["message"] = "payment declined by the bank"
     result = sink.write(batch)
     assert result.stored == 3
     assert result.rejected == []
-    rows = helpers.stored_rows(tmp_path / "s.db", "SELECT trace_id, route, status, error_type,"
-                               " service, ts_ns, doc FROM records ORDER BY offset")
+    rows = helpers.stored_rows(
+        tmp_path / "s.db",
+        "SELECT trace_id, route, status, error_type,"
+        " service, ts_ns, doc FROM records ORDER BY offset",
+    )
     assert rows[0][:5] == ("a" * 32, "/carts/{id}", 503, "Boom", "cart")
     assert rows[0][5] == 1714557600_000000000  # 2024-05-01T10:00:00.000000Z
     assert orjson.loads(rows[1][6])["labels.n"] == 1
-    found = helpers.stored_rows(tmp_path / "s.db", "SELECT r.offset FROM records_fts f JOIN records"
-                                " r ON r.rowid = f.rowid WHERE records_fts MATCH 'declined'")
+    found = helpers.stored_rows(
+        tmp_path / "s.db",
+        "SELECT r.offset FROM records_fts f JOIN records"
+        " r ON r.rowid = f.rowid WHERE records_fts MATCH 'declined'",
+    )
     assert found == [(10,)]
     mode = helpers.stored_rows(tmp_path / "s.db", "PRAGMA journal_mode")
     assert mode == [("wal",)]
@@ -61,8 +77,9 @@ def test_unreal_timestamp_is_rejected_not_lost(tmp_path: Path, helpers: Any) -> 
     batch[1].doc["@timestamp"] = "2024-13-45T10:00:00Z"  # passes the pattern, not a date
     result = sink.write(batch)
     assert result.stored == 2
-    assert [(r.id, "not a real date" in reason) for r, reason in result.rejected] == \
-        [(batch[1].id, True)]
+    assert [(r.id, "not a real date" in reason) for r, reason in result.rejected] == [
+        (batch[1].id, True)
+    ]
 
 
 def test_locked_database_makes_the_sink_unavailable(tmp_path: Path, helpers: Any) -> None:
@@ -114,6 +131,7 @@ def test_retention_by_age_and_size(tmp_path: Path, helpers: Any) -> None:
     assert helpers.stored_rows(path, "SELECT count(*) FROM records_fts")[0][0] == len(remaining)
     apply_retention(db, RetentionPolicy(max_bytes=100 * 1024))
     from collector.retention import used_bytes
+
     assert used_bytes(db) <= 100 * 1024
     db.close()
 
@@ -123,8 +141,12 @@ def test_open_sink_urls(tmp_path: Path) -> None:
     assert isinstance(sink, SqliteSink)
     assert sink.path == tmp_path / "x.db"
     sink.close()
-    for url, message in [("ftp://x", "unknown scheme 'ftp'"), ("nowhere", "no scheme"),
-                         ("sqlite://", "expected sqlite:///"), ("gelf+tcp://", "no host")]:
+    for url, message in [
+        ("ftp://x", "unknown scheme 'ftp'"),
+        ("nowhere", "no scheme"),
+        ("sqlite://", "expected sqlite:///"),
+        ("gelf+tcp://", "no host"),
+    ]:
         with pytest.raises(SinkURLError, match=message):
             open_sink(url)
 

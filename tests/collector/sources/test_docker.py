@@ -18,9 +18,13 @@ def docker_lines(*entries: dict[str, str]) -> list[Line]:
 
 
 def test_partials_merge_and_another_stream_does_not_join_them() -> None:
-    lines = docker_lines({"log": "abc", "stream": "stdout"}, {"log": "def\n", "stream": "stdout"},
-                         {"log": "half", "stream": "stdout"}, {"log": "err\n", "stream": "stderr"},
-                         {"log": "\n", "stream": "stdout"})
+    lines = docker_lines(
+        {"log": "abc", "stream": "stdout"},
+        {"log": "def\n", "stream": "stdout"},
+        {"log": "half", "stream": "stdout"},
+        {"log": "err\n", "stream": "stderr"},
+        {"log": "\n", "stream": "stdout"},
+    )
     out = DockerUnwrapper(1 << 20).feed(lines)
     assert [(line.data, line.offset, line.end) for line in out] == [
         (b"abcdef", lines[0].offset, lines[1].end),
@@ -42,9 +46,11 @@ def test_damaged_docker_line_is_passed_through_and_limits_apply() -> None:
 
 def test_write_time_is_kept_only_when_the_schema_takes_it() -> None:
     written = "2026-11-25T17:00:00.123456789Z"
-    lines = docker_lines({"log": "a\n", "stream": "stdout", "time": written},
-                         {"log": "b\n", "stream": "stdout", "time": written + "\n"},
-                         {"log": "c\n", "stream": "stdout", "time": "yesterday"})
+    lines = docker_lines(
+        {"log": "a\n", "stream": "stdout", "time": written},
+        {"log": "b\n", "stream": "stdout", "time": written + "\n"},
+        {"log": "c\n", "stream": "stdout", "time": "yesterday"},
+    )
     out = DockerUnwrapper(1 << 20).feed(lines)
     assert [(line.data, line.time) for line in out] == [(b"a", written), (b"b", None), (b"c", None)]
 

@@ -26,11 +26,21 @@ def following(tmp_path: Path, pattern: str) -> Iterator[Collector]:
     state = StateStore(tmp_path / "state")
     sink = SqliteSink(tmp_path / "out.db")
     checkpoints = Collector.checkpoints_for(state, [sink])
-    source = FileSource(pattern, checkpoints, follow=True, max_line_bytes=1 << 20,
-                        rescan_seconds=0.05, rotate_wait_seconds=0.3)
-    collector = Collector([source], [sink], state,
-                          CollectorOptions(follow=True, poll_seconds=0.02),
-                          checkpoints=checkpoints)
+    source = FileSource(
+        pattern,
+        checkpoints,
+        follow=True,
+        max_line_bytes=1 << 20,
+        rescan_seconds=0.05,
+        rotate_wait_seconds=0.3,
+    )
+    collector = Collector(
+        [source],
+        [sink],
+        state,
+        CollectorOptions(follow=True, poll_seconds=0.02),
+        checkpoints=checkpoints,
+    )
     thread = threading.Thread(target=collector.run)
     thread.start()
     try:
@@ -44,8 +54,9 @@ def following(tmp_path: Path, pattern: str) -> Iterator[Collector]:
     assert not thread.is_alive()
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 20.0,
-             explain: Callable[[], object] = lambda: "") -> None:
+def wait_for(
+    predicate: Callable[[], bool], timeout: float = 20.0, explain: Callable[[], object] = lambda: ""
+) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -75,8 +86,9 @@ class Writer:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def write(self, count: int) -> None:
-        data = b"".join(self.helpers.valid_line(n) + b"\n"
-                        for n in range(self.next, self.next + count))
+        data = b"".join(
+            self.helpers.valid_line(n) + b"\n" for n in range(self.next, self.next + count)
+        )
         os.write(self.fd, data)
         self.next += count
 
@@ -107,8 +119,10 @@ def test_rotation_under_write_load(tmp_path: Path, helpers: Any, rotation: str) 
                 shutil.copyfile(log, rotated)
                 os.truncate(log, 0)
         writer.write(100)
-        wait_for(lambda: count(tmp_path / "out.db", helpers) >= writer.next,
-                 explain=lambda: missing(tmp_path / "out.db", helpers, writer.next))
+        wait_for(
+            lambda: count(tmp_path / "out.db", helpers) >= writer.next,
+            explain=lambda: missing(tmp_path / "out.db", helpers, writer.next),
+        )
     writer.close()
     assert helpers.stored_numbers(tmp_path / "out.db") == list(range(writer.next))
 
@@ -166,17 +180,27 @@ class DockerWriter(Writer):
     """The same lines as Docker's json-file driver writes them."""
 
     def write(self, count: int) -> None:
-        data = b"".join(orjson.dumps({"log": self.helpers.valid_line(n).decode() + "\n",
-                                      "stream": "stdout", "time": "2026-11-25T12:00:00Z"}) + b"\n"
-                        for n in range(self.next, self.next + count))
+        data = b"".join(
+            orjson.dumps(
+                {
+                    "log": self.helpers.valid_line(n).decode() + "\n",
+                    "stream": "stdout",
+                    "time": "2026-11-25T12:00:00Z",
+                }
+            )
+            + b"\n"
+            for n in range(self.next, self.next + count)
+        )
         os.write(self.fd, data)
         self.next += count
 
 
-@pytest.mark.parametrize(("name", "make_writer"), [("app.log", Writer),
-                                                    ("c0ffee-json.log", DockerWriter)])
-def test_rotated_while_the_collector_was_down(tmp_path: Path, helpers: Any, name: str,
-                                              make_writer: type[Writer]) -> None:
+@pytest.mark.parametrize(
+    ("name", "make_writer"), [("app.log", Writer), ("c0ffee-json.log", DockerWriter)]
+)
+def test_rotated_while_the_collector_was_down(
+    tmp_path: Path, helpers: Any, name: str, make_writer: type[Writer]
+) -> None:
     log = tmp_path / name
     writer = make_writer(log, helpers)
     writer.write(100)
@@ -207,8 +231,7 @@ def test_unfinished_last_line_waits_for_its_end(tmp_path: Path, helpers: Any) ->
     assert sorted(d["labels.n"] for d in docs) == [0, 9]
 
 
-def test_stopping_leaves_an_unfinished_line_for_the_next_run(tmp_path: Path,
-                                                            helpers: Any) -> None:
+def test_stopping_leaves_an_unfinished_line_for_the_next_run(tmp_path: Path, helpers: Any) -> None:
     log = tmp_path / "app.log"
     line = helpers.valid_line(1) + b"\n"
     log.write_bytes(helpers.valid_line(0) + b"\n" + line[:30])

@@ -318,9 +318,7 @@ def test_several_roots_listed_once_on_the_search_stores_general_path(
 
 def test_a_trace_is_summarised_by_its_first_root_in_the_order(many_rooted: Store) -> None:
     def first(order: Order) -> tuple[str, str | None]:
-        (item,) = many_rooted.find_requests(
-            RequestQuery(order=order, trace_id=trace_id(7))
-        ).items
+        (item,) = many_rooted.find_requests(RequestQuery(order=order, trace_id=trace_id(7))).items
         return item.service, item.route
 
     assert first("newest") == ("worker", "/job")
@@ -505,9 +503,7 @@ def test_elasticsearch_is_asked_in_its_own_major_version(
         assert sink.write(with_ids(fixture_traces())).stored > 0
         sink.close()
         _refresh(clone.url)
-        front = search_fixtures().FaultProxy(
-            clone.url, elasticsearch=True, es_version=version
-        )
+        front = search_fixtures().FaultProxy(clone.url, elasticsearch=True, es_version=version)
         try:
             host = front.url.removeprefix("http://")
             with open_store(f"{scheme}://{host}") as store:

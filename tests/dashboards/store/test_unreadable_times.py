@@ -47,8 +47,7 @@ def test_the_trace_is_rebuilt_with_every_hop(tmp_path: Path) -> None:
     assert len(trace.records) == 4
     tree = build_tree(trace.records)
     assert tree.root is not None
-    times = [(h.service, h.kind, (h.start_ns - T0) / MS, (h.end_ns - T0) / MS)
-             for h in tree.hops]
+    times = [(h.service, h.kind, (h.start_ns - T0) / MS, (h.end_ns - T0) / MS) for h in tree.hops]
     assert times == [
         ("gateway", "server", 0.0, 100.0),  # the end minus the duration
         ("gateway", "client", 10.0, 90.0),  # @timestamp minus the duration

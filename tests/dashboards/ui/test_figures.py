@@ -15,8 +15,9 @@ HOSTILE_ROUTE = "/<img src=x onerror=alert(1)>"
 
 def test_waterfall_bars_and_escaped_names() -> None:
     t = TraceBuilder()
-    root = t.server("gateway", HOSTILE_ROUTE, 0, 100, status=500, error_type="Boom",
-                    error_message="<b>bad</b>")
+    root = t.server(
+        "gateway", HOSTILE_ROUTE, 0, 100, status=500, error_type="Boom", error_message="<b>bad</b>"
+    )
     t.internal("gateway", "render", 10, 20, parent=root)
     tree = build_tree(t.records)
     rows = flatten(tree, HopIndex(tree))

@@ -19,14 +19,26 @@ def test_defaults_ask_for_everything() -> None:
 
 def test_every_filter_reaches_the_query() -> None:
     filters = RequestFilters(
-        time_range="1h", service="gateway", route="/checkout", method="POST", status="5xx",
-        errors_only=True, min_ms=10.0, max_ms=500.0, text=" declined ", trace_id=" ABCD ",
-        attributes="labels.tenant=acme; http.response.status_code = 503", order="slowest",
+        time_range="1h",
+        service="gateway",
+        route="/checkout",
+        method="POST",
+        status="5xx",
+        errors_only=True,
+        min_ms=10.0,
+        max_ms=500.0,
+        text=" declined ",
+        trace_id=" ABCD ",
+        attributes="labels.tenant=acme; http.response.status_code = 503",
+        order="slowest",
     )
     query = to_query(filters, limit=20, cursor="c", now=NOW)
     assert query.time.start == NOW - timedelta(hours=1)
     assert (query.service, query.route, query.method, query.status_class) == (
-        "gateway", "/checkout", "POST", 5,
+        "gateway",
+        "/checkout",
+        "POST",
+        5,
     )
     assert query.errors_only
     assert (query.min_duration_ms, query.max_duration_ms) == (10.0, 500.0)

@@ -20,8 +20,8 @@ def test_chain_edges_carry_latency_and_failures() -> None:
 
 def test_dependency_map_edges() -> None:
     graph = DependencyGraph(
-        nodes=("a", "b"), edges=(Edge("a", "b", calls=10, errors=1, p50_ms=5, p95_ms=9,
-                                       p99_ms=12),),
+        nodes=("a", "b"),
+        edges=(Edge("a", "b", calls=10, errors=1, p50_ms=5, p95_ms=9, p99_ms=12),),
     )
     dot = dependency_dot(graph)
     assert '"a" -> "b" [label="10 calls\\n10.0% errors\\np95 9.00 ms"' in dot

@@ -12,8 +12,7 @@ def fan_out(calls: int, failing: int | None = None) -> TraceBuilder:
     root = t.server("gateway", "/report", 0, calls + 10)
     for n in range(calls):
         status = 500 if n == failing else 200
-        call = t.client("gateway", "cart", n + 1, n + 1.8, parent=root, path="/item",
-                        status=status)
+        call = t.client("gateway", "cart", n + 1, n + 1.8, parent=root, path="/item", status=status)
         t.server("cart", "/item", n + 1.1, n + 1.7, parent=call, status=status)
     t.client("gateway", "pricing", calls + 2, calls + 3, parent=root, path="/price")
     return t

@@ -25,9 +25,7 @@ def serve_asgi(app: Any, **options: Any) -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of uvicorn serving ``app`` until the block ends;
     ``options`` go to ``uvicorn.Config`` (with ``ssl_certfile``, the URL is ``https://``)."""
     sock = _socket()
-    config = uvicorn.Config(
-        app, log_config=None, lifespan="off", ws="websockets-sansio", **options
-    )
+    config = uvicorn.Config(app, log_config=None, lifespan="off", ws="websockets-sansio", **options)
     scheme = "https" if options.get("ssl_certfile") else "http"
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -38,12 +38,20 @@ class Endpoint:
 ENDPOINTS = (
     Endpoint("sso", "GET", "/userinfo", "user"),
     Endpoint("cart", "GET", "/carts/7", "user"),
-    Endpoint("cart", "POST", "/carts/7/verify", "user", {"payment_id": "p", "amount_cents": -1},
-             422),
-    Endpoint("notifications", "POST", "/notifications", "service",
-             {"user": "alice", "text": "hello"}, 202),
-    Endpoint("payment-gateway", "POST", "/payments", "user", {"cart_id": 7, "amount_cents": 0},
-             422),
+    Endpoint(
+        "cart", "POST", "/carts/7/verify", "user", {"payment_id": "p", "amount_cents": -1}, 422
+    ),
+    Endpoint(
+        "notifications",
+        "POST",
+        "/notifications",
+        "service",
+        {"user": "alice", "text": "hello"},
+        202,
+    ),
+    Endpoint(
+        "payment-gateway", "POST", "/payments", "user", {"cart_id": 7, "amount_cents": 0}, 422
+    ),
 )
 
 
@@ -66,9 +74,19 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     ports = {name: free_port() for name in APPS}
     processes = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1",
-             "--port", str(ports[name])],
-            env=env, stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ports[name]),
+            ],
+            env=env,
+            stdout=(logs / f"{name}.log").open("wb"),
+            stderr=subprocess.STDOUT,
         )
         for name, app in APPS.items()
     }
@@ -89,13 +107,19 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 def _call(servers: dict[str, Any], endpoint: Endpoint, authorization: str | None) -> httpx.Response:
     headers = {"authorization": authorization} if authorization else {}
-    return httpx.request(endpoint.method, servers["urls"][endpoint.service] + endpoint.path,
-                         json=endpoint.body, headers=headers, timeout=30)
+    return httpx.request(
+        endpoint.method,
+        servers["urls"][endpoint.service] + endpoint.path,
+        json=endpoint.body,
+        headers=headers,
+        timeout=30,
+    )
 
 
 def _token(kind: tokens.Kind, key: str = KEY, ttl: float = 60) -> str:
-    return tokens.issue(key.encode(), "alice" if kind == "user" else "payment-gateway", kind,
-                        ttl)[0]
+    return tokens.issue(key.encode(), "alice" if kind == "user" else "payment-gateway", kind, ttl)[
+        0
+    ]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.service}{e.path}")
@@ -125,23 +149,33 @@ def test_protected_endpoint_refuses_bad_credentials(
 
 def test_sso_grants(servers: dict[str, Any]) -> None:
     url = servers["urls"]["sso"] + "/token"
-    user = httpx.post(url, data={"grant_type": "password", "username": "alice",
-                                 "password": "alice-password"})
+    user = httpx.post(
+        url, data={"grant_type": "password", "username": "alice", "password": "alice-password"}
+    )
     assert user.status_code == 200
     claims = tokens.verify(KEY.encode(), user.json()["access_token"])
     assert (claims.subject, claims.kind) == ("alice", "user")
-    wrong = httpx.post(url, data={"grant_type": "password", "username": "alice",
-                                  "password": "guess"})
+    wrong = httpx.post(
+        url, data={"grant_type": "password", "username": "alice", "password": "guess"}
+    )
     assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_grant")
-    basic = httpx.post(url, data={"grant_type": "client_credentials"},
-                       auth=("payment-gateway", "gw-secret"))
-    form = httpx.post(url, data={"grant_type": "client_credentials",
-                                 "client_id": "payment-gateway", "client_secret": "gw-secret"})
+    basic = httpx.post(
+        url, data={"grant_type": "client_credentials"}, auth=("payment-gateway", "gw-secret")
+    )
+    form = httpx.post(
+        url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "payment-gateway",
+            "client_secret": "gw-secret",
+        },
+    )
     for response in (basic, form):
         assert response.status_code == 200
         assert tokens.verify(KEY.encode(), response.json()["access_token"]).kind == "service"
-    bad_client = httpx.post(url, data={"grant_type": "client_credentials"},
-                            auth=("payment-gateway", "nope"))
+    bad_client = httpx.post(
+        url, data={"grant_type": "client_credentials"}, auth=("payment-gateway", "nope")
+    )
     assert (bad_client.status_code, bad_client.json()["error"]) == (401, "invalid_client")
     unknown = httpx.post(url, data={"grant_type": "implicit"})
     assert unknown.json()["error"] == "unsupported_grant_type"
@@ -151,12 +185,18 @@ def test_no_secret_reaches_a_log_line(servers: dict[str, Any]) -> None:
     """Tokens, passwords and client secrets sent to the services are in no line they wrote
     (whichever other tests of this module ran in this process, their secrets too)."""
     sso = servers["urls"]["sso"]
-    granted = httpx.post(f"{sso}/token", data={"grant_type": "password", "username": "alice",
-                                                "password": "alice-password"})
-    httpx.post(f"{sso}/token", data={"grant_type": "client_credentials"},
-               auth=("payment-gateway", "gw-secret"))
-    httpx.post(f"{sso}/token", data={"grant_type": "password", "username": "alice",
-                                     "password": "guess"})
+    granted = httpx.post(
+        f"{sso}/token",
+        data={"grant_type": "password", "username": "alice", "password": "alice-password"},
+    )
+    httpx.post(
+        f"{sso}/token",
+        data={"grant_type": "client_credentials"},
+        auth=("payment-gateway", "gw-secret"),
+    )
+    httpx.post(
+        f"{sso}/token", data={"grant_type": "password", "username": "alice", "password": "guess"}
+    )
     token = granted.json()["access_token"]
     assert httpx.get(f"{sso}/userinfo", headers={"authorization": f"Bearer {token}"}).is_success
     time.sleep(0.5)  # lines are written as requests end; let the pipes catch up
@@ -165,6 +205,9 @@ def test_no_secret_reaches_a_log_line(servers: dict[str, Any]) -> None:
     assert "eyJ" not in text  # no JWT, not even inside a body excerpt
     for secret in ("alice-password", "gw-secret", KEY):
         assert secret not in text
-    sso = [json.loads(line) for line in (Path(servers["logs"]) / "sso.log").read_text()
-           .splitlines() if line.startswith("{")]
+    sso = [
+        json.loads(line)
+        for line in (Path(servers["logs"]) / "sso.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
     assert {"token issued", "token refused"} <= {record["message"] for record in sso}

@@ -25,7 +25,8 @@ Record = Mapping[str, Any]
 
 def _hops(records: Sequence[Record], kind: str, service: str | None = None) -> list[Record]:
     return [
-        r for r in records
+        r
+        for r in records
         if r.get("hopscope.hop.kind") == kind and service in (None, r.get("service.name"))
     ]
 
@@ -48,15 +49,26 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("demo")
     ports = {name: free_port() for name in SERVICES}
     dashboard_port = free_port()
-    argv = [sys.executable, "-m", "stack.cli", "demo", "--no-browser",
-            "--duration", str(DURATION_S), "--state-dir", str(work / "state"),
-            "--dashboard-port", str(dashboard_port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "stack.cli",
+        "demo",
+        "--no-browser",
+        "--duration",
+        str(DURATION_S),
+        "--state-dir",
+        str(work / "state"),
+        "--dashboard-port",
+        str(dashboard_port),
+    ]
     for name, port in ports.items():
         argv += ["--port", f"{name}={port}"]
     state = work / "state"
     traffic = state / "demo" / "traffic.jsonl"
-    demo = subprocess.Popen(argv, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    demo = subprocess.Popen(
+        argv, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     # While traffic flows (so everything has started), ask the dashboard for its page.
     dashboard_status = None
     deadline = time.monotonic() + 180
@@ -67,8 +79,13 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out, err = demo.communicate(timeout=240)
     done = subprocess.CompletedProcess(argv, demo.returncode, out, err)
     sent = [json.loads(line) for line in traffic.read_text().splitlines()]
-    return {"done": done, "state": state, "sent": sent, "ports": ports,
-            "dashboard": dashboard_status}
+    return {
+        "done": done,
+        "state": state,
+        "sent": sent,
+        "ports": ports,
+        "dashboard": dashboard_status,
+    }
 
 
 def test_demo_runs_and_says_what_runs_where(demo_run: dict[str, Any]) -> None:
@@ -114,7 +131,9 @@ def test_healthy_payments_cross_every_service_with_complete_chains(
             }
             cart_path = f"/carts/{sent['cart_id']}/verify"
             wanted = {
-                ("sso", "/userinfo"), ("cart", cart_path), ("notifications", "/notifications")
+                ("sso", "/userinfo"),
+                ("cart", cart_path),
+                ("notifications", "/notifications"),
             }
             assert wanted <= set(calls)
             # on behalf of the user to SSO and the cart, as the gateway itself to notifications
@@ -127,8 +146,8 @@ def test_healthy_payments_cross_every_service_with_complete_chains(
                 assert callee["service.name"] == call["service.target.name"]
                 assert callee["service.origin.name"] == "payment-gateway"
                 if "http.response.status_code" in call:  # not a timed-out attempt
-                    assert callee["http.response.status_code"] == (
-                        call["http.response.status_code"]
+                    assert (
+                        callee["http.response.status_code"] == (call["http.response.status_code"])
                     )
 
 
@@ -141,6 +160,7 @@ def _fault_traces(demo_run: dict[str, Any], fault: Fault) -> list[dict[str, Any]
 def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
     url = f"sqlite:///{demo_run['state'] / 'hopscope.db'}"
     with open_store(url) as store:
+
         def trace(sent: dict[str, Any]) -> Sequence[Record]:
             return store.fetch_trace(sent["trace_id"]).records
 
@@ -153,8 +173,11 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
 
         for sent in _fault_traces(demo_run, Fault.ERROR):
             records = trace(sent)
-            failed = [c for c in _hops(records, "server", "cart")
-                      if c.get("http.response.status_code") == 500]
+            failed = [
+                c
+                for c in _hops(records, "server", "cart")
+                if c.get("http.response.status_code") == 500
+            ]
             assert failed
             assert failed[0]["error.type"].endswith("PricingEngineError")
             (root,) = _hops(records, "server", "payment-gateway")
@@ -164,8 +187,11 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
         for sent in _fault_traces(demo_run, Fault.TIMEOUT):
             records = trace(sent)
             attempts = sorted(
-                (c for c in _hops(records, "client", "payment-gateway")
-                 if c["service.target.name"] == "cart"),
+                (
+                    c
+                    for c in _hops(records, "client", "payment-gateway")
+                    if c["service.target.name"] == "cart"
+                ),
                 key=lambda c: c["hopscope.hop.attempt"],
             )
             assert [a["hopscope.hop.attempt"] for a in attempts] == list(
@@ -180,15 +206,19 @@ def test_faults_show_on_the_right_hops(demo_run: dict[str, Any]) -> None:
         for sent in _fault_traces(demo_run, Fault.EXPIRED_TOKEN):
             records = trace(sent)
             calls = sorted(
-                (c for c in _hops(records, "client", "payment-gateway")
-                 if c["service.target.name"] == "notifications"),
+                (
+                    c
+                    for c in _hops(records, "client", "payment-gateway")
+                    if c["service.target.name"] == "notifications"
+                ),
                 key=lambda c: c["hopscope.hop.attempt"],
             )
             statuses = [c.get("http.response.status_code") for c in calls]
             assert statuses[0] == 401
             assert statuses[-1] == 202
-            served = [h["http.response.status_code"]
-                      for h in _hops(records, "server", "notifications")]
+            served = [
+                h["http.response.status_code"] for h in _hops(records, "server", "notifications")
+            ]
             assert 401 in served
             assert 202 in served
             fetches = [c for c in _hops(records, "client") if _is_token_fetch(c)]

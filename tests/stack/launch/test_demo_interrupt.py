@@ -23,12 +23,25 @@ def _payments(report: Path) -> int:
 def test_ctrl_c_stops_everything_and_keeps_every_line(tmp_path: Path) -> None:
     ports = {name: free_port() for name in SERVICES}
     state = tmp_path / "state"
-    argv = [sys.executable, "-m", "stack.cli", "demo", "--no-browser", "--no-dashboard",
-            "--state-dir", str(state), "--faults", "none", "--rate", "8"]
+    argv = [
+        sys.executable,
+        "-m",
+        "stack.cli",
+        "demo",
+        "--no-browser",
+        "--no-dashboard",
+        "--state-dir",
+        str(state),
+        "--faults",
+        "none",
+        "--rate",
+        "8",
+    ]
     for name, port in ports.items():
         argv += ["--port", f"{name}={port}"]
-    demo = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    demo = subprocess.Popen(
+        argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     report = state / "demo" / "traffic.jsonl"
     deadline = time.monotonic() + 120
     while _payments(report) < 10 and demo.poll() is None and time.monotonic() < deadline:

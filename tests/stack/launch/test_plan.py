@@ -38,13 +38,24 @@ def test_secrets_are_new_for_each_run() -> None:
 def test_command_runs_the_app_under_uvicorn_on_its_port() -> None:
     (sso, *_rest) = demo_plan("127.0.0.1", {**DEFAULT_PORTS, "sso": 9101}, Secrets())
     assert sso.command("py") == [
-        "py", "-m", "uvicorn", "stack.demo.sso:app", "--host", "127.0.0.1", "--port", "9101",
+        "py",
+        "-m",
+        "uvicorn",
+        "stack.demo.sso:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "9101",
     ]
 
 
 def test_demo_help_lists_its_options() -> None:
-    done = subprocess.run([sys.executable, "-m", "stack.cli", "demo", "--help"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "stack.cli", "demo", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0
     for option in ("--no-browser", "--duration", "--port", "--dashboard-port", "--faults"):
         assert option in done.stdout

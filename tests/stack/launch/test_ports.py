@@ -24,8 +24,7 @@ def taken() -> socket.socket:
 def test_check_ports_names_the_busy_port_and_the_way_out(taken: socket.socket) -> None:
     port = taken.getsockname()[1]
     with taken, pytest.raises(PortTaken) as caught:
-        check_ports("127.0.0.1", {"cart": port, "sso": free_port()},
-                    {"cart": "--port cart=PORT"})
+        check_ports("127.0.0.1", {"cart": port, "sso": free_port()}, {"cart": "--port cart=PORT"})
     message = str(caught.value)
     assert f"port {port} on 127.0.0.1 (cart) is already in use" in message
     assert "--port cart=PORT" in message
@@ -38,8 +37,19 @@ def test_a_free_port_is_free() -> None:
 
 def test_demo_refuses_to_start_on_a_taken_port(taken: socket.socket, tmp_path: Path) -> None:
     port = taken.getsockname()[1]
-    argv = [sys.executable, "-m", "stack.cli", "demo", "--no-browser", "--duration", "1",
-            "--state-dir", str(tmp_path / "state"), "--dashboard-port", str(free_port())]
+    argv = [
+        sys.executable,
+        "-m",
+        "stack.cli",
+        "demo",
+        "--no-browser",
+        "--duration",
+        "1",
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--dashboard-port",
+        str(free_port()),
+    ]
     for name in ("sso", "notifications", "payment-gateway"):
         argv += ["--port", f"{name}={free_port()}"]
     argv += ["--port", f"cart={port}"]
@@ -54,7 +64,10 @@ def test_demo_refuses_to_start_on_a_taken_port(taken: socket.socket, tmp_path: P
 def test_demo_rejects_a_bad_port_option(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "stack.cli", "demo", "--port", "basket=80"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert done.returncode == 2
     assert "SERVICE one of sso, cart, notifications, payment-gateway" in done.stderr

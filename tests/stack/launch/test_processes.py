@@ -38,8 +38,9 @@ def test_polite_stop_is_enough_for_a_well_behaved_child() -> None:
 
 def test_a_stubborn_child_and_its_children_are_killed() -> None:
     read_fd, write_fd = os.pipe()
-    process = ManagedProcess("stubborn", [sys.executable, "-c", STUBBORN],
-                             stdout=write_fd, stderr=subprocess.DEVNULL)
+    process = ManagedProcess(
+        "stubborn", [sys.executable, "-c", STUBBORN], stdout=write_fd, stderr=subprocess.DEVNULL
+    )
     process.start()
     os.close(write_fd)
     line = b""

@@ -54,28 +54,41 @@ def test_a_refused_request_is_reported_and_fails_the_run(
     engine: OsmemClone, provision: Any
 ) -> None:
     # osmem has no security API: setting Kibana's password is refused, and said so.
-    done = provision("--elasticsearch", engine.url, "--skip", "kibana", "--skip", "graylog",
-                     KIBANA_SYSTEM_PASSWORD="kibana-demo")
+    done = provision(
+        "--elasticsearch",
+        engine.url,
+        "--skip",
+        "kibana",
+        "--skip",
+        "graylog",
+        KIBANA_SYSTEM_PASSWORD="kibana-demo",
+    )
     assert done.returncode == 1
-    assert "Elasticsearch: FAILED: Elasticsearch refused POST " \
-           "/_security/user/kibana_system/_password: HTTP 400" in done.stdout
+    assert (
+        "Elasticsearch: FAILED: Elasticsearch refused POST "
+        "/_security/user/kibana_system/_password: HTTP 400" in done.stdout
+    )
     assert "kibana-demo" not in done.stdout
 
 
 def test_an_unreachable_server_is_named_after_the_wait(provision: Any) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    done = provision("--graylog", url, "--skip", "elasticsearch", "--skip", "kibana",
-                     "--wait", "1")
+    done = provision("--graylog", url, "--skip", "elasticsearch", "--skip", "kibana", "--wait", "1")
     assert done.returncode == 1
     assert f"Graylog at {url} was not ready after 1s" in done.stdout
 
 
-def test_kibana_step_imports_the_data_view_and_searches(
-    stand_in: StandIn, provision: Any
-) -> None:
+def test_kibana_step_imports_the_data_view_and_searches(stand_in: StandIn, provision: Any) -> None:
     for _ in range(2):
-        done = provision("--kibana", stand_in.url, "--skip", "elasticsearch",
-                         "--skip", "graylog", ELASTIC_PASSWORD="elastic-demo")
+        done = provision(
+            "--kibana",
+            stand_in.url,
+            "--skip",
+            "elasticsearch",
+            "--skip",
+            "graylog",
+            ELASTIC_PASSWORD="elastic-demo",
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "4 saved objects imported" in done.stdout
     assert stand_in.seen.imports == [kibana_objects(), kibana_objects()]
@@ -84,8 +97,15 @@ def test_kibana_step_imports_the_data_view_and_searches(
 def test_graylog_step_installs_the_content_pack_once(stand_in: StandIn, provision: Any) -> None:
     outputs: list[str] = []
     for _ in range(2):
-        done = provision("--graylog", stand_in.url, "--skip", "elasticsearch",
-                         "--skip", "kibana", GRAYLOG_ROOT_PASSWORD="graylog-demo")
+        done = provision(
+            "--graylog",
+            stand_in.url,
+            "--skip",
+            "elasticsearch",
+            "--skip",
+            "kibana",
+            GRAYLOG_ROOT_PASSWORD="graylog-demo",
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         outputs.append(done.stdout)
     pack: dict[str, Any] = graylog_content_pack()
