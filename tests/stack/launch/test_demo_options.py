@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stack.launch.demo import DemoOptions, example_traces, sent_so_far
+from stack.launch.options import DemoOptions
+from stack.launch.traffic_report import example_traces, sent_so_far
 
 
 def test_store_is_shown_without_its_password() -> None:
