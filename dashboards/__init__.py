@@ -11,17 +11,6 @@ Typical use::
         tree = build_tree(store.fetch_trace(page.items[0].trace_id).records)
 """
 
-from dashboards.chain import (
-    Hop,
-    NodeKind,
-    Segment,
-    TraceSummary,
-    TraceTree,
-    build_tree,
-    service_path,
-    summarize,
-    tree_to_dict,
-)
 from dashboards.store import (
     DEFAULT_STORE_URL,
     STORE_ENV,
@@ -38,6 +27,17 @@ from dashboards.store import (
     TimeRange,
     TraceRecords,
     open_store,
+)
+from sdk.chain import (
+    Hop,
+    NodeKind,
+    Segment,
+    TraceSummary,
+    TraceTree,
+    build_tree,
+    service_path,
+    summarize,
+    tree_to_dict,
 )
 
 __all__ = [

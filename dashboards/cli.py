@@ -61,9 +61,9 @@ def register(sub: Any) -> None:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    from dashboards.chain import build_tree, tree_to_json
     from dashboards.store import StoreError, open_store
     from dashboards.trace_view import render
+    from sdk.chain import build_tree, tree_to_json
 
     trace_id = args.trace_id.strip().lower()
     if not _TRACE_ID.match(trace_id):

@@ -1,15 +1,18 @@
-"""Reading fields of stored records: the names the query side relies on, timestamps as
-integer nanoseconds, and the one definition of a failed hop shared by every backend."""
+"""Reading fields of stored records: the names the query side relies on and timestamps as
+integer nanoseconds. The one definition of a failed hop, shared by every backend and the hop
+chain, lives beside the chain (:mod:`sdk.chain`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
+# Re-exported: the store backends import them from here beside the field names.
+from sdk.chain import FAILURE_STATUS as FAILURE_STATUS
+from sdk.chain import Record as Record
+from sdk.chain import is_failure as is_failure
+from sdk.chain import read_ns as read_ns
 from sdk.timestamps import format_timestamp, parse_timestamp
-
-Record = Mapping[str, Any]
 
 TRACE_ID: Final = "trace.id"
 SPAN_ID: Final = "span.id"
@@ -37,30 +40,12 @@ LEVEL: Final = "log.level"
 ERROR_TYPE: Final = "error.type"
 ERROR_MESSAGE: Final = "error.message"
 
-#: A status at or above this marks a failed hop (client errors are the caller's fault and
-#: are shown, not counted as failures of the hop).
-FAILURE_STATUS: Final = 500
-
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: RFC 3339 text -> Unix nanoseconds, all nine fraction digits kept; a ValueError says why
 #: text is refused. The collector stores ``@timestamp`` with the same rules, so a trace is
 #: rebuilt from the times the store was given.
 parse_ns: Final = parse_timestamp
-
-
-def read_ns(value: object) -> int | None:
-    """A stored time field as Unix nanoseconds, or ``None`` when it is absent or cannot be
-    read (``2026-02-30``, a leap second: the collector refuses them now, but a store may hold
-    older records, or another writer's). Callers place the hop as if the field were absent,
-    so one bad record never breaks a trace, a request list or the statistics."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_ns(value)
-    except ValueError:
-        return None
-
 
 #: Unix nanoseconds -> RFC 3339 UTC with microseconds: the SDK's own formatter, so a time
 #: is shown as the service wrote it.
@@ -82,14 +67,6 @@ def from_ns(ns: int) -> datetime:
 
 def is_hop(record: Record) -> bool:
     return record.get(HOP_KIND) is not None
-
-
-def is_failure(record: Record) -> bool:
-    """Whether a hop failed: an exception, an explicit failure outcome or a 5xx status."""
-    if record.get(ERROR_TYPE) or record.get(OUTCOME) == "failure":
-        return True
-    status = record.get(STATUS)
-    return isinstance(status, int) and status >= FAILURE_STATUS
 
 
 def status_class(status: int | None) -> int | None:

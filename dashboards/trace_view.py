@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from dashboards import records as f
-from dashboards.chain.model import Hop, TraceTree
-from dashboards.chain.summary import summarize
 from dashboards.records import format_ns
+from sdk.chain import Hop, TraceTree, summarize
 
 
 def _ms(ns: int) -> str:

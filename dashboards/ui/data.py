@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboards.chain import TraceSummary, TraceTree, build_tree, summarize, tree_to_json
 from dashboards.store import Store, open_store
 from dashboards.store.url import default_store_url
 from dashboards.ui.rows import HopIndex
+from sdk.chain import TraceSummary, TraceTree, build_tree, summarize, tree_to_json
 
 #: Seconds a rebuilt trace is reused (records of a live request may still be arriving).
 TRACE_TTL = 30

@@ -8,10 +8,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dashboards.chain.model import Hop, TraceTree
 from dashboards.store import DependencyGraph
 from dashboards.ui.rows import callee
 from dashboards.ui.text import dot_string, ms, ns_ms
+from sdk.chain import Hop, TraceTree
 
 _FAILED = "#d62728"
 _OK = "#4a6fa5"

@@ -10,11 +10,11 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from dashboards import records as f
-from dashboards.chain.model import Hop
 from dashboards.records import Record, format_ns
 from dashboards.ui.rows import Row, callee, label
 from dashboards.ui.show import literal, table_height
 from dashboards.ui.text import ns_ms
+from sdk.chain import Hop
 
 REQUEST_FIELDS: Final = (
     f.METHOD,

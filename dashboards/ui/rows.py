@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboards.chain.model import Hop, TraceTree
+from sdk.chain import Hop, TraceTree
 
 #: A run of at least this many identical sibling calls becomes one row.
 COLLAPSE_AT = 5

@@ -9,7 +9,6 @@ from typing import Final
 
 import streamlit as st
 
-from dashboards.chain.model import Hop
 from dashboards.records import format_ns
 from dashboards.store import Store, StoreError
 from dashboards.ui import figures, graphs, hop_detail, nav, url_state
@@ -17,6 +16,7 @@ from dashboards.ui.data import LoadedTrace, store_url, trace_at
 from dashboards.ui.rows import COLLAPSE_AT, Row, flatten, label, page_count, page_of, row_holding
 from dashboards.ui.show import literal, problem
 from dashboards.ui.text import ns_ms, shorten
+from sdk.chain import Hop
 
 #: Waterfall rows drawn at once; the rest are on further pages.
 ROWS_PER_PAGE: Final = 100

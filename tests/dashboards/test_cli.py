@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from dashboards.chain import build_tree
 from dashboards.cli import dashboard_command
 from dashboards.trace_view import render
+from sdk.chain import build_tree
 from stack.cli import main
 from stack.launch.ports import free_port, wait_listening
 from tests.dashboards.conftest import TraceBuilder, write_sqlite

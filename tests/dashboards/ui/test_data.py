@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dashboards.chain import tree_to_dict
 from dashboards.ui.data import trace_at
+from sdk.chain import tree_to_dict
 from tests.dashboards.conftest import TraceBuilder, write_sqlite
 
 #: Client/server pairs below the root: a chain 1,000 hops deep.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dashboards.chain import build_tree
 from dashboards.store import LatencyStats
 from dashboards.ui.figures import histogram, route_latency, waterfall
 from dashboards.ui.rows import HopIndex, flatten
+from sdk.chain import build_tree
 from tests.dashboards.conftest import TraceBuilder
 
 HOSTILE_ROUTE = "/<img src=x onerror=alert(1)>"

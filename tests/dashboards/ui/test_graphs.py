@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboards.chain import build_tree
 from dashboards.store import DependencyGraph, Edge
 from dashboards.ui.graphs import chain_dot, dependency_dot
+from sdk.chain import build_tree
 from tests.dashboards.conftest import TraceBuilder
 
 

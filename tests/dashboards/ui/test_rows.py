@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dashboards.chain import build_tree
 from dashboards.ui.rows import HopIndex, flatten, label, page_count, page_of, row_holding
+from sdk.chain import build_tree
 from tests.dashboards.conftest import TraceBuilder
 
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from dashboards import records as f
-from dashboards.chain.model import Hop, NodeKind
-from dashboards.records import Record, is_failure, read_ns
+from sdk.chain import _fields as f
+from sdk.chain._fields import Record, is_failure, read_ns
+from sdk.chain._model import Hop, NodeKind
 
 _KINDS: frozenset[str] = frozenset({"server", "client", "internal"})
 

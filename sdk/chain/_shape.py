@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboards import records as f
-from dashboards.chain.model import Hop
-from dashboards.records import Record
+from sdk.chain import _fields as f
+from sdk.chain._fields import Record
+from sdk.chain._model import Hop
 
 
 def sort_and_mark(roots: list[Hop]) -> list[Hop]:

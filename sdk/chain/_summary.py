@@ -3,8 +3,8 @@ groups traces of the same shape."""
 
 from __future__ import annotations
 
-from dashboards import records as f
-from dashboards.chain.model import Hop, TraceSummary, TraceTree
+from sdk.chain import _fields as f
+from sdk.chain._model import Hop, TraceSummary, TraceTree
 
 #: Nodes that stand for a service taking part in the request.
 _PATH_KINDS = frozenset({"server", "external"})

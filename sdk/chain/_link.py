@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboards.chain.model import Hop
+from sdk.chain._model import Hop
 
 #: Which hop a ``parent.id`` means when several kinds share a span id: the caller side.
 _PARENT_PREFERENCE = {"client": 0, "internal": 1, "server": 2}

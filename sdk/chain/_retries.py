@@ -4,7 +4,7 @@ several tries rather than as unrelated calls."""
 
 from __future__ import annotations
 
-from dashboards.chain.model import Hop
+from sdk.chain._model import Hop
 
 _Key = tuple[str, str | None, str]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboards.chain.model import Hop
+from sdk.chain._model import Hop
 
 
 def window(parent: Hop, child: Hop) -> tuple[int, int]:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dashboards import records as f
-from dashboards.chain.critical import critical_path
-from dashboards.chain.failure import first_failure
-from dashboards.chain.link import fold_duplicates, link, name_likely_callers, order_roots
-from dashboards.chain.model import TraceTree
-from dashboards.chain.nodes import make_hop, split_records
-from dashboards.chain.retries import group_retries
-from dashboards.chain.shape import attach_logs, mark_external, sort_and_mark
-from dashboards.chain.skew import adjust_skew
-from dashboards.chain.timing import compute_timings
-from dashboards.records import Record
+from sdk.chain import _fields as f
+from sdk.chain._critical import critical_path
+from sdk.chain._failure import first_failure
+from sdk.chain._fields import Record
+from sdk.chain._link import fold_duplicates, link, name_likely_callers, order_roots
+from sdk.chain._model import TraceTree
+from sdk.chain._nodes import make_hop, split_records
+from sdk.chain._retries import group_retries
+from sdk.chain._shape import attach_logs, mark_external, sort_and_mark
+from sdk.chain._skew import adjust_skew
+from sdk.chain._timing import compute_timings
 
 
 def build_tree(

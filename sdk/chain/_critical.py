@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from dashboards.chain.model import Hop, Segment
-from dashboards.chain.timing import window
+from sdk.chain._model import Hop, Segment
+from sdk.chain._timing import window
 
 
 class _Frame:

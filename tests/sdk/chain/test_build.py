@@ -9,8 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-from dashboards.chain import build_tree, summarize, tree_to_dict, tree_to_json
-from dashboards.chain.model import TraceTree
+from sdk.chain import TraceTree, build_tree, summarize, tree_to_dict, tree_to_json
 
 #: Flags shown only when set, so the expected trees stay readable yet complete.
 OPTIONAL = ("orphan", "likely_caller", "reentrant", "duplicates", "skew_ms")

@@ -5,7 +5,7 @@ parent move with it. Off by default; raw times stay in ``start_ns``/``end_ns``."
 
 from __future__ import annotations
 
-from dashboards.chain.model import Hop
+from sdk.chain._model import Hop
 
 
 def skew_delta(child: Hop, parent: Hop) -> int:

@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 
-from dashboards import records as f
-from dashboards.chain.model import Hop, TraceTree
-from dashboards.chain.summary import summarize
-from dashboards.records import format_ns
+from sdk.chain import _fields as f
+from sdk.chain._fields import format_ns
+from sdk.chain._model import Hop, TraceTree
+from sdk.chain._summary import summarize
 
 
 def _ms(ns: int | None) -> float | None:
