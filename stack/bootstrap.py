@@ -21,7 +21,8 @@ UV_VERSION: Final = "0.13.9"  # the installer for the lock; fast, and checks eve
 USAGE: Final = """usage: python3 -m stack COMMAND [ARGS...]
 
   demo [ARGS]   run the demo services, collector and dashboard (see: demo --help)
-  test [ARGS]   run the whole test suite: ruff, mypy --strict, pytest (ARGS go to pytest)
+  test [ARGS]   run the whole test suite: ruff, ruff format, mypy --strict, pytest
+                (ARGS go to pytest; --fast: in parallel, without the slow and browser tests)
   hopscope ...  any other hopscope command, inside the project environment
 """
 

@@ -1,11 +1,14 @@
-"""The whole test suite in one command: ruff, mypy --strict, then pytest.
+"""The whole test suite in one command: ruff, ruff format, mypy --strict, then pytest.
 
-Arguments are passed to pytest. Every step runs even when an earlier one fails, so one run
-shows everything that is wrong; the exit status is non-zero if any step failed.
+``--fast`` is the developer's loop: the same linters, and pytest in parallel without the tests
+marked ``slow`` or ``browser``. Other arguments are passed to pytest. Every step runs even when
+an earlier one fails, so one run shows everything that is wrong; the exit status is non-zero
+if any step failed.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -13,20 +16,33 @@ from typing import Final
 
 PACKAGES: Final = ("sdk", "collector", "dashboards", "stack")
 LINTED: Final = (*PACKAGES, "tests", "benchmarks")
+#: What ``--fast`` leaves out: end-to-end runs of whole programs, and the browser.
+FAST_MARKERS: Final = "not slow and not browser"
+
+
+def pytest_arguments(args: list[str]) -> list[str]:
+    """The pytest arguments for the command line given to ``stack test``."""
+    if "--fast" not in args:
+        return args
+    rest = [arg for arg in args if arg != "--fast"]
+    workers = str(min(os.cpu_count() or 1, 4))
+    return ["-m", FAST_MARKERS, "-n", workers, "-q", *rest]
 
 
 def steps(pytest_args: list[str]) -> list[tuple[str, list[str]]]:
     py = sys.executable
     return [
         ("ruff", [py, "-m", "ruff", "check", *LINTED]),
+        ("ruff format", [py, "-m", "ruff", "format", "--check", "--quiet", *LINTED]),
         ("mypy --strict", [py, "-m", "mypy", *[f"--package={p}" for p in PACKAGES]]),
-        ("pytest", [py, "-m", "pytest", *pytest_args]),
+        ("pytest", [py, "-m", "pytest", *pytest_arguments(pytest_args)]),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     pytest_args = list(sys.argv[1:] if argv is None else argv)
     failed: list[str] = []
+    began = time.monotonic()
     for name, command in steps(pytest_args):
         print(f"\n==> {name}", flush=True)
         started = time.monotonic()
@@ -38,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         if code != 0:
             failed.append(name)
+    took = f"in {time.monotonic() - began:.0f}s"
     if failed:
-        print(f"\nFAILED: {', '.join(failed)}", flush=True)
+        print(f"\nFAILED: {', '.join(failed)} ({took})", flush=True)
         return 1
-    print("\nall checks passed", flush=True)
+    print(f"\nall checks passed {took}", flush=True)
     return 0
 
 

@@ -100,6 +100,7 @@ def test_test_command_runs_from_a_fresh_clone(fresh_clone: tuple[Path, dict[str,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     assert "==> ruff: ok" in done.stdout
+    assert "==> ruff format: ok" in done.stdout
     assert "==> mypy --strict: ok" in done.stdout
     assert re.search(r"\d+ passed", done.stdout)
     assert "all checks passed" in done.stdout
