@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 COLLECT = [sys.executable, "-m", "stack.cli", "collect"]
 
@@ -54,6 +55,7 @@ def docs(helpers: Any, db: Path) -> list[dict[str, Any]]:
     return [orjson.loads(doc) for _, doc, _ in helpers.stored_rows(db)]
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_points_then_restart(tmp_path: Path, helpers: Any) -> None:
     rng = random.Random(1234)
     log = tmp_path / "big.log"
@@ -190,6 +192,7 @@ def test_binary_garbage_and_a_10_mib_line(tmp_path: Path, helpers: Any) -> None:
     assert "mixed.log" in result.stderr  # counters printed at exit
 
 
+@pytest.mark.slow
 def test_follow_under_kill_9_with_a_live_writer(tmp_path: Path, helpers: Any) -> None:
     rng = random.Random(99)
     log = tmp_path / "live.log"

@@ -19,6 +19,8 @@ from stack.demo.faults import SLOW_SECONDS, Fault
 from stack.launch import SERVICES, free_port
 from stack.launch.ports import wait_listening
 
+pytestmark = pytest.mark.slow  # runs the whole demo
+
 DURATION_S = 12  # enough for the fault schedule to go round at least twice at 4/s
 Record = Mapping[str, Any]
 

@@ -9,8 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from stack.launch import SERVICES, free_port
 from stack.launch.ports import port_is_free
+
+pytestmark = pytest.mark.slow  # runs the whole demo
 
 
 def _payments(report: Path) -> int:
