@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from types import FrameType
 from typing import Any
 
 from rich.console import Console
 
-from stack.launch.console import show_running, show_summary
+from stack.launch.console import live_status, show_running, show_summary
 from stack.launch.options import DemoError, DemoOptions
+from stack.launch.plan import SERVICES
 from stack.launch.ports import PortTaken
 from stack.launch.supervise import Running, start, stop, watch
-from stack.launch.tally import count_lines, stored_records
-from stack.launch.traffic_report import describe, example_traces, sent_so_far
+from stack.launch.tally import Tally
+from stack.launch.traffic_report import example_traces, sent_so_far
 
 __all__ = ["DemoError", "DemoOptions", "run_demo", "summary"]
+
+#: how often the live status asks the store again
+STORE_EVERY_S = 2.0
 
 
 def _sigterm_as_interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -41,20 +46,49 @@ def _interrupt_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def summary(options: DemoOptions, running: Running) -> dict[str, Any]:
-    lines = {p.name: count_lines(log) for p, _url, log in running.services}
+def summary(options: DemoOptions, tally: Tally) -> dict[str, Any]:
+    """This run's figures, for the terminal and ``summary.json``: the lines its services
+    wrote, and how many of its request lines the store holds (not the records of every run)."""
+    tally.refresh()
     return {
         "payments": dict(sent_so_far(options.traffic_report)),
-        "lines_written": lines,
-        "records_stored": stored_records(options.store_url),
+        "lines": {
+            "written": tally.written.total,
+            "by_service": {name: tally.written.by_service[name] for name in SERVICES},
+            "in_requests": tally.written.in_requests,
+            "stored": None if tally.problem else tally.stored_total,
+            "problem": tally.problem,
+        },
         "store": options.store_shown,
         "example_traces": example_traces(options.traffic_report),
     }
 
 
+class _Status:
+    """The live status line: payments from the report each tick, the store every few
+    seconds (counting is a query per unfinished trace)."""
+
+    def __init__(self, options: DemoOptions, tally: Tally, update: Callable[[str], None]):
+        self.options = options
+        self.tally = tally
+        self.update = update
+        self.asked = 0.0
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.asked >= STORE_EVERY_S:
+            self.tally.refresh()
+            self.asked = time.monotonic()
+        stored = None if self.tally.problem else self.tally.stored_total
+        payments = sent_so_far(self.options.traffic_report)
+        self.update(live_status(payments, self.tally.written.in_requests, stored))
+
+
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     console = console or Console(stderr=True)
     running = Running()
+    # The log files the services' output is copied to, new for each run (start truncates them).
+    logs = {name: options.log_dir / f"{name}.log" for name in SERVICES}
+    tally = Tally(logs, options.store_url)
     code = 0
     with ExitStack() as files, _interrupt_on_sigterm():
         try:
@@ -63,7 +97,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
             if options.browser and running.dashboard is not None:
                 webbrowser.open(f"http://{options.host}:{options.dashboard_port}")
             with console.status("traffic flowing") as status:
-                watch(running, lambda: status.update(describe(sent_so_far(options.traffic_report))))
+                watch(running, _Status(options, tally, status.update))
         except PortTaken as exc:
             console.print(f"[red]hopscope demo: {exc}")
             return 2
@@ -75,7 +109,10 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         finally:
             for problem in stop(running, console):
                 console.print(f"[yellow]{problem}")
-    result = summary(options, running)
+    try:
+        result = summary(options, tally)
+    finally:
+        tally.close()
     (options.demo_dir / "summary.json").write_text(json.dumps(result, indent=2) + "\n")
     show_summary(console, options, result)
     return code

@@ -40,6 +40,11 @@ def example_traces(report: Path) -> dict[str, str]:
     return examples
 
 
+def failed(outcomes: Mapping[str, int]) -> int:
+    """Payments answered with a server error, or not answered at all."""
+    return sum(n for status, n in outcomes.items() if not status.isdigit() or int(status) >= 500)
+
+
 def describe(outcomes: Mapping[str, int]) -> str:
     total = sum(outcomes.values())
     parts = ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))

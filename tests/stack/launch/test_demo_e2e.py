@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -111,7 +112,33 @@ def test_no_line_is_lost(demo_run: dict[str, Any]) -> None:
     assert all(written.values())
     assert stored == written
     summary = json.loads((demo_run["state"] / "demo" / "summary.json").read_text())
-    assert summary["records_stored"] == sum(written.values())
+    lines = summary["lines"]
+    assert lines["by_service"] == written
+    assert lines["written"] == sum(written.values())
+    assert 0 < lines["in_requests"] <= lines["written"]
+    assert lines["stored"] == lines["in_requests"]
+    assert f"This run: {lines['written']} lines written" in demo_run["done"].stderr
+
+
+def test_the_closing_hints_work_in_a_fresh_shell(
+    demo_run: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Printed commands run as printed, with the project's environment not on PATH."""
+    stderr = demo_run["done"].stderr
+    hints = stderr[stderr.index("Explore them again:") :].splitlines()[1:]
+    traces = [line.split("#")[0].strip() for line in hints if " trace " in line]
+    assert traces, stderr[-2000:]
+    fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path_factory.mktemp("home"))}
+    done = subprocess.run(
+        shlex.split(traces[0]),
+        cwd=tmp_path_factory.mktemp("elsewhere"),
+        env=fresh,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "payment-gateway" in done.stdout
 
 
 def test_healthy_payments_cross_every_service_with_complete_chains(
