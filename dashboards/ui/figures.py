@@ -1,5 +1,6 @@
-"""Plotly figures: the trace waterfall, the requests' latency histogram and per-route
-latency percentiles over time. Text from records goes through :func:`plotly_text`."""
+"""Plotly figures: the trace waterfall, the requests' latency histogram, per-route
+latency percentiles over time and the log lines over time by level. Text from records goes
+through :func:`plotly_text`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any, Final
 
 import plotly.graph_objects as go
 
+from dashboards.records import from_ns
 from dashboards.store import LatencyStats
+from dashboards.ui.log_filters import moment_text
 from dashboards.ui.rows import Row, label
 from dashboards.ui.text import ns_ms, plotly_text, shorten
 
@@ -144,5 +147,53 @@ def route_latency(stats: Sequence[LatencyStats], percentile: str) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
         yaxis={"title": {"text": f"{percentile} latency (ms)"}, "rangemode": "tozero"},
         legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+#: Log levels, lowest first (stacked from the bottom), with their colours.
+LEVEL_COLOURS: Final = (
+    ("debug", "#b0b7c3"),
+    ("info", "#4a6fa5"),
+    ("warning", "#f0a030"),
+    ("error", "#d62728"),
+    ("critical", "#7a0d0d"),
+)
+
+
+def log_levels(buckets: Sequence[tuple[int, int, dict[str, int]]]) -> go.Figure:
+    """Matching log lines per time bucket, one stacked bar per level. Each bucket is
+    ``(start_ns, end_ns, {level: lines})``; a bar's ``customdata`` is its bucket as two
+    RFC 3339 times, so a click can narrow the time range to it."""
+    figure = go.Figure()
+    known = {name for name, _ in LEVEL_COLOURS}
+    others = sorted({lv for _, _, counts in buckets for lv in counts} - known)
+    for name, colour in (*LEVEL_COLOURS, *((lv, "#6b6b6b") for lv in others)):
+        picked = [b for b in buckets if b[2].get(name)]
+        if not picked:
+            continue
+        figure.add_trace(
+            go.Bar(
+                name=plotly_text(name),
+                x=[from_ns((start + end) // 2) for start, end, _ in picked],
+                y=[counts[name] for _, _, counts in picked],
+                width=[max((end - start) / 1e6, 1.0) * 0.9 for start, end, _ in picked],
+                marker={"color": colour},
+                customdata=[[moment_text(start), moment_text(end)] for start, end, _ in picked],
+                hovertemplate=(
+                    f"{plotly_text(name)}: %{{y}} lines<br>"
+                    "%{customdata[0]}<br>to %{customdata[1]}<extra></extra>"
+                ),
+            )
+        )
+    figure.update_layout(
+        barmode="stack",
+        height=220,
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        xaxis={"type": "date"},
+        yaxis={"title": {"text": "lines"}, "rangemode": "tozero"},
+        clickmode="event+select",
+        bargap=0,
     )
     return figure
