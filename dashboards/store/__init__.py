@@ -15,16 +15,32 @@ from dashboards.store.base import (
     TimeRange,
     TraceRecords,
 )
+from dashboards.store.logs import (
+    LEVELS,
+    HistogramBar,
+    LineKind,
+    LogContext,
+    LogLine,
+    LogPage,
+    LogQuery,
+)
 from dashboards.store.url import STORE_ENV, open_store
 from sdk.store_location import DEFAULT_STORE_URL
 
 __all__ = [
     "DEFAULT_STORE_URL",
+    "LEVELS",
     "STORE_ENV",
     "BadQuery",
     "DependencyGraph",
     "Edge",
+    "HistogramBar",
     "LatencyStats",
+    "LineKind",
+    "LogContext",
+    "LogLine",
+    "LogPage",
+    "LogQuery",
     "Page",
     "RequestQuery",
     "RequestSummary",

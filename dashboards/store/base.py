@@ -30,20 +30,14 @@ from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from dashboards.records import Record
+from dashboards.store.errors import BadQuery as BadQuery  # re-exported from here too
+from dashboards.store.errors import StoreError as StoreError
+from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 
 T = TypeVar("T")
 
 Order = Literal["newest", "oldest", "slowest"]
 AttributeValue = str | int | float | bool
-
-
-class StoreError(Exception):
-    """The store cannot answer: unreachable, wrong URL, missing tables or indices. The
-    message says which store and why, for a person to act on."""
-
-
-class BadQuery(StoreError, ValueError):
-    """A query the store cannot run as given (unknown order, bad cursor, bad field name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +204,24 @@ class Store(ABC):
     @abstractmethod
     def routes(self, service: str | None = None, time: TimeRange = ALL_TIME) -> list[str]:
         """Routes of server hops (of one service, or all), sorted."""
+
+    # -- log lines (rules in :mod:`dashboards.store.logs`) ------------------------------
+
+    @abstractmethod
+    def search_logs(self, query: LogQuery) -> LogPage:
+        """Lines matching *query*, one page of at most ``query.limit``, in its order."""
+
+    @abstractmethod
+    def log_histogram(self, query: LogQuery, buckets: int) -> list[HistogramBar]:
+        """Lines matching *query* (its order, limit and cursor aside) counted per level in
+        *buckets* equal spans of ``[since_ns, until_ns)`` (an open side: the first or last
+        matching line's time). Width: :func:`dashboards.store.logs.bucket_width`. Sorted by
+        bucket start, then level from least to most severe; empty bars left out."""
+
+    @abstractmethod
+    def log_context(self, record_id: str, before: int, after: int) -> LogContext:
+        """The line *record_id* with up to *before* lines before it and *after* lines after
+        it from the same source, by byte offset, hops included."""
 
     def service_stats(
         self, time: TimeRange = ALL_TIME, bucket_seconds: int | None = None

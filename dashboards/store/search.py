@@ -30,6 +30,7 @@ from collector.sinks.search_client import (
 from dashboards import records as f
 from dashboards.records import FAILURE_STATUS, from_ns, parse_ns, read_ns, to_ns
 from dashboards.store import cursor as cursors
+from dashboards.store import search_logs
 from dashboards.store.base import (
     ALL_TIME,
     MAX_TRACE_RECORDS,
@@ -49,6 +50,7 @@ from dashboards.store.base import (
     coerce_attribute,
     text_words,
 )
+from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 from sdk.redaction import without_password
 
 #: Candidate root hops examined per round trip, and rounds per page at most.
@@ -486,6 +488,17 @@ class SearchStore(Store):
         ordered = tuple(edges[k] for k in sorted(edges))
         nodes = sorted({e.caller for e in ordered} | {e.callee for e in ordered})
         return DependencyGraph(tuple(nodes), ordered)
+
+    # -- log lines (in search_logs) ----------------------------------------------------------
+
+    def search_logs(self, query: LogQuery) -> LogPage:
+        return search_logs.search_logs(self._search, query)
+
+    def log_histogram(self, query: LogQuery, buckets: int) -> list[HistogramBar]:
+        return search_logs.log_histogram(self._search, query, buckets)
+
+    def log_context(self, record_id: str, before: int, after: int) -> LogContext:
+        return search_logs.log_context(self._search, record_id, before, after)
 
     # -- lists for pickers ----------------------------------------------------------------
 

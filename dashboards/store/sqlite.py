@@ -21,6 +21,7 @@ import orjson
 from collector.sqlite_layout import COLUMNS, DDL
 from dashboards.records import FAILURE_STATUS, from_ns, read_ns, to_ns
 from dashboards.store import cursor as cursors
+from dashboards.store import sqlite_logs
 from dashboards.store.base import (
     ALL_TIME,
     MAX_TRACE_RECORDS,
@@ -39,6 +40,7 @@ from dashboards.store.base import (
     coerce_attribute,
     text_words,
 )
+from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 from dashboards.store.percentiles import edge_rows, latency_rows
 from sdk.redaction import without_password
 
@@ -279,6 +281,17 @@ class SqliteStore(Store):
         )
         nodes = sorted({e.caller for e in edges} | {e.callee for e in edges})
         return DependencyGraph(tuple(nodes), tuple(edges))
+
+    # -- log lines (in sqlite_logs) ----------------------------------------------------------
+
+    def search_logs(self, query: LogQuery) -> LogPage:
+        return sqlite_logs.search_logs(self._rows, query)
+
+    def log_histogram(self, query: LogQuery, buckets: int) -> list[HistogramBar]:
+        return sqlite_logs.log_histogram(self._rows, query, buckets)
+
+    def log_context(self, record_id: str, before: int, after: int) -> LogContext:
+        return sqlite_logs.log_context(self._rows, record_id, before, after)
 
     # -- lists for pickers ----------------------------------------------------------------
 

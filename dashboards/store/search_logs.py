@@ -1,0 +1,191 @@
+"""Log-line queries on Elasticsearch / OpenSearch (rules in :mod:`dashboards.store.logs`).
+
+Each question is one search: the filters as a ``bool`` query, lines sorted by
+``@timestamp`` then record id (the engine keeps times to the millisecond, so the id orders
+the lines of one millisecond), paged with ``search_after``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any, Final
+
+from collector.index_template import TEXT_FIELDS, TEXT_WITH_KEYWORD
+from dashboards import records as f
+from dashboards.records import parse_ns
+from dashboards.store import cursor as cursors
+from dashboards.store.base import coerce_attribute
+from dashboards.store.logs import (
+    LEVELS,
+    OFFSET,
+    REASON,
+    SOURCE,
+    HistogramBar,
+    LogContext,
+    LogLine,
+    LogPage,
+    LogQuery,
+    bucket_width,
+    check_context,
+    check_histogram,
+    check_log_query,
+    levels_from,
+    line_from_doc,
+    order_name,
+    word_tokens,
+)
+
+Query = dict[str, Any]
+Search = Callable[[Query], Any]
+
+_MS: Final = 1_000_000
+_LEVEL_ORDER: Final = {level: n for n, level in enumerate(LEVELS)}
+
+
+def log_filters(query: LogQuery) -> list[Query]:
+    """The ``bool`` filter clauses of *query* (its order, limit and cursor aside)."""
+    filters: list[Query] = []
+    bounds: dict[str, Any] = {}
+    if query.since_ns is not None:
+        bounds["gte"] = query.since_ns // _MS
+    if query.until_ns is not None:
+        bounds["lt"] = -(-query.until_ns // _MS)
+    if bounds:
+        filters.append({"range": {f.TIMESTAMP: {**bounds, "format": "epoch_millis"}}})
+    if query.services:
+        filters.append({"terms": {f.SERVICE: list(query.services)}})
+    levels = levels_from(query.min_level)
+    if levels is not None:
+        filters.append({"terms": {f.LEVEL: list(levels)}})
+    for entry in query.words:
+        filters.append({"match_phrase": {f.MESSAGE: " ".join(word_tokens(entry))}})
+    for name, raw in query.fields:
+        value = coerce_attribute(name, raw)
+        if name in TEXT_WITH_KEYWORD:
+            filters.append({"term": {f"{name}.keyword": value}})
+        elif name in TEXT_FIELDS:
+            filters.append({"match_phrase": {name: value}})
+        else:
+            filters.append({"term": {name: value}})
+    if query.trace_id is not None:
+        filters.append({"term": {f.TRACE_ID: query.trace_id}})
+    if query.kind == "unstructured":
+        filters.append({"exists": {"field": REASON}})
+    elif query.kind == "structured":
+        filters.append({"bool": {"must_not": [{"exists": {"field": REASON}}]}})
+    if not query.include_hops:
+        filters.append({"bool": {"must_not": [{"exists": {"field": f.HOP_KIND}}]}})
+    return filters
+
+
+def _sort(newest_first: bool) -> list[Query]:
+    order = "desc" if newest_first else "asc"
+    return [
+        {f.TIMESTAMP: {"order": order}},
+        {f.RECORD_ID: {"order": order, "missing": "_last"}},
+    ]
+
+
+def search_logs(search: Search, query: LogQuery) -> LogPage:
+    check_log_query(query)
+    body: Query = {
+        "size": query.limit + 1,
+        "query": {"bool": {"filter": log_filters(query)}},
+        "sort": _sort(query.newest_first),
+        "track_total_hits": False,
+    }
+    if query.cursor is not None:
+        body["search_after"] = cursors.decode(query.cursor, order_name(query))
+    hits = search(body)["hits"]["hits"]
+    more = len(hits) > query.limit
+    hits = hits[: query.limit]
+    next_cursor = cursors.encode(order_name(query), list(hits[-1]["sort"])) if more else None
+    return LogPage([_line(h) for h in hits], next_cursor)
+
+
+def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[HistogramBar]:
+    check_log_query(query)
+    check_histogram(buckets)
+    since, until = query.since_ns, query.until_ns
+    if since is None or until is None:
+        first, last = _bounds(search, query)
+        if first is None or last is None:
+            return []
+        since = first if since is None else since
+        until = last + 1 if until is None else until
+    width = bucket_width(since, until, buckets)
+    width_ms = width // _MS
+    bounded = replace(query, since_ns=since, until_ns=until)
+    body: Query = {
+        "size": 0,
+        "query": {"bool": {"filter": log_filters(bounded)}},
+        "aggs": {
+            "t": {
+                "date_histogram": {
+                    "field": f.TIMESTAMP,
+                    "fixed_interval": f"{width_ms}ms",
+                    # buckets start at *since*, not at the epoch's multiples of the width
+                    "offset": f"{(since // _MS) % width_ms}ms",
+                    "min_doc_count": 1,
+                },
+                "aggs": {"l": {"terms": {"field": f.LEVEL, "size": len(LEVELS) + 10}}},
+            }
+        },
+    }
+    bars: list[HistogramBar] = []
+    for bucket in search(body)["aggregations"]["t"]["buckets"]:
+        start = int(bucket["key"]) * _MS
+        for level in bucket["l"]["buckets"]:
+            bars.append((start, str(level["key"]), int(level["doc_count"])))
+    bars.sort(key=lambda bar: (bar[0], _LEVEL_ORDER.get(bar[1], len(LEVELS)), bar[1]))
+    return bars
+
+
+def _bounds(search: Search, query: LogQuery) -> tuple[int | None, int | None]:
+    """The first and the last matching line's time."""
+    times = []
+    for newest in (False, True):
+        page = search_logs(search, replace(query, newest_first=newest, limit=1, cursor=None))
+        times.append(page.lines[0].time_ns if page.lines else None)
+    return times[0], times[1]
+
+
+def log_context(search: Search, record_id: str, before: int, after: int) -> LogContext:
+    check_context(before, after)
+    body: Query = {"size": 1, "query": {"bool": {"filter": [{"term": {f.RECORD_ID: record_id}}]}}}
+    hits = search(body)["hits"]["hits"]
+    if not hits:
+        return LogContext(None, [], [])
+    line = _line(hits[0])
+    if line.source is None or line.offset is None:
+        return LogContext(line, [], [])
+    same_source: list[Query] = [
+        {"term": {SOURCE: line.source}},
+        # the collector's ids start with the digest of the source's identity
+        {"prefix": {f.RECORD_ID: line.record_id[:16]}},
+    ]
+
+    def side(op: str, count: int, order: str) -> list[LogLine]:
+        if count == 0:
+            return []
+        found = search(
+            {
+                "size": count,
+                "query": {
+                    "bool": {"filter": [*same_source, {"range": {OFFSET: {op: line.offset}}}]}
+                },
+                "sort": [{OFFSET: {"order": order}}],
+                "track_total_hits": False,
+            }
+        )["hits"]["hits"]
+        return [_line(h) for h in found]
+
+    earlier = side("lt", before, "desc")
+    later = side("gt", after, "asc")
+    return LogContext(line, earlier[::-1], later)
+
+
+def _line(hit: Mapping[str, Any]) -> LogLine:
+    doc = hit["_source"]
+    return line_from_doc(doc, parse_ns(str(doc[f.TIMESTAMP])), record_id=hit.get("_id"))
