@@ -263,8 +263,8 @@ class EndpointProcess:
 
 def drive_sink(path: str, url: str) -> None:
     """Worker process: ship *path* through ``SearchSink``; print the figures as JSON."""
-    from collector.record import Record, record_id
-    from collector.sinks.search import SearchSink
+    from collector.sinks.search.sink import SearchSink
+    from collector.transforms.record import Record, record_id
     from sdk import schema
 
     sink = SearchSink.from_url(url)

@@ -146,9 +146,9 @@ def peak_mib() -> float:
 
 def child_hopscope(path: Path, work: Path) -> dict[str, Any]:
     from collector.collect import Collector, CollectorOptions
+    from collector.delivery.state import StateStore
     from collector.sinks.sqlite import SqliteSink
     from collector.sources.files import FileSource
-    from collector.state import StateStore
 
     state = StateStore(work / "state")
     sink = SqliteSink(work / "hopscope.db")
@@ -164,9 +164,9 @@ def child_hopscope(path: Path, work: Path) -> dict[str, Any]:
 
 
 def child_parse_only(path: Path, work: Path) -> dict[str, Any]:
-    from collector.lines import LineSplitter
-    from collector.origin import Origin
-    from collector.parse import Parser
+    from collector.transforms.lines import LineSplitter
+    from collector.transforms.origin import Origin
+    from collector.transforms.parse import Parser
 
     parser, origin = Parser(), Origin("bench", str(path))  # compiles the validator
     splitter = LineSplitter()
@@ -183,10 +183,10 @@ def child_sink_only(path: Path, work: Path) -> dict[str, Any]:
     """The SQLite sink alone: rounds are read and parsed as the collector does, untimed; only
     ``SqliteSink.write`` is timed. Its rate is the ceiling of the whole path on this machine."""
     from collector.collect import CollectorOptions
-    from collector.lines import LineSplitter
-    from collector.origin import Origin
-    from collector.parse import Parser
     from collector.sinks.sqlite import SqliteSink
+    from collector.transforms.lines import LineSplitter
+    from collector.transforms.origin import Origin
+    from collector.transforms.parse import Parser
 
     parser, origin = Parser(), Origin("bench", str(path))
     splitter = LineSplitter()
@@ -207,10 +207,10 @@ def child_plain_loop(path: Path, work: Path) -> dict[str, Any]:
     """The obvious way: json, fastjsonschema, one INSERT per row in big transactions."""
     import fastjsonschema
 
-    from collector.record import record_id
     from collector.sinks.sqlite import _FIELDS, _INSERT
     from collector.sqlite_layout import DDL
     from collector.timestamps import timestamp_parser
+    from collector.transforms.record import record_id
     from sdk import schema
 
     validate = fastjsonschema.compile(dict(schema.schema()))
@@ -260,7 +260,7 @@ def child_validators(path: Path, work: Path) -> dict[str, Any]:
     import fastjsonschema
     import jsonschema
 
-    from collector.validation import record_validator
+    from collector.transforms.validation import record_validator
     from sdk import schema
 
     with path.open("rb") as handle:

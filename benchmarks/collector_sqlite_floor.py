@@ -174,11 +174,11 @@ INSERTS = (
 
 
 def child(layout: str, engine_name: str, path: Path, work: Path) -> dict[str, Any]:
-    from collector.lines import LineSplitter
-    from collector.origin import Origin
-    from collector.parse import Parser
     from collector.sinks.sqlite import SqliteSink
     from collector.timestamps import timestamp_parser
+    from collector.transforms.lines import LineSplitter
+    from collector.transforms.origin import Origin
+    from collector.transforms.parse import Parser
 
     parser, origin, splitter = Parser(), Origin("bench", str(path)), LineSplitter()
     timestamp = timestamp_parser()

@@ -5,21 +5,21 @@ delivery (batches, disk buffer, dead letters, checkpoints) -> sinks (SQLite, Ela
 OpenSearch, Graylog).
 """
 
-from collector.checkpoints import Checkpoints, pipeline_key
 from collector.collect import Collector, CollectorOptions
-from collector.counters import Counters
-from collector.deadletters import DeadLetter, DeadLetters
-from collector.lines import Line, LineSplitter
-from collector.origin import Origin
-from collector.parse import Parser
-from collector.record import Record, record_id
-from collector.retention import RetentionPolicy, apply_retention
+from collector.delivery.checkpoints import Checkpoints, pipeline_key
+from collector.delivery.counters import Counters
+from collector.delivery.deadletters import DeadLetter, DeadLetters
+from collector.delivery.retention import RetentionPolicy, apply_retention
+from collector.delivery.state import StateError, StateStore
 from collector.sinks import DEFAULT_SINK_URL, SinkURLError, open_sink
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sinks.sqlite import SqliteSink
 from collector.sources import FileSource, PipeSource, ProcessSource, Source, stdin_source
-from collector.state import StateError, StateStore
-from collector.validation import RecordValidator, record_validator
+from collector.transforms.lines import Line, LineSplitter
+from collector.transforms.origin import Origin
+from collector.transforms.parse import Parser
+from collector.transforms.record import Record, record_id
+from collector.transforms.validation import RecordValidator, record_validator
 
 __all__ = [
     "DEFAULT_SINK_URL",

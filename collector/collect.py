@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from collector.checkpoints import Checkpoints, pipeline_key
-from collector.counters import Counters
-from collector.delivery import Delivery
-from collector.parse import Parser
-from collector.record import Record
+from collector.delivery.checkpoints import Checkpoints, pipeline_key
+from collector.delivery.counters import Counters
+from collector.delivery.lanes import Delivery
+from collector.delivery.state import StateStore
 from collector.sinks.base import Sink
 from collector.sources.base import Source
-from collector.state import StateStore
+from collector.transforms.parse import Parser
+from collector.transforms.record import Record
 
 
 @dataclass

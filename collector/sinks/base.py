@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from collector.record import Record
+from collector.transforms.record import Record
 
 
 class SinkUnavailable(Exception):

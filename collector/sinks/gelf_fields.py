@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
 
-from collector.record import Record
+from collector.transforms.record import Record
 
 GELF_VERSION: Final = "1.1"
 

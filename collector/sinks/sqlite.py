@@ -15,12 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from collector.record import Record
-from collector.retention import RetentionPolicy, apply_retention
+from collector.delivery.retention import RetentionPolicy, apply_retention
+from collector.delivery.state import connect, ensure_layout, write_transaction
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
-from collector.state import connect, ensure_layout, write_transaction
 from collector.timestamps import timestamp_parser
+from collector.transforms.record import Record
 
 SCHEME: Final = "sqlite://"
 CACHE_KIB: Final = 131_072

@@ -5,8 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from collector.lines import Line
-from collector.origin import Origin
+from collector.transforms.lines import Line
+from collector.transforms.origin import Origin
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from collector.lines import TRUNCATION_MARKER, Line
+from collector.transforms.lines import TRUNCATION_MARKER, Line
 from sdk import schema
 
 DOCKER_LOG_PATTERN = "*-json.log"

@@ -14,9 +14,7 @@ import time
 from typing import BinaryIO
 
 from collector import events
-from collector.checkpoints import Checkpoint, Checkpoints
-from collector.lines import Line
-from collector.origin import Origin
+from collector.delivery.checkpoints import Checkpoint, Checkpoints
 from collector.sources.base import Chunk, Source
 from collector.sources.docker import container_name, is_docker_log
 from collector.sources.fingerprint import (
@@ -25,7 +23,9 @@ from collector.sources.fingerprint import (
     fingerprint_path,
     rotated_siblings,
 )
-from collector.sources.stages import StreamDecoder, default_stages
+from collector.transforms.lines import Line
+from collector.transforms.origin import Origin
+from collector.transforms.stages import StreamDecoder, default_stages
 
 READ_BYTES = 1024 * 1024
 

@@ -10,10 +10,10 @@ import os
 import select
 import time
 
-from collector.lines import Line
-from collector.origin import Origin
 from collector.sources.base import Chunk, Source
-from collector.sources.stages import StreamDecoder, default_stages
+from collector.transforms.lines import Line
+from collector.transforms.origin import Origin
+from collector.transforms.stages import StreamDecoder, default_stages
 
 READ_BYTES = 256 * 1024
 

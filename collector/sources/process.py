@@ -12,9 +12,9 @@ import subprocess
 import time
 from collections.abc import Sequence
 
-from collector.origin import Origin
 from collector.sources.base import Chunk, Source
 from collector.sources.pipes import PipeSource
+from collector.transforms.origin import Origin
 
 
 class ProcessError(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from collector.record import Record
 from collector.sinks.gelf_fields import additional_name, gelf_message, syslog_level
+from collector.transforms.record import Record
 from sdk import schema
 
 

@@ -15,7 +15,7 @@ from collector.index_template import (
     index_template,
     mappings,
 )
-from collector.sinks.search_bulk import dated_index
+from collector.sinks.search.bulk import dated_index
 from sdk import schema
 
 

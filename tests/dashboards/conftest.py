@@ -20,7 +20,7 @@ def tb() -> type[TraceBuilder]:
 
 def with_ids(records: list[dict[str, Any]], source: str = "/var/log/app.log") -> list[Any]:
     """Collector records (deterministic ids, as the collector's parser gives them)."""
-    from collector.record import Record, record_id
+    from collector.transforms.record import Record, record_id
 
     out = []
     for offset, doc in enumerate(records):

@@ -45,12 +45,14 @@ def sdk_service(name: str) -> ModuleType:
 
 
 #: the collector tests' search-engine helpers (a fault proxy that can pose as Elasticsearch)
-SEARCH_FIXTURES = Path(__file__).resolve().parents[1] / "collector" / "conftest_search.py"
+SEARCH_FIXTURES = (
+    Path(__file__).resolve().parents[1] / "collector" / "sinks" / "search" / "conftest_search.py"
+)
 
 
 def search_fixtures() -> ModuleType:
-    """``tests/collector/conftest_search.py``, loaded once under one name for every test
-    module."""
+    """``tests/collector/sinks/search/conftest_search.py``, loaded once under one name for
+    every test module."""
     return load_module(SEARCH_FIXTURES, "hopscope_search_fixtures")
 
 

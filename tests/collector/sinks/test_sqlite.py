@@ -8,14 +8,14 @@ from typing import Any
 import orjson
 import pytest
 
-from collector.lines import Line
-from collector.origin import Origin
-from collector.parse import Parser
-from collector.record import Record
-from collector.retention import RetentionPolicy, apply_retention
+from collector.delivery.retention import RetentionPolicy, apply_retention
 from collector.sinks import SinkURLError, open_sink
 from collector.sinks.base import SinkUnavailable
 from collector.sinks.sqlite import SqliteSink
+from collector.transforms.lines import Line
+from collector.transforms.origin import Origin
+from collector.transforms.parse import Parser
+from collector.transforms.record import Record
 
 ORIGIN = Origin("file:abc", "app.log", None, resumable=True)
 
@@ -130,7 +130,7 @@ def test_retention_by_age_and_size(tmp_path: Path, helpers: Any) -> None:
     assert all(ts >= "2024-05-01T10:40" for ts in remaining)
     assert helpers.stored_rows(path, "SELECT count(*) FROM records_fts")[0][0] == len(remaining)
     apply_retention(db, RetentionPolicy(max_bytes=100 * 1024))
-    from collector.retention import used_bytes
+    from collector.delivery.retention import used_bytes
 
     assert used_bytes(db) <= 100 * 1024
     db.close()

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import orjson
 
-from collector.lines import Line
 from collector.sources.docker import DockerUnwrapper, container_name, is_docker_log
+from collector.transforms.lines import Line
 
 
 def docker_lines(*entries: dict[str, str]) -> list[Line]:

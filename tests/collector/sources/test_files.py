@@ -16,9 +16,9 @@ import orjson
 import pytest
 
 from collector.collect import Collector, CollectorOptions
+from collector.delivery.state import StateStore
 from collector.sinks.sqlite import SqliteSink
 from collector.sources.files import FileSource
-from collector.state import StateStore
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from hopscope_testing import search_engine as search_engine
 from hopscope_testing import search_fixtures
 from osmem_server import OsmemServer
 
-from collector.sinks.search import SearchSink
+from collector.sinks.search.sink import SearchSink
 from dashboards import (
     BadQuery,
     RequestQuery,

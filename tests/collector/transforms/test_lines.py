@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.lines import TRUNCATION_MARKER, LineSplitter
+from collector.transforms.lines import TRUNCATION_MARKER, LineSplitter
 
 
 def split_all(

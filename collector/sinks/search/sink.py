@@ -44,9 +44,8 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from collector.index_template import DATA_STREAM, TEMPLATE_NAME, index_template
-from collector.record import Record
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.sinks.search_bulk import (
+from collector.sinks.search.bulk import (
     DEFAULT_MAX_BODY_BYTES,
     Outcome,
     chunks,
@@ -68,6 +67,7 @@ from collector.sinks.search_client import (
     short_error,
 )
 from collector.sinks.url_options import flag
+from collector.transforms.record import Record
 
 log = logging.getLogger(__name__)
 

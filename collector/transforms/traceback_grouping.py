@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from collector.lines import Line
+from collector.transforms.lines import Line
 
 TRACEBACK_HEADERS: Final = (b"Traceback (most recent call last):", b"Exception Group Traceback")
 CHAIN_HEADERS: Final = (

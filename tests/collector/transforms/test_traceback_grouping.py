@@ -5,8 +5,8 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.lines import LineSplitter
-from collector.traceback_grouping import TracebackGrouper
+from collector.transforms.lines import LineSplitter
+from collector.transforms.traceback_grouping import TracebackGrouper
 
 CHAINED = b"""Traceback (most recent call last):
   File "a.py", line 1, in f

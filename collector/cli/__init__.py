@@ -11,15 +11,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from collector.collect import CollectorOptions
-from collector.lines import DEFAULT_MAX_LINE_BYTES
+from collector.transforms.lines import DEFAULT_MAX_LINE_BYTES
 from sdk.store_location import STATE_DIR, STATE_FILE, store_url_in
 
 if TYPE_CHECKING:
     from collector.collect import Collector
-    from collector.counters import Counters
+    from collector.delivery.counters import Counters
+    from collector.delivery.state import StateStore
     from collector.sinks.base import Sink
     from collector.sources.base import Source
-    from collector.state import StateStore
 
 MIB = 1024 * 1024
 #: the option defaults are the library's
@@ -225,7 +225,7 @@ def _fail(command: str, message: str) -> int:
 
 
 def _open_sinks(args: argparse.Namespace) -> list[Sink]:
-    from collector.retention import RetentionPolicy
+    from collector.delivery.retention import RetentionPolicy
     from collector.sinks import SinkURLError, open_sink
     from collector.sinks.sqlite import SqliteSink
 
@@ -251,7 +251,7 @@ def _open_sinks(args: argparse.Namespace) -> list[Sink]:
 
 
 def _open_state(args: argparse.Namespace) -> StateStore:
-    from collector.state import StateError, StateStore
+    from collector.delivery.state import StateError, StateStore
 
     try:
         return StateStore(args.state_dir)
@@ -490,7 +490,7 @@ def _run_wrapped(args: argparse.Namespace) -> int:
 def _run_deadletters_list(args: argparse.Namespace) -> int:
     import orjson
 
-    from collector.deadletters import DeadLetters
+    from collector.delivery.deadletters import DeadLetters
 
     try:
         state = _open_state(args)
@@ -527,7 +527,7 @@ def _run_deadletters_list(args: argparse.Namespace) -> int:
 
 
 def _run_deadletters_replay(args: argparse.Namespace) -> int:
-    from collector.deadletters import DeadLetters
+    from collector.delivery.deadletters import DeadLetters
     from collector.sinks import SinkUnavailable, SinkURLError, open_sink
 
     try:

@@ -22,10 +22,10 @@ import orjson
 import pytest
 import uvicorn
 
-from collector.record import Record, record_id
 from collector.sinks.base import SinkUnavailable
-from collector.sinks.gelf import GelfSink
-from collector.sinks.gelf_transport import MAX_CHUNKS, UdpTransport
+from collector.sinks.gelf.sink import GelfSink
+from collector.sinks.gelf.transport import MAX_CHUNKS, UdpTransport
+from collector.transforms.record import Record, record_id
 
 
 def decode_payload(payload: bytes) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from hopscope_testing import engine as engine
 from hopscope_testing import search_engine as search_engine
 from osmem_server import OsmemClone
 
-from collector.record import Record, record_id
+from collector.transforms.record import Record, record_id
 from sdk import schema
 
 

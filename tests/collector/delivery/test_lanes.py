@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from collector.collect import Collector, CollectorOptions
-from collector.deadletters import DeadLetters
-from collector.record import Record
+from collector.delivery.deadletters import DeadLetters
+from collector.delivery.state import StateStore
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sinks.sqlite import SqliteSink
 from collector.sources.files import FileSource
-from collector.state import StateStore
+from collector.transforms.record import Record
 
 
 class FlakySink(Sink):

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
-from collector.record import Record
-from collector.state import write_transaction
+from collector.delivery.state import write_transaction
+from collector.transforms.record import Record
 
 
 class Spool:

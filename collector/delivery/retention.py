@@ -6,7 +6,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from collector.state import write_transaction
+from collector.delivery.state import write_transaction
 
 DELETE_CHUNK = 20_000
 

@@ -17,7 +17,7 @@ from hopscope_testing import load_module
 
 from collector.index_template import TEMPLATE_NAME, index_name
 from collector.sinks.base import SinkUnavailable
-from collector.sinks.search import RetryPolicy, SearchSink
+from collector.sinks.search.sink import RetryPolicy, SearchSink
 from collector.sinks.search_client import ElasticsearchClient, Endpoint, OpenSearchClient
 
 
@@ -442,7 +442,7 @@ def test_data_stream_refused_by_the_server_waits_instead_of_dead_lettering(
 
 
 def test_item_outcomes() -> None:
-    from collector.sinks.search_bulk import Outcome, item_outcome
+    from collector.sinks.search.bulk import Outcome, item_outcome
 
     assert item_outcome(201, None) is Outcome.STORED
     assert item_outcome(409, {"type": "version_conflict_engine_exception"}) is Outcome.STORED

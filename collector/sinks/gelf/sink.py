@@ -29,10 +29,8 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 import httpx
 import orjson
 
-from collector.record import Record
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.sinks.gelf_fields import gelf_message
-from collector.sinks.gelf_transport import (
+from collector.sinks.gelf.transport import (
     DEFAULT_CHUNK_SIZE,
     GelfTransport,
     HttpTransport,
@@ -40,7 +38,9 @@ from collector.sinks.gelf_transport import (
     TransportDown,
     UdpTransport,
 )
+from collector.sinks.gelf_fields import gelf_message
 from collector.sinks.url_options import flag
+from collector.transforms.record import Record
 
 ENV_USERNAME: Final = "HOPSCOPE_GELF_USERNAME"
 ENV_PASSWORD: Final = "HOPSCOPE_GELF_PASSWORD"  # noqa: S105 - a variable name

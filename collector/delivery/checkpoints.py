@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from collector.state import write_transaction
+from collector.delivery.state import write_transaction
 
 
 def pipeline_key(sink_names: Iterable[str]) -> str:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from collector.collect import Collector, CollectorOptions
-from collector.counters import Counters
+from collector.delivery.counters import Counters
+from collector.delivery.state import StateStore
 from collector.sinks.sqlite import SqliteSink
 from collector.sources.files import FileSource
-from collector.state import StateStore
 
 
 def test_render_shows_every_source_and_sink() -> None:

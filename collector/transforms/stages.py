@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from collector.lines import Line, LineSplitter
-from collector.traceback_grouping import TracebackGrouper
+from collector.transforms.lines import Line, LineSplitter
+from collector.transforms.traceback_grouping import TracebackGrouper
 
 #: a traceback group waiting for more lines is given up after this long without input
 GROUP_IDLE_SECONDS = 0.5

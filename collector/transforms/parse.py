@@ -17,12 +17,12 @@ from typing import Any, Final
 
 import orjson
 
-from collector.lines import Line
-from collector.origin import Origin
-from collector.record import Record, record_id, record_ids
 from collector.timestamps import now_rfc3339
-from collector.traceback_grouping import starts_traceback
-from collector.validation import RecordValidator, record_validator
+from collector.transforms.lines import Line
+from collector.transforms.origin import Origin
+from collector.transforms.record import Record, record_id, record_ids
+from collector.transforms.traceback_grouping import starts_traceback
+from collector.transforms.validation import RecordValidator, record_validator
 from sdk.schema import SCHEMA_VERSION
 
 MESSAGE_MAX_CHARS: Final = 1000

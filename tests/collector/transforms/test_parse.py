@@ -5,11 +5,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from collector.lines import Line
-from collector.origin import Origin
-from collector.parse import Parser
-from collector.record import record_id
 from collector.sinks.sqlite import SqliteSink
+from collector.transforms.lines import Line
+from collector.transforms.origin import Origin
+from collector.transforms.parse import Parser
+from collector.transforms.record import record_id
 from sdk.schema import fields, problem
 from tests.collector.conftest import stored_rows
 

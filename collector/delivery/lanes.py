@@ -15,13 +15,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from collector import events
-from collector.checkpoints import Checkpoints
-from collector.counters import Counters
-from collector.deadletters import DeadLetters
-from collector.record import Record
+from collector.delivery.checkpoints import Checkpoints
+from collector.delivery.counters import Counters
+from collector.delivery.deadletters import DeadLetters
+from collector.delivery.spool import Spool
+from collector.delivery.state import StateStore
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.spool import Spool
-from collector.state import StateStore
+from collector.transforms.record import Record
 
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.validation import (
+from collector.transforms.validation import (
     RecordValidator,
     compile_definition,
     format_test,

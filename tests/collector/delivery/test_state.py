@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from collector.delivery.state import StateStore, connect, until_unlocked, write_transaction
 from collector.sinks.sqlite import SqliteSink
-from collector.state import StateStore, connect, until_unlocked, write_transaction
 from sdk.store_location import STATE_FILE
 
 OPENERS = 8

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.record import record_id
+from collector.transforms.record import record_id
 
 
 def test_the_same_line_of_the_same_source_gets_the_same_id() -> None:
