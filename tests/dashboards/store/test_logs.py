@@ -16,13 +16,13 @@ import pytest
 from hopscope_testing import search_engine as search_engine
 from osmem_server import OsmemServer
 
-from collector.lines import Line
-from collector.origin import Origin
-from collector.parse import Parser
-from collector.record import Record
-from collector.sinks.search import SearchSink
+from collector.sinks.search.sink import SearchSink
 from collector.sinks.sqlite import SqliteSink
-from collector.traceback_grouping import TracebackGrouper
+from collector.transforms.lines import Line
+from collector.transforms.origin import Origin
+from collector.transforms.parse import Parser
+from collector.transforms.record import Record
+from collector.transforms.traceback_grouping import TracebackGrouper
 from dashboards.records import format_ns
 from dashboards.store import BadQuery, LogQuery, Store, open_store
 from dashboards.store.logs import LEVELS, bucket_width
