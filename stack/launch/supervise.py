@@ -22,7 +22,7 @@ from stack.launch import available
 from stack.launch.options import DemoError, DemoOptions
 from stack.launch.plan import SERVICES, Secrets, demo_plan
 from stack.launch.ports import check_ports, wait_listening
-from stack.launch.processes import ManagedProcess
+from stack.launch.processes import ManagedProcess, Watchdog
 from stack.launch.routes import CollectorRoute, FileRoute, LogRoute, hopscope_argv
 
 START_TIMEOUT_S = 60.0
@@ -36,6 +36,8 @@ class Running:
     """What the demo started, in start order."""
 
     route: LogRoute = field(default_factory=FileRoute)
+    #: ends the children should the demo die without stopping them
+    watchdog: Watchdog | None = None
     services: list[tuple[ManagedProcess, str, Path]] = field(default_factory=list)
     dashboard: ManagedProcess | None = None
     traffic: ManagedProcess | None = None
@@ -110,6 +112,7 @@ def start(options: DemoOptions, console: Console, files: ExitStack, running: Run
     options.log_dir.mkdir(parents=True, exist_ok=True)
     options.traffic_report.unlink(missing_ok=True)
     running.route = choose_route(options)
+    running.watchdog = Watchdog()
     keys = Secrets()
     plan = demo_plan(options.host, options.ports, keys)
     waiting: list[tuple[ManagedProcess, int, Path]] = []
@@ -122,6 +125,7 @@ def start(options: DemoOptions, console: Console, files: ExitStack, running: Run
             service.env,
             stdout=files.enter_context(_open_log(log)),
             stderr=files.enter_context(_open_log(err)),
+            watchdog=running.watchdog,
         )
         process.start()
         running.services.append((process, service.url, log))
@@ -134,6 +138,7 @@ def start(options: DemoOptions, console: Console, files: ExitStack, running: Run
             dashboard_env(options),
             stdout=files.enter_context(_open_log(log)),
             stderr=subprocess.STDOUT,
+            watchdog=running.watchdog,
         )
         running.dashboard.start()
         waiting.append((running.dashboard, options.dashboard_port, log))
@@ -160,6 +165,7 @@ def start(options: DemoOptions, console: Console, files: ExitStack, running: Run
         traffic_argv,
         {"SSO_USERS": keys.users},
         stderr=files.enter_context(_open_log(options.demo_dir / "traffic.log")),
+        watchdog=running.watchdog,
     )
     running.traffic.start()
 
@@ -246,4 +252,6 @@ def stop(running: Running, console: Console) -> list[str]:
                         problems.append(f"{process.name} exited with status {code}")
     finally:
         signal.signal(signal.SIGINT, previous)
+    if running.watchdog is not None:  # everything stopped in order: nothing left to end
+        running.watchdog.close()
     return problems

@@ -7,6 +7,9 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from stack.launch.processes import ManagedProcess
 
@@ -65,3 +68,54 @@ def test_a_stubborn_child_and_its_children_are_killed() -> None:
     while _alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(grandchild)
+
+
+PARENT = """
+import sys, time
+from stack.launch.processes import ManagedProcess, Watchdog
+watchdog = Watchdog(grace_s=1.0) if sys.argv[1] == "watchdog" else None
+child = ManagedProcess(
+    "child",
+    [sys.executable, "-c", "import time; time.sleep(120)"],
+    watchdog=watchdog,
+    die_with_parent=sys.argv[1] == "pdeathsig",
+)
+child.start()
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _orphan_after_kill_9(way: str) -> int:
+    """Start a parent that starts a child ``way``, kill -9 the parent; the child's pid."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, way], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert _alive(child)
+    parent.kill()
+    parent.wait(timeout=10)
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return child
+
+
+def _reap(pid: int) -> bool:
+    """Whether ``pid`` is gone (a zombie child of init counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_ends_with_its_parent_by_the_parent_death_signal() -> None:
+    assert _reap(_orphan_after_kill_9("pdeathsig"))
+
+
+def test_a_child_ends_with_its_parent_through_the_watchdog_alone() -> None:
+    assert _reap(_orphan_after_kill_9("watchdog"))
