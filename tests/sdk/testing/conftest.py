@@ -1,0 +1,21 @@
+"""The kit's tests run small service test suites with pytester and read their outcome.
+
+The apps under test (a FastAPI, a Starlette and a Flask one) live in ``apps.py`` beside
+this file; each pytester run gets it copied in as ``apps``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+APPS = Path(__file__).with_name("apps.py")
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester directory with the apps and a conftest that loads the kit."""
+    pytester.makeconftest('pytest_plugins = ["sdk.testing"]\n')
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(apps=APPS.read_text())
+    return pytester
