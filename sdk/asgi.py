@@ -41,10 +41,18 @@ RouteOf = Callable[[Scope, str], str | None]
 
 _ORIGIN: Final = ORIGIN_HEADER.encode()
 _NONE_WANTED: Final[frozenset[bytes]] = frozenset()
-#: what :func:`request_headers` reads: traceparent, authorization, origin, user agent,
-#: content type, and the wanted headers as ``(name, value)`` text pairs
+#: a ``traceparent`` sent more than once: no single parent, so a new trace
+_TWO_PARENTS: Final = ""
+#: what :func:`request_headers` reads: traceparent, the tracestate fields, authorization,
+#: origin, user agent, content type, and the wanted headers as ``(name, value)`` text pairs
 HeaderValues = tuple[
-    str | None, str | None, str | None, str | None, str | None, list[tuple[str, str]]
+    str | None,
+    list[str] | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    list[tuple[str, str]],
 ]
 
 
@@ -56,10 +64,15 @@ def request_headers(
     A plain tuple rather than a named one: this runs once per request.
     """
     traceparent = authorization = origin = agent = content_type = None
+    tracestate: list[str] | None = None
     chosen: list[tuple[str, str]] = []
     for name, value in headers:
         if name == b"traceparent":
-            traceparent = value.decode("latin-1")
+            traceparent = value.decode("latin-1") if traceparent is None else _TWO_PARENTS
+        elif name == b"tracestate":  # a list: its fields are combined in order
+            if tracestate is None:
+                tracestate = []
+            tracestate.append(value.decode("latin-1"))
         elif name == b"authorization":
             authorization = value.decode("latin-1")
         elif name == _ORIGIN:
@@ -70,7 +83,7 @@ def request_headers(
             content_type = value.decode("latin-1")
         if name in wanted:
             chosen.append((name.decode("latin-1"), value.decode("latin-1")))
-    return traceparent, authorization, origin, agent, content_type, chosen
+    return traceparent, tracestate, authorization, origin, agent, content_type, chosen
 
 
 #: close codes of a connection that ended as it should: normal closure, going away
@@ -188,10 +201,12 @@ class HopMiddleware:
             request.exit()
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        traceparent, authorization, *_ = request_headers(scope.get("headers", ()), _NONE_WANTED)
+        traceparent, tracestate, authorization, *_ = request_headers(
+            scope.get("headers", ()), _NONE_WANTED
+        )
         path: str = scope.get("path") or "/"
         root_path = scope.get("root_path", "")
-        request = RequestScope("WEBSOCKET", path, traceparent)
+        request = RequestScope("WEBSOCKET", path, traceparent, tracestate)
         request.enter(None, path, authorization)
         try:
             await self.app(scope, receive, send)
@@ -226,12 +241,11 @@ class HopMiddleware:
     def _start(self, scope: Scope) -> tuple[ServerHop, str | None, RequestScope]:
         method: str = scope["method"]
         path: str = scope.get("path") or "/"
-        traceparent, authorization, origin, agent, content_type, chosen = request_headers(
-            scope.get("headers", ()), self._wanted
-        )
+        headers = request_headers(scope.get("headers", ()), self._wanted)
+        traceparent, tracestate, authorization, origin, agent, content_type, chosen = headers
         shaping = shaper()  # the active configuration's, or the defaults before configure()
         limit = shaping.config.max_body
-        request = RequestScope(method, path, traceparent)
+        request = RequestScope(method, path, traceparent, tracestate)
         client = scope.get("client")
         server = scope.get("server")
         hop = ServerHop(

@@ -196,7 +196,9 @@ class ClientHop:
     response_body: BodyExcerpt | None = None
     response_type: str | None = None
     error: BaseException | None = None
-    sampled: bool = True  # the trace flag the attempt's ``traceparent`` carries
+    #: what the attempt's ``traceparent`` and ``tracestate`` carry (sampled, random trace id)
+    flags: int = 0x03
+    tracestate: str | None = None
 
     def write(self, now: int) -> None:
         write_hop(self, now)

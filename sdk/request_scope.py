@@ -9,6 +9,7 @@ request is handled names them.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from contextvars import Token
 from typing import Any, Final
 
@@ -18,7 +19,15 @@ from opentelemetry import trace
 from sdk.context import bound_fields, pop_fields, push_fields
 from sdk.credentials import Credential, reset_inbound, set_inbound
 from sdk.hops import Timing
-from sdk.propagation import Parent, new_span_id, new_trace_id, parse_traceparent, span_context_of
+from sdk.propagation import (
+    RANDOM,
+    SAMPLED,
+    Parent,
+    new_span_id,
+    new_trace_id,
+    parse_trace_context,
+    span_context_of,
+)
 from sdk.tracing import current_ids
 
 _TRACER_NAME: Final = "hopscope.server"
@@ -57,9 +66,15 @@ class RequestScope:
         "trace_id",
     )
 
-    def __init__(self, method: str, path: str, traceparent: str | None) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        traceparent: str | None,
+        tracestate: Sequence[str] | None = None,
+    ) -> None:
         self.timing = Timing(time.time_ns(), time.perf_counter_ns())
-        self.parent: Parent | None = parse_traceparent(traceparent)
+        self.parent: Parent | None = parse_trace_context(traceparent, tracestate)
         provider = trace.get_tracer_provider()
         span: trace.Span = trace.INVALID_SPAN
         if _records_spans(provider):
@@ -73,14 +88,15 @@ class RequestScope:
             )
         ids = span.get_span_context()
         if not ids.is_valid:  # spans go nowhere: only their ids matter, which are cheap
-            trace_id = self.parent.trace_id if self.parent else new_trace_id()
-            sampled = self.parent.sampled if self.parent else True
+            parent = self.parent
             span = trace.NonRecordingSpan(
                 trace.SpanContext(
-                    int(trace_id, 16),
+                    int(parent.trace_id if parent else new_trace_id(), 16),
                     int(new_span_id(), 16),
                     is_remote=False,
-                    trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED if sampled else 0),
+                    # a new trace: every hop is recorded, and its id is random
+                    trace_flags=trace.TraceFlags(parent.flags if parent else SAMPLED | RANDOM),
+                    trace_state=parent.state if parent else None,
                 )
             )
             ids = span.get_span_context()
@@ -128,10 +144,12 @@ def enclosing_hop() -> tuple[str, str] | None:
 
 def enclosing_parent() -> Parent | None:
     """The enclosing hop (see :func:`enclosing_hop`) as the parent of an outbound call, with
-    the sampling decision of the active span."""
+    the trace flags and tracestate of the active span."""
     ids = enclosing_hop()
     if ids is None:
         return None
     active = trace.get_current_span().get_span_context()
-    sampled = active.trace_flags.sampled if active.is_valid else True
-    return Parent(ids[0], ids[1], sampled)
+    if not active.is_valid:  # ids bound by hand: nothing says how they were made
+        return Parent(ids[0], ids[1], SAMPLED)
+    flags = active.trace_flags & (SAMPLED | RANDOM)
+    return Parent(ids[0], ids[1], flags, active.trace_state or None)

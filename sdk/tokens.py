@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 from sdk.configuration import current_config
 from sdk.credentials import Credential
 from sdk.hops import ORIGIN_HEADER, ClientHop, Timing, body_excerpt
-from sdk.propagation import format_traceparent, new_span_id, new_trace_id
+from sdk.propagation import RANDOM, SAMPLED, format_traceparent, new_span_id, new_trace_id
 from sdk.request_scope import enclosing_parent
 
 if TYPE_CHECKING:  # httpx and pydantic-settings load with the first fetch, not with ``sdk``
@@ -183,7 +183,9 @@ class ServiceTokens:
             form["client_secret"] = self.settings.client_secret.get_secret_value()
         headers = {"accept": "application/json"}
         if hop.trace_id is not None and hop.span_id is not None:
-            headers["traceparent"] = format_traceparent(hop.trace_id, hop.span_id, hop.sampled)
+            headers["traceparent"] = format_traceparent(hop.trace_id, hop.span_id, hop.flags)
+            if hop.tracestate:
+                headers["tracestate"] = hop.tracestate
         config = current_config()
         if config is not None:
             headers[ORIGIN_HEADER] = config.service
@@ -258,7 +260,8 @@ class ServiceTokens:
             span_id=new_span_id(),
             parent_id=parent.span_id if parent else None,
             server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
-            sampled=parent.sampled if parent else True,
+            flags=parent.flags if parent else SAMPLED | RANDOM,
+            tracestate=parent.state.to_header() if parent and parent.state else None,
         )
 
     def _token_of(self, response: httpx.Response) -> ServiceToken:

@@ -189,7 +189,12 @@ class HopWSGIMiddleware:
         content_type = environ.get("CONTENT_TYPE") or None
         shaping = shaper()  # the active configuration's, or the defaults before configure()
         limit = shaping.config.max_body
-        request = RequestScope(method, path, environ.get("HTTP_TRACEPARENT"))
+        # the server joined repeated fields with commas: two traceparents fail to parse,
+        # tracestate fields come combined in order
+        tracestate = environ.get("HTTP_TRACESTATE")
+        request = RequestScope(
+            method, path, environ.get("HTTP_TRACEPARENT"), (tracestate,) if tracestate else None
+        )
         body = BodyExcerpt(limit if kind_of(content_type) else 0)
         stream = environ.get("wsgi.input")
         if stream is not None:

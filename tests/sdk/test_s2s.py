@@ -357,6 +357,32 @@ def test_an_unsampled_request_asks_for_its_token_unsampled(
     assert traced_sso.state.traceparents[-1].endswith("-00")
 
 
+def test_the_token_request_keeps_the_flags_and_tracestate_of_its_request(
+    traced_sso: TracedSSO, capture: Any
+) -> None:
+    from sdk.request_scope import RequestScope
+
+    scope = RequestScope("GET", "/job", f"00-{TRACE}-{PARENT}-02", ["rojo=1,congo=2"])
+    scope.enter("GET", "/job", None)
+    try:
+        sdk.ServiceTokens(traced_sso.settings()).token()
+    finally:
+        scope.exit()
+    inprocess.wait_for(capture.take, 2)
+    assert traced_sso.state.traceparents[-1].startswith(f"00-{TRACE}-")
+    assert traced_sso.state.traceparents[-1].endswith("-02")  # random, not sampled
+    assert traced_sso.state.tracestates[-1] == "rojo=1,congo=2"
+
+
+def test_a_token_request_of_its_own_trace_says_its_id_is_random(
+    traced_sso: TracedSSO, capture: Any
+) -> None:
+    sdk.ServiceTokens(traced_sso.settings()).token()
+    inprocess.wait_for(capture.take, 2)
+    assert traced_sso.state.traceparents[-1].endswith("-03")
+    assert traced_sso.state.tracestates[-1] is None
+
+
 async def test_a_secret_sent_in_the_form_is_redacted(traced_sso: TracedSSO, capture: Any) -> None:
     tokens = sdk.ServiceTokens(traced_sso.settings(auth_method="client_secret_post"))
     assert (await tokens.atoken()).access_token == traced_sso.state.issued[0]

@@ -87,11 +87,13 @@ class SSOState:
     lifetime: int = 300
     issued: list[str] = field(default_factory=list)
     traceparents: list[str | None] = field(default_factory=list)
+    tracestates: list[str | None] = field(default_factory=list)
 
 
 def sso_app(state: SSOState) -> Starlette:
     async def token(request: Request) -> JSONResponse:
         state.traceparents.append(request.headers.get("traceparent"))
+        state.tracestates.append(request.headers.get("tracestate"))
         form = await request.form()
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
         client_id, _, secret = base64.b64decode(encoded or b"").decode().partition(":")
