@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
+
+from sdk.redaction import key_words
 
 LEVELS: Final = ("debug", "info", "warning", "error", "critical")
 
@@ -65,11 +67,8 @@ def config_from(
     values.update({k: v for k, v in overrides.items() if v is not None})
     if isinstance(values.get("level"), str):
         values["level"] = str(values["level"]).lower()
-    keys = values.get("redact_keys")
-    if keys is not None and not isinstance(keys, tuple):
-        values["redact_keys"] = (
-            tuple(keys) if isinstance(keys, list | set | frozenset) else (str(keys),)
-        )
+    if "redact_keys" in values:
+        values["redact_keys"] = redact_patterns(values["redact_keys"])
     try:
         return Config(**values)  # type: ignore[arg-type]
     except TypeError as exc:
@@ -83,5 +82,27 @@ def _parse(attr: str, variable: str, raw: str) -> object:
         except ValueError:
             raise ConfigError(f"{variable}={raw!r} is not a whole number") from None
     if attr == "redact_keys":
-        return tuple(k.strip() for k in raw.split(",") if k.strip())
+        return redact_patterns(raw, variable)
     return raw
+
+
+def redact_patterns(keys: object, setting: str = "redact_keys") -> tuple[str, ...]:
+    """Extra key patterns: comma-separated text (``"pin,otp"``, as in the environment) or
+    an iterable of strings; an empty pattern or one that is no string is refused, since
+    the first would redact every key and the second none."""
+    if isinstance(keys, str):
+        items: list[object] = list(keys.split(","))
+    elif isinstance(keys, Iterable) and not isinstance(keys, bytes | Mapping):
+        items = list(keys)
+    else:
+        raise ConfigError(
+            f"{setting} must be comma-separated text or a list of strings, got {keys!r}"
+        )
+    patterns = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigError(f"{setting}: a key pattern must be a string, got {item!r}")
+        if not key_words(item):
+            raise ConfigError(f"{setting}: empty key pattern {item!r} in {keys!r}")
+        patterns.append(item.strip())
+    return tuple(patterns)

@@ -96,7 +96,7 @@ def configure(
     node: str | None = None,
     level: str | None = None,
     stream: BinaryIO | None = None,
-    redact_keys: Iterable[str] | None = None,
+    redact_keys: str | Iterable[str] | None = None,
     max_string: int | None = None,
     max_body: int | None = None,
     sentry_dsn: str | None = None,

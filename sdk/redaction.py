@@ -1,5 +1,7 @@
-"""Secrets never reach a log line: keys that name secrets, URL userinfo, signed-URL query
-values and bearer tokens in free text are replaced before anything is rendered.
+"""Secrets never reach a log line: keys that name secrets (in any spelling: ``privateKey``,
+``PRIVATE-KEY``, ``private_key``), URL userinfo, signed-URL query values, JWT-shaped values
+anywhere, and bearer tokens and ``name: value`` pairs in free text are replaced before
+anything is rendered.
 
 A secret's name is not always its key: ASGI keeps headers as ``(name, value)`` pairs
 (``[(b'cookie', b'...')]``), so the value of a pair whose first element is a secret header
@@ -11,26 +13,37 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import unquote, unquote_plus
 
 REDACTED: Final = "[REDACTED]"
 
-#: key patterns redacted by default, matched anywhere in the key, case-insensitively.
+#: key patterns redacted by default. Keys and patterns are compared in one spelling (lower
+#: case, camelCase and ``-``/``.``/space separators folded: ``privateKey``, ``PRIVATE-KEY``
+#: and ``private_key`` are one key). A pattern of up to four letters matches a whole word of
+#: the key (``auth``: ``auth``, ``x_auth``, ``authToken``, not ``author``); a longer one
+#: matches anywhere in it (``token``: ``access_token``, ``refreshToken``).
 DEFAULT_KEYS: Final = (
     "authorization",
     "cookie",  # also set-cookie
     "password",
     "passwd",
+    "pwd",
     "secret",  # also client_secret
     "token",  # also access_token, refresh_token, x-auth-token
-    "api_key",
-    "api-key",
-    "apikey",
+    "id_token",
+    "session_token",
+    "jwt",
+    "auth",
+    "otp",
+    "api_key",  # also apikey, api-key, apiKey
+    "access_key",
+    "private_key",
     "credential",
     "session",
     "signature",
-    "private_key",
 )
+#: patterns of at most this many letters match whole words of a key only
+_WORD_PATTERN_MAX: Final = 4
 #: query parameters of signed URLs (S3, GCS, Azure SAS) besides the key patterns above.
 SIGNED_URL_PARAMS: Final = frozenset(
     {
@@ -48,25 +61,57 @@ SIGNED_URL_PARAMS: Final = frozenset(
     }
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
+#: a JWT (JWS or JWE): base64url parts, the first of a JSON object (``{"`` is ``eyJ``)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_.-]*")
+_QUERY_SEPARATOR = re.compile(r"([&;])")
+
+
+def _is_jwt(value: str) -> bool:
+    return "eyJ" in value and _JWT.search(value) is not None
+
+
 _MAX_DEPTH: Final = 32
 #: a URL's "scheme://" (or a bare "//") and its authority, up to the path, query or fragment
 _AUTHORITY = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)([^/?#]*)")
+#: where camelCase words meet: ``privateKey``, ``APIKey`` (before the ``K``)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def key_words(key: str) -> str:
+    """*key* in the one spelling keys are compared in: its words lower-cased and joined by
+    ``_`` (``privateKey``, ``PRIVATE-KEY``, ``private.key`` -> ``private_key``)."""
+    return _NOT_ALNUM.sub("_", _CAMEL.sub("_", key).lower()).strip("_")
 
 
 class Redactor:
     """Replaces secret values; one instance per configuration, its key lookups cached."""
 
     def __init__(self, extra_keys: Iterable[str] = ()) -> None:
-        patterns = [*DEFAULT_KEYS, *(k.lower() for k in extra_keys)]
-        self._key_pattern = re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE)
+        anywhere: list[str] = []
+        words: list[str] = []
+        for pattern in (*DEFAULT_KEYS, *extra_keys):
+            spelled = key_words(pattern)
+            if not spelled:
+                raise ValueError(f"redaction key pattern {pattern!r} has no letter or digit")
+            compact = spelled.replace("_", "")
+            if len(compact) <= _WORD_PATTERN_MAX:
+                words.append(spelled)
+            else:
+                anywhere.append(compact)
+        self._anywhere = re.compile("|".join(re.escape(p) for p in anywhere))
+        self._words = (
+            re.compile(rf"(?:^|_)(?:{'|'.join(re.escape(p) for p in words)})(?:_|$)")
+            if words
+            else None
+        )
         self.is_secret_key = lru_cache(maxsize=4096)(self._is_secret_key)
 
     def _is_secret_key(self, key: str | bytes) -> bool:
-        key = _text_of(key)  # bytes keys (ASGI's) decoded once each, in the cache
-        return self._key_pattern.search(key.replace("-", "_")) is not None or (
-            self._key_pattern.search(key) is not None
-        )
+        spelled = key_words(_text_of(key))  # bytes keys (ASGI's) decoded once each, in the cache
+        if self._anywhere.search(spelled.replace("_", "")) is not None:
+            return True
+        return self._words is not None and self._words.search(spelled) is not None
 
     def text(self, value: str) -> str:
         """Scrub credentials inside free text: URL userinfo, secret ``key=value`` pairs (query
@@ -77,6 +122,10 @@ class Redactor:
             value = _URL_IN_TEXT.sub(lambda m: self.url(m.group(0)), value)
         if "=" in value:  # key=value pairs: query strings without a scheme, form bodies
             value = _KEY_VALUE.sub(self._key_value, value)
+        if ":" in value or " =" in value or "= " in value:  # "token: x", "password = x"
+            if "ookie" in value or "OOKIE" in value:
+                value = _COOKIE.sub(self._cookie, value)
+            value = self._named(value)
         if "'" in value or '"' in value:  # one test for both quoted forms: most text has none
             if ":" in value:  # 'key': 'value' in reprs, JSON
                 value = _QUOTED_PAIR.sub(self._quoted_pair, value)
@@ -107,6 +156,56 @@ class Redactor:
         quote = "'" if single is not None else '"' if double is not None else ""
         return f"{lead}{key}={quote}{REDACTED}{quote}"
 
+    def _named(self, text: str) -> str:
+        """``name: value`` and ``name = value`` with a secret name, value replaced.
+
+        Found from each separator, the name read before it, rather than by one pattern over
+        the whole text: a pattern that starts with a name is tried at every letter, and most
+        text with a colon in it names no secret."""
+        pieces: list[str] = []
+        done = 0  # text before this index is in pieces
+        at = -1
+        while True:
+            colon, equals = text.find(":", at + 1), text.find("=", at + 1)
+            at = equals if colon < 0 or 0 <= equals < colon else colon
+            if at < 0:
+                break
+            if at < done:
+                continue
+            end = at
+            while end and text[end - 1] == " ":
+                end -= 1
+            # the word before the separator: a name's last characters end it
+            word = _NAME_END.search(text, max(text.rfind(" ", 0, end) + 1, end - 64), end)
+            if word is None:
+                continue
+            name = word.group(0)
+            start = word.start()
+            if start and _is_name_char(text[start - 1]):
+                continue
+            if not self.is_secret_key(name):
+                continue
+            value = _VALUE.match(text, at + 1)
+            if value is None:
+                continue
+            secret = value.group(1)
+            if secret.startswith(REDACTED) or secret[1:-1] == REDACTED:
+                continue
+            quote = secret[0] if secret[0] in "'\"" else ""
+            pieces += (text[done : value.start(1)], quote, REDACTED, quote)
+            done = value.end(1)
+        if not pieces:
+            return text
+        pieces.append(text[done:])
+        return "".join(pieces)
+
+    @staticmethod
+    def _cookie(match: re.Match[str]) -> str:
+        # every cookie of the header is a secret, up to the end of its line
+        if match.group(3).startswith(REDACTED):
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
     def _quoted_pair(self, match: re.Match[str]) -> str:
         key_quote, key, colon, quote, quoted, bare = match.groups()
         secret = quoted if quote else bare
@@ -130,23 +229,47 @@ class Redactor:
         return name is not None and self.is_secret_key(name)
 
     def url(self, url: str) -> str:
-        """Drop the password of URL userinfo and the values of secret query parameters.
+        """Drop the password of URL userinfo, the values of secret query parameters (and of
+        such parameters in the fragment, where OAuth's implicit flow puts its tokens), and
+        JWT-shaped values anywhere.
 
         Read as text rather than parsed, so any URL gives an answer and an answer redacts to
         itself: ``urlsplit`` refuses ``user:[REDACTED]@host`` (brackets are for IPv6 hosts)."""
         rest, hash_mark, fragment = url.partition("#")
         rest, query_mark, query = rest.partition("?")
-        rest = _hide_userinfo(rest, REDACTED, lone=REDACTED)  # a lone user may be a token
+        # a lone user may be a token (https://TOKEN@host)
+        rest = self.path(_hide_userinfo(rest, REDACTED, lone=REDACTED))
         if query:
             query = self.query(query)
+        if "=" in fragment:
+            fragment = self.query(fragment)
+        elif "eyJ" in fragment:
+            fragment = _JWT.sub(REDACTED, fragment)
         return rest + query_mark + query + hash_mark + fragment
 
+    @staticmethod
+    def path(path: str) -> str:
+        """*path* with JWT-shaped segments replaced (``/reset/<jwt>``)."""
+        if "eyJ" not in path:  # a substring test first: most paths hold no JWT
+            return path
+        return _JWT.sub(REDACTED, path)
+
     def query(self, query: str) -> str:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if not any(self._secret_param(k) for k, _ in pairs):
+        """A query string (or form body) with the values of secret parameters and JWT-shaped
+        values replaced; pairs split at ``&`` and at ``;``, everything else kept as written."""
+        parts = _QUERY_SEPARATOR.split(query)
+        changed = False
+        # the pairs stand at even indexes, the separators between them at odd ones
+        for index in range(0, len(parts), 2):
+            name, equals, value = parts[index].partition("=")
+            if not equals or value == REDACTED:
+                continue
+            if self._secret_param(unquote_plus(name)) or _is_jwt(unquote_plus(value)):
+                parts[index] = f"{name}={REDACTED}"
+                changed = True
+        if not changed:
             return query
-        cleaned = [(k, REDACTED if self._secret_param(k) else v) for k, v in pairs]
-        return urlencode(cleaned, safe="[]")
+        return "".join(parts)
 
     def _secret_param(self, name: str) -> bool:
         return name.lower() in SIGNED_URL_PARAMS or self.is_secret_key(name)
@@ -186,6 +309,23 @@ _KEY_VALUE = re.compile(
     r"(^|[?&;\s,('\"])([A-Za-z0-9_.%\[\]-]+)="
     r"(?:'([^']{0,2000})'|\"([^\"]{0,2000})\"|([^&;#\s\"'<>,)]*))"
 )
+#: ``name: value``, ``name = value`` in free text (headers as printed, settings, prose):
+#: the name ends at the separator, the value is a quoted string or one word
+#: after an optional authorization scheme (``Authorization: Token x``)
+_NAME_END = re.compile(r"[A-Za-z][\w.-]{0,63}\Z")
+_VALUE = re.compile(
+    r"\s*(\"[^\"\n]{0,2000}\"|'[^'\n]{0,2000}'|"
+    r"(?:(?i:bearer|basic|token|digest|negotiate|ntlm|apikey|jwt|dpop|hoba|mac)\s+)?"
+    r"[^\s,;'\"]+)"
+)
+
+
+def _is_name_char(char: str) -> bool:
+    return char.isalnum() or char in "_.-"
+
+
+#: a ``Cookie:`` or ``Set-Cookie:`` header as printed: every cookie in it, to the line's end
+_COOKIE = re.compile(r"(?i)(?<![\w-])((?:set-)?cookie)(\s*[:=]\s*)([^\r\n]{1,4000})")
 #: ``'key': 'value'`` or ``"key": "value"``: Python reprs and JSON text of objects.
 #: Quoted values are bounded so that text full of unclosed quotes stays linear to scan.
 _QUOTED_PAIR = re.compile(

@@ -316,3 +316,137 @@ def test_a_pair_s_name_is_read_up_to_the_longest_header_name() -> None:
     too_long = longest + "a"  # no header name the rules take: not a pair
     assert Redactor().value([too_long, "v"]) == [too_long, "v"]
     assert Redactor().value([f"b'{too_long}'", "v"]) == [f"b'{too_long}'", "v"]
+
+
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    ".eyJzdWIiOiJhbm4iLCJleHAiOjE3OTk5OTk5OTl9"
+    ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("privateKey", True),
+        ("PRIVATE-KEY", True),
+        ("private.key", True),
+        ("accessKey", True),
+        ("client-secret", True),
+        ("APIKey", True),
+        ("idToken", True),
+        ("session_token", True),
+        ("jwt", True),
+        ("auth", True),
+        ("x_auth", True),
+        ("X-Auth", True),
+        ("authToken", True),
+        ("pwd", True),
+        ("userPwd", True),
+        ("otp", True),
+        ("OTPCode", True),
+        ("credential", True),
+        ("signature", True),
+        ("author", False),
+        ("authorName", False),
+        ("oauth_state", False),
+        ("shopt", False),
+        ("cart_id", False),
+    ],
+)
+def test_key_patterns_match_across_spellings_and_as_whole_words(key: str, secret: bool) -> None:
+    assert Redactor().is_secret_key(key) is secret
+
+
+def test_extra_patterns_are_spelled_as_keys_are(make_capture: Callable[..., Capture]) -> None:
+    capture = make_capture(redact_keys=["Card-PIN", "memberNumber"])
+    sdk.get_logger("redact").info("m", cardPin="1234", member_number="77", spinner="on")
+    record = capture.one()
+    assert record["labels.cardpin"] == REDACTED
+    assert record["labels.member_number"] == REDACTED
+    assert record["labels.spinner"] == "on"  # "pin" is a whole word of a key, or nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("Authorization: Token abcdef123", f"Authorization: {REDACTED}"),
+        ("sent Authorization: Bearer abc.def.ghi too", f"sent Authorization: {REDACTED} too"),
+        ("token: x1y2z3", f"token: {REDACTED}"),
+        ("password = hunter2 and more", f"password = {REDACTED} and more"),
+        ("api_key='k 1' given", f"api_key='{REDACTED}' given"),
+        ("Set-Cookie: name=xyz; Path=/; HttpOnly", f"Set-Cookie: {REDACTED}"),
+        ("Cookie: theme=dark; sid=abc\nAccept: */*", f"Cookie: {REDACTED}\nAccept: */*"),
+        (f"the link was /reset/{JWT} ok", f"the link was /reset/{REDACTED} ok"),
+    ],
+)
+def test_free_text_forms_of_secrets(text: str, redacted: str) -> None:
+    assert Redactor().text(text) == redacted
+    assert Redactor().text(redacted) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "error: connection refused",
+        "author: Ann",
+        "retry at 10:30 = soon",
+        "see https://h.example:8080/x",
+        "KeyError: 'token'",
+    ],
+)
+def test_ordinary_colon_text_is_left_alone(text: str) -> None:
+    assert Redactor().text(text) == text
+
+
+def test_jwt_shaped_values_are_redacted_in_queries_paths_and_fragments() -> None:
+    redactor = Redactor()
+    assert redactor.query(f"next={JWT}&page=2") == f"next={REDACTED}&page=2"
+    assert redactor.query(f"state={JWT}") == f"state={REDACTED}"
+    assert redactor.path(f"/reset/{JWT}") == f"/reset/{REDACTED}"
+    assert redactor.path("/carts/42") == "/carts/42"
+    assert redactor.url(f"https://h.example/reset/{JWT}?next={JWT}#id_token={JWT}&x=1") == (
+        f"https://h.example/reset/{REDACTED}?next={REDACTED}#id_token={REDACTED}&x=1"
+    )
+
+
+def test_semicolon_separated_queries_are_read_like_ampersand_ones() -> None:
+    redactor = Redactor()
+    assert redactor.query("a=1;password=pw-9;b=2") == f"a=1;password={REDACTED};b=2"
+    assert redactor.url("https://h/p?sig=abc;x=1&token=t") == (
+        f"https://h/p?sig={REDACTED};x=1&token={REDACTED}"
+    )
+    # pairs not secret are kept as written, not encoded again
+    assert redactor.query("q=a%20b;n=%7E&token=t") == f"q=a%20b;n=%7E&token={REDACTED}"
+
+
+def test_a_jwt_in_a_label_or_message_is_redacted(capture: Capture) -> None:
+    sdk.get_logger("redact").info(f"reset link sent: /reset/{JWT}", link=f"?next={JWT}")
+    record = capture.one()
+    assert JWT not in json.dumps(record)
+    assert record["message"] == f"reset link sent: /reset/{REDACTED}"
+
+
+@pytest.mark.parametrize("keys", ["pin,otp", "pin, otp", ["pin", "otp"], ("pin", "otp")])
+def test_redact_keys_accepts_comma_separated_text_and_lists(
+    make_capture: Callable[..., Capture], keys: Any
+) -> None:
+    capture = make_capture(redact_keys=keys)
+    sdk.get_logger("redact").info("m", card_pin="1234", sms_otp="9876", name="ann")
+    record = capture.one()
+    assert record["labels.card_pin"] == record["labels.sms_otp"] == REDACTED
+    assert record["labels.name"] == "ann"
+
+
+@pytest.mark.parametrize("keys", [[""], ["pin", " "], "pin,,otp", ["--"], [1], 7, [b"pin"]])
+def test_an_empty_or_non_string_redact_key_is_a_config_error(keys: Any) -> None:
+    with pytest.raises(sdk.ConfigError, match="redact_keys"):
+        sdk.configure(service="cart", redact_keys=keys)
+
+
+def test_an_empty_redact_key_in_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOPSCOPE_REDACT_KEYS", "ssn,,iban")
+    with pytest.raises(sdk.ConfigError, match="HOPSCOPE_REDACT_KEYS"):
+        sdk.configure(service="cart")
