@@ -5,17 +5,28 @@ Load it in a service's ``conftest.py`` (it is not loaded by merely installing th
     pytest_plugins = ["sdk.testing"]
 
 Fixtures: ``hop_records`` (the records the SDK writes during the test, checked against the
-schema, with the hop chain they make). Needs the ``testing`` extra
-(``pip install hopscope[testing]``).
+schema, with the hop chain they make), ``fake_services`` (neighbouring services and the SSO
+answered in process by service name), ``tokens`` (a :class:`TokenFactory` of JWTs).
+Needs the ``testing`` extra (``pip install hopscope[testing]``).
 """
 
 from __future__ import annotations
 
+from sdk.testing._fakes import Call, FakeRoute, FakeService, FakeServices, FakeSSO
+from sdk.testing._plugin import fake_services as fake_services
 from sdk.testing._plugin import hop_records as hop_records
 from sdk.testing._plugin import pytest_runtest_call as pytest_runtest_call
+from sdk.testing._plugin import tokens as tokens
 from sdk.testing._records import HopRecords, InvalidLine
+from sdk.testing._tokens import TokenFactory
 
 __all__ = [
+    "Call",
+    "FakeRoute",
+    "FakeSSO",
+    "FakeService",
+    "FakeServices",
     "HopRecords",
     "InvalidLine",
+    "TokenFactory",
 ]

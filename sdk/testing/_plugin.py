@@ -8,7 +8,9 @@ from typing import Any, Protocol
 
 import pytest
 
+from sdk.testing._fakes import FakeServices
 from sdk.testing._records import HopRecords, capturing
+from sdk.testing._tokens import TokenFactory
 
 
 class _Checked(Protocol):
@@ -16,7 +18,7 @@ class _Checked(Protocol):
 
 
 #: fixtures whose ``problems()`` are asked after the test function returned
-_CHECKED = ("hop_records",)
+_CHECKED = ("hop_records", "fake_services")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -38,3 +40,21 @@ def hop_records() -> Iterator[HopRecords]:
     """Every line the SDK writes in this process during the test, instead of on stdout."""
     with capturing(HopRecords()) as records:
         yield records
+
+
+@pytest.fixture
+def tokens() -> TokenFactory:
+    """A :class:`TokenFactory` (HS256, a new secret per test); override this fixture in a
+    conftest for another algorithm, issuer, audience or default claims."""
+    return TokenFactory()
+
+
+@pytest.fixture
+def fake_services(monkeypatch: pytest.MonkeyPatch, tokens: TokenFactory) -> Iterator[FakeServices]:
+    """Neighbouring services and the SSO, answered in process by service name."""
+    fakes = FakeServices(monkeypatch, tokens)
+    fakes.start()
+    try:
+        yield fakes
+    finally:
+        fakes.stop()
