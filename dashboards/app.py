@@ -16,7 +16,7 @@ from dashboards.store import StoreError
 from dashboards.ui import nav, requests_page, services_page, trace_page, url_state
 from dashboards.ui.data import store_at, store_url
 from dashboards.ui.show import problem
-from sdk.redaction import without_password
+from sdk.redaction import hide_url
 
 _PAGES = {
     "requests": requests_page.render,
@@ -37,7 +37,7 @@ def _draw() -> None:
     page = nav.choose()
     url = store_url()
     st.sidebar.caption("Store")
-    st.sidebar.code(without_password(url), language=None, wrap_lines=True)
+    st.sidebar.code(hide_url(url), language=None, wrap_lines=True)
     try:
         store = store_at(url)
     except StoreError as exc:

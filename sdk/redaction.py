@@ -16,6 +16,8 @@ from typing import Any, Final
 from urllib.parse import unquote, unquote_plus
 
 REDACTED: Final = "[REDACTED]"
+#: what stands for a secret in a URL shown to people (see :func:`hide_url`)
+HIDDEN: Final = "***"
 
 #: key patterns redacted by default. Keys and patterns are compared in one spelling (lower
 #: case, camelCase and ``-``/``.``/space separators folded: ``privateKey``, ``PRIVATE-KEY``
@@ -228,33 +230,33 @@ class Redactor:
         name = header_name(items[0])
         return name is not None and self.is_secret_key(name)
 
-    def url(self, url: str) -> str:
+    def url(self, url: str, hidden: str = REDACTED) -> str:
         """Drop the password of URL userinfo, the values of secret query parameters (and of
         such parameters in the fragment, where OAuth's implicit flow puts its tokens), and
-        JWT-shaped values anywhere.
+        JWT-shaped values anywhere; *hidden* stands in their place.
 
         Read as text rather than parsed, so any URL gives an answer and an answer redacts to
         itself: ``urlsplit`` refuses ``user:[REDACTED]@host`` (brackets are for IPv6 hosts)."""
         rest, hash_mark, fragment = url.partition("#")
         rest, query_mark, query = rest.partition("?")
         # a lone user may be a token (https://TOKEN@host)
-        rest = self.path(_hide_userinfo(rest, REDACTED, lone=REDACTED))
+        rest = self.path(_hide_userinfo(rest, hidden, lone=hidden), hidden)
         if query:
-            query = self.query(query)
+            query = self.query(query, hidden)
         if "=" in fragment:
-            fragment = self.query(fragment)
+            fragment = self.query(fragment, hidden)
         elif "eyJ" in fragment:
-            fragment = _JWT.sub(REDACTED, fragment)
+            fragment = _JWT.sub(hidden, fragment)
         return rest + query_mark + query + hash_mark + fragment
 
     @staticmethod
-    def path(path: str) -> str:
+    def path(path: str, hidden: str = REDACTED) -> str:
         """*path* with JWT-shaped segments replaced (``/reset/<jwt>``)."""
         if "eyJ" not in path:  # a substring test first: most paths hold no JWT
             return path
-        return _JWT.sub(REDACTED, path)
+        return _JWT.sub(hidden, path)
 
-    def query(self, query: str) -> str:
+    def query(self, query: str, hidden: str = REDACTED) -> str:
         """A query string (or form body) with the values of secret parameters and JWT-shaped
         values replaced; pairs split at ``&`` and at ``;``, everything else kept as written."""
         parts = _QUERY_SEPARATOR.split(query)
@@ -262,10 +264,10 @@ class Redactor:
         # the pairs stand at even indexes, the separators between them at odd ones
         for index in range(0, len(parts), 2):
             name, equals, value = parts[index].partition("=")
-            if not equals or value == REDACTED:
+            if not equals or value == hidden:
                 continue
             if self._secret_param(unquote_plus(name)) or _is_jwt(unquote_plus(value)):
-                parts[index] = f"{name}={REDACTED}"
+                parts[index] = f"{name}={hidden}"
                 changed = True
         if not changed:
             return query
@@ -349,11 +351,19 @@ _MAX_NAME_TEXT: Final = len("b''") + _MAX_NAME
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
 
 
-def without_password(url: str) -> str:
-    """A URL of a store or sink with its password shown as ``***``: for messages, the
-    terminal and summaries, where the user should still recognise their own URL (its host
-    as written, an IPv6 one in its brackets; a bad port, the reason for a message, kept)."""
-    return _hide_userinfo(url, "***")
+def hide_url(url: object) -> str:
+    """A URL as people are shown it (error messages, the terminal, the dashboard, reprs):
+    its password, a user given alone (often a token: ``https://TOKEN@host``), the values of
+    secret query parameters and JWT-shaped values shown as ``***``. The rest stays as
+    written, so the user still recognises their own URL (its host's case, an IPv6 host's
+    brackets, a bad port that is the reason for the message). The one function for every
+    URL shown; lines get the same treatment from :meth:`Redactor.url`."""
+    return _defaults().url(str(url), HIDDEN)
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> Redactor:
+    return Redactor()
 
 
 def _hide_userinfo(url: str, password: str, lone: str | None = None) -> str:

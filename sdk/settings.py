@@ -9,12 +9,14 @@ the service gets its own token from is ``SSO_TOKEN_URL`` with ``SSO_CLIENT_ID`` 
 from __future__ import annotations
 
 import re
-from typing import Final, Literal
+from collections.abc import Iterable, Iterator
+from typing import Any, Final, Literal
 
 from pydantic import Field, HttpUrl, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sdk.config import ConfigError
+from sdk.redaction import hide_url
 
 _NOT_ENV_CHAR: Final = re.compile(r"[^A-Z0-9]+")
 
@@ -41,6 +43,9 @@ class ServiceSettings(BaseSettings):
     ca_bundle: str | None = None
     client_cert: str | None = None
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        return _urls_hidden(super().__repr_args__(), "url")
+
 
 class SSOSettings(BaseSettings):
     """``SSO_TOKEN_URL``, ``SSO_CLIENT_ID``, ``SSO_CLIENT_SECRET``, optional ``SSO_SCOPE``,
@@ -57,6 +62,18 @@ class SSOSettings(BaseSettings):
     audience: str | None = None
     timeout: float = Field(default=5.0, gt=0)
     auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        return _urls_hidden(super().__repr_args__(), "token_url")
+
+
+def _urls_hidden(
+    args: Iterable[tuple[str | None, Any]], url_field: str
+) -> Iterator[tuple[str | None, Any]]:
+    """``repr`` arguments with the URL shown as :func:`hide_url` shows it: a URL may carry
+    a password, a token as its user or a secret in its query."""
+    for name, value in args:
+        yield name, hide_url(value) if name == url_field else value
 
 
 def service_settings(service: str) -> ServiceSettings:

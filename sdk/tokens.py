@@ -22,6 +22,7 @@ from sdk.configuration import current_config
 from sdk.credentials import Credential
 from sdk.hops import ORIGIN_HEADER, ClientHop, Timing, body_excerpt
 from sdk.propagation import RANDOM, SAMPLED, format_traceparent, new_span_id, new_trace_id
+from sdk.redaction import hide_url
 from sdk.request_scope import enclosing_parent
 
 if TYPE_CHECKING:  # httpx and pydantic-settings load with the first fetch, not with ``sdk``
@@ -237,7 +238,7 @@ class ServiceTokens:
         except httpx.HTTPError as exc:
             exchange.hop.error = exc
             raise SSOError(
-                f"could not reach the SSO at {exchange.hop.url}: {type(exc).__name__}"
+                f"could not reach the SSO at {hide_url(exchange.hop.url)}: {type(exc).__name__}"
             ) from None
         finally:
             self.fetches += 1
@@ -267,7 +268,7 @@ class ServiceTokens:
     def _token_of(self, response: httpx.Response) -> ServiceToken:
         if response.status_code != 200:
             raise SSOError(
-                f"the SSO at {self.settings.token_url} refused the client credentials of "
+                f"the SSO at {hide_url(self.settings.token_url)} refused the client credentials of "
                 f"{self.settings.client_id!r}: {response.status_code} {_oauth_error(response)}"
             )
         try:
@@ -275,10 +276,12 @@ class ServiceTokens:
             access = body["access_token"]
         except (ValueError, KeyError, TypeError):
             raise SSOError(
-                f"the SSO at {self.settings.token_url} answered without an access_token"
+                f"the SSO at {hide_url(self.settings.token_url)} answered without an access_token"
             ) from None
         if not isinstance(access, str) or not access:
-            raise SSOError(f"the SSO at {self.settings.token_url} sent an empty access_token")
+            raise SSOError(
+                f"the SSO at {hide_url(self.settings.token_url)} sent an empty access_token"
+            )
         lifetime = body.get("expires_in", _DEFAULT_LIFETIME)
         if not isinstance(lifetime, int | float) or lifetime <= 0:
             lifetime = _DEFAULT_LIFETIME

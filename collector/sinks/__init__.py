@@ -14,6 +14,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
+from sdk.redaction import hide_url
 from sdk.store_location import DEFAULT_STORE_URL
 
 #: the state file itself, so a one-machine setup has one file to look after
@@ -48,9 +49,9 @@ def open_sink(url: str) -> Sink:
             "gelf://, gelf+udp://, gelf+tcp://, gelf+http(s)://"
         )
         what = f"unknown scheme {scheme!r}" if scheme else "no scheme"
-        raise SinkURLError(f"bad sink URL {url!r}: {what} (expected {known})")
+        raise SinkURLError(f"bad sink URL {hide_url(url)!r}: {what} (expected {known})")
     if scheme != "sqlite" and not urlsplit(url).hostname:
-        raise SinkURLError(f"bad sink URL {url!r}: no host")
+        raise SinkURLError(f"bad sink URL {hide_url(url)!r}: no host")
     module_name, class_name = SCHEMES[scheme]
     try:
         module = importlib.import_module(module_name)
@@ -62,7 +63,7 @@ def open_sink(url: str) -> Sink:
     except SinkURLError:
         raise
     except ValueError as exc:
-        raise SinkURLError(f"bad sink URL {url!r}: {exc}") from None
+        raise SinkURLError(f"bad sink URL {hide_url(url)!r}: {exc}") from None
     return sink
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from sdk.redaction import hide_url
+
 #: Credentials from the environment, used when the URL carries none.
 ENV_USERNAME: Final = "HOPSCOPE_SEARCH_USERNAME"
 ENV_PASSWORD: Final = "HOPSCOPE_SEARCH_PASSWORD"  # noqa: S105 - a variable name
@@ -81,7 +83,7 @@ class Endpoint:
         URL come from :data:`ENV_USERNAME`/:data:`ENV_PASSWORD` or :data:`ENV_API_KEY`."""
         parts = urlsplit(http_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) address: {_without_userinfo(http_url)!r}")
+            raise ValueError(f"not an http(s) address: {hide_url(http_url)!r}")
         netloc = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
         if ":" in (parts.hostname or "") and not netloc.startswith("["):
             netloc = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
@@ -98,13 +100,6 @@ class Endpoint:
             timeout_s=timeout_s,
             compress=compress,
         )
-
-
-def _without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.hostname is None or "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 class SearchClient(ABC):

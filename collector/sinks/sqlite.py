@@ -21,6 +21,7 @@ from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
 from collector.timestamps import timestamp_parser
 from collector.transforms.record import Record
+from sdk.redaction import hide_url
 
 SCHEME: Final = "sqlite://"
 CACHE_KIB: Final = 131_072
@@ -68,11 +69,13 @@ class SinkConfigError(ValueError):
 
 def path_from_url(url: str) -> Path:
     if not url.startswith(SCHEME):
-        raise SinkConfigError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
+        raise SinkConfigError(
+            f"not a SQLite URL: {hide_url(url)!r} (expected sqlite:///path/to/file.db)"
+        )
     rest = url[len(SCHEME) :].partition("?")[0]
     if not rest.startswith("/") or rest == "/":
         raise SinkConfigError(
-            f"bad SQLite URL {url!r}: expected sqlite:///relative/file.db or"
+            f"bad SQLite URL {hide_url(url)!r}: expected sqlite:///relative/file.db or"
             " sqlite:////absolute/file.db"
         )
     return Path(rest[1:])
@@ -113,11 +116,15 @@ class SqliteSink(Sink):
         options = parse_qs(urlsplit(url).query)
         unknown = set(options) - {"busy_timeout"}
         if unknown:
-            raise SinkConfigError(f"unknown option(s) in {url!r}: {', '.join(sorted(unknown))}")
+            raise SinkConfigError(
+                f"unknown option(s) in {hide_url(url)!r}: {', '.join(sorted(unknown))}"
+            )
         try:
             busy = float(options.get("busy_timeout", ["5"])[-1])
         except ValueError:
-            raise SinkConfigError(f"busy_timeout in {url!r} is not a number of seconds") from None
+            raise SinkConfigError(
+                f"busy_timeout in {hide_url(url)!r} is not a number of seconds"
+            ) from None
         return cls(path_from_url(url), busy_timeout_seconds=busy)
 
     def write(self, records: Sequence[Record]) -> WriteResult:

@@ -51,7 +51,7 @@ from dashboards.store.base import (
     text_words,
 )
 from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
-from sdk.redaction import without_password
+from sdk.redaction import hide_url
 
 #: Candidate root hops examined per round trip, and rounds per page at most.
 BATCH: Final = 500
@@ -98,7 +98,7 @@ def time_query(time: TimeRange) -> list[Query]:
 class SearchStore(Store):
     def __init__(self, client: SearchClient, url: str, index: str = INDEX_PATTERN) -> None:
         self._client = client
-        self.url = without_password(url)
+        self.url = hide_url(url)
         self.index = index
         self._pool = ThreadPoolExecutor(PARALLEL_SEARCHES, thread_name_prefix="hopscope-search")
 
@@ -106,12 +106,12 @@ class SearchStore(Store):
     def from_url(cls, url: str) -> SearchStore:
         flavour = SCHEMES.get(urlsplit(url).scheme)
         if flavour is None:
-            raise StoreError(f"not a search store URL: {without_password(url)!r}")
+            raise StoreError(f"not a search store URL: {hide_url(url)!r}")
         try:
             endpoint = Endpoint.parse(plain_http_url(url))
             client = _connect(endpoint, flavour)
         except (ValueError, SearchUnreachable) as exc:
-            raise StoreError(f"search store {without_password(url)}: {exc}") from None
+            raise StoreError(f"search store {hide_url(url)}: {exc}") from None
         return cls(client, url)
 
     def close(self) -> None:

@@ -42,7 +42,7 @@ from dashboards.store.base import (
 )
 from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 from dashboards.store.percentiles import edge_rows, latency_rows
-from sdk.redaction import without_password
+from sdk.redaction import hide_url
 
 #: SQL for "this row is a failed hop" (same rule as :func:`dashboards.records.is_failure`).
 FAILED_SQL: Final = (
@@ -122,11 +122,9 @@ class SqliteStore(Store):
         parts = urlsplit(url)
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if parts.netloc:
-            raise StoreError(
-                f"bad SQLite URL {without_password(url)!r}: use sqlite:///relative/path.db"
-            )
+            raise StoreError(f"bad SQLite URL {hide_url(url)!r}: use sqlite:///relative/path.db")
         if not path:
-            raise StoreError(f"bad SQLite URL {url!r}: no file path")
+            raise StoreError(f"bad SQLite URL {hide_url(url)!r}: no file path")
         return cls(Path(path), url=url)
 
     def _add_indexes(self) -> None:

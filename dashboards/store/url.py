@@ -15,7 +15,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from dashboards.store.base import Store, StoreError
-from sdk.redaction import without_password
+from sdk.redaction import hide_url
 from sdk.store_location import DEFAULT_STORE_URL
 
 #: Environment variable the dashboard app reads its store URL from.
@@ -40,6 +40,6 @@ def open_store(url: str | None = None) -> Store:
 
         return SearchStore.from_url(url)
     raise StoreError(
-        f"unknown store URL {without_password(url)!r}: use sqlite:///path.db, http(s)://host:port, "
+        f"unknown store URL {hide_url(url)!r}: use sqlite:///path.db, http(s)://host:port, "
         "opensearch+http://host:port or elasticsearch+http://host:port"
     )

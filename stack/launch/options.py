@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sdk.redaction import without_password
+from sdk.redaction import hide_url
 from sdk.store_location import STATE_DIR, store_url_in
 from stack.launch.plan import DASHBOARD_PORT, DEFAULT_PORTS
 
@@ -34,7 +34,7 @@ class DemoOptions:
     @property
     def store_shown(self) -> str:
         """The store URL without its password, for the terminal and the summary file."""
-        return without_password(self.store_url)
+        return hide_url(self.store_url)
 
     @property
     def demo_dir(self) -> Path:

@@ -152,3 +152,21 @@ def test_the_store_password_is_never_shown(monkeypatch: Any) -> None:
     assert "opensearch+http://admin:***@127.0.0.1:1" in shown  # the sidebar's store
     assert texts(app, "error") == ["The store cannot be opened."]
     assert not any("s3cret" in text for text in shown)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("opensearch+http://TOKEN-S3CRET@127.0.0.1:1", "opensearch+http://***@127.0.0.1:1"),
+        ("sqlite://user:s3cret@host/x.db", "sqlite://user:***@host/x.db"),
+        ("redis://user:s3cret@nowhere:1/?token=s3cret", "redis://user:***@nowhere:1/?token=***"),
+    ],
+)
+def test_no_store_secret_is_shown_in_the_box_or_the_error(
+    monkeypatch: Any, url: str, shown: str
+) -> None:
+    app = run_app(monkeypatch, url)
+    codes = texts(app, "code")
+    assert shown in codes  # the sidebar's store
+    assert texts(app, "error") == ["The store cannot be opened."]
+    assert not any("S3CRET" in text.upper() for text in codes)

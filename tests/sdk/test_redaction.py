@@ -15,11 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sdk
-from sdk.redaction import REDACTED, Redactor, without_password
+from sdk.redaction import REDACTED, Redactor, hide_url
 
 from .conftest import Capture
 
 SECRET = "s3cr3t-value-xyz"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    ".eyJzdWIiOiJhbm4iLCJleHAiOjE3OTk5OTk5OTl9"
+    ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
 
 
 @pytest.mark.parametrize(
@@ -118,15 +123,29 @@ def test_url_redaction_keeps_what_is_not_secret() -> None:
 
 
 def test_store_urls_are_shown_without_their_password() -> None:
-    assert without_password("http://elastic:s3cret@es:9200/x") == "http://elastic:***@es:9200/x"
-    assert without_password("sqlite:///st/hopscope.db") == "sqlite:///st/hopscope.db"
+    assert hide_url("http://elastic:s3cret@es:9200/x") == "http://elastic:***@es:9200/x"
+    assert hide_url("sqlite:///st/hopscope.db") == "sqlite:///st/hopscope.db"
     # the URL as its user wrote it: an IPv6 host keeps its brackets, a name its case
-    assert without_password("http://u:pw@[::1]:9200") == "http://u:***@[::1]:9200"
-    assert without_password("https://U:pw@ES.example/x") == "https://U:***@ES.example/x"
+    assert hide_url("http://u:pw@[::1]:9200") == "http://u:***@[::1]:9200"
+    assert hide_url("https://U:pw@ES.example/x") == "https://U:***@ES.example/x"
     # a URL the message is about because it is bad is still shown, not refused
-    assert without_password("http://u:pw@es:port/x") == "http://u:***@es:port/x"
-    assert without_password("http://token-only@es:9200") == "http://token-only@es:9200"
-    assert without_password("http://es:9200/?q=a:b@c") == "http://es:9200/?q=a:b@c"
+    assert hide_url("http://u:pw@es:port/x") == "http://u:***@es:port/x"
+    assert hide_url("http://es:9200/?q=a:b@c") == "http://es:9200/?q=a:b@c"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://TOKEN123@es:9200", "http://***@es:9200"),  # a user alone is often a token
+        ("https://es.example/?api_key=KEY123&x=1", "https://es.example/?api_key=***&x=1"),
+        ("sqlite:///x.db?token=TOK1;busy_timeout=1", "sqlite:///x.db?token=***;busy_timeout=1"),
+        (f"https://h.example/reset/{JWT}", "https://h.example/reset/***"),
+        ("gelf+udp://u:pw1@h:12201?sig=SIG1", "gelf+udp://u:***@h:12201?sig=***"),
+    ],
+)
+def test_urls_shown_to_people_hide_every_secret(url: str, shown: str) -> None:
+    assert hide_url(url) == shown
+    assert hide_url(shown) == shown
 
 
 def test_headers_are_lowercased_and_redacted() -> None:
@@ -316,13 +335,6 @@ def test_a_pair_s_name_is_read_up_to_the_longest_header_name() -> None:
     too_long = longest + "a"  # no header name the rules take: not a pair
     assert Redactor().value([too_long, "v"]) == [too_long, "v"]
     assert Redactor().value([f"b'{too_long}'", "v"]) == [f"b'{too_long}'", "v"]
-
-
-JWT = (
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-    ".eyJzdWIiOiJhbm4iLCJleHAiOjE3OTk5OTk5OTl9"
-    ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
-)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from hopscope_testing import sdk_service
 
 import sdk
 from sdk.credentials import reset_inbound, set_inbound
-from sdk.settings import SSOSettings
+from sdk.settings import SSOSettings, service_settings
 
 Record = dict[str, Any]
 
@@ -173,6 +174,42 @@ def test_wrong_credentials_give_a_clear_error_without_the_secret(peer: Peers, ca
     (hop,) = hops(capture, target="sso")
     assert hop["http.response.status_code"] == 401
     assert "wrong-secret-42" not in capture.stream.getvalue().decode()
+
+
+def test_sso_errors_and_settings_never_show_a_secret_of_the_url(peer: Peers) -> None:
+    refused = SSOSettings(
+        token_url=peer.sso_url.replace("://", "://sso-user:URL-PASSWORD@", 1)
+        + "?client_secret=QUERY-SECRET",
+        client_id=peer.sso.client_id,
+        client_secret="wrong-secret-42",
+    )
+    with pytest.raises(sdk.SSOError) as raised:
+        sdk.ServiceTokens(refused).token()
+    assert "refused the client credentials" in str(raised.value)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = SSOSettings(
+        token_url=f"http://TOKEN-AS-USER@127.0.0.1:{port}/token?sig=SIGNED",
+        client_id="x",
+        client_secret="y",
+    )
+    with pytest.raises(sdk.SSOError, match="could not reach the SSO") as unreached:
+        sdk.ServiceTokens(unreachable).token()
+    shown = [str(raised.value), str(unreached.value), repr(refused), str(refused)]
+    shown += [repr(unreachable), f"{unreachable}"]
+    for text in shown:
+        for secret in ("URL-PASSWORD", "QUERY-SECRET", "TOKEN-AS-USER", "SIGNED", "wrong-secret"):
+            assert secret not in text, text
+    assert "sso-user:***@" in repr(refused)
+
+
+def test_service_settings_never_show_a_secret_of_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_CART_URL", "https://svc:URL-PASSWORD@cart.example/?token=T1")
+    settings = service_settings("cart")
+    assert "URL-PASSWORD" not in repr(settings)
+    assert "T1" not in repr(settings)
+    assert "svc:***@cart.example" in repr(settings)
 
 
 def test_an_unreachable_sso_gives_a_clear_error(capture: Any) -> None:

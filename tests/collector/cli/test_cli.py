@@ -103,6 +103,27 @@ def test_run_passes_sigterm_on_and_flushes(tmp_path: Path, helpers: Any) -> None
 
 
 @pytest.mark.parametrize(
+    "sink",
+    [
+        "kafka://user:PW-SECRET-1@x:1",  # unknown scheme
+        "http://user:PW-SECRET-1@es:port",  # bad port
+        "http://TOKEN-SECRET-1@es:9200/?colour=red",  # a token as the user, unknown option
+        "sqlite://user:PW-SECRET-1@host/x.db",  # bad SQLite URL
+        "sqlite:///x.db?token=TOKEN-SECRET-1",  # unknown option
+        "http://es:9200/?sig=SIG-SECRET-1&colour=red",
+        "gelf+udp://u:PW-SECRET-1@h:12201?token=TOKEN-SECRET-2",
+    ],
+)
+def test_sink_url_errors_never_show_a_secret(tmp_path: Path, sink: str) -> None:
+    result = hopscope("collect", "-", "--sink", sink, cwd=tmp_path, stdin=b"")
+    err = result.stderr.decode()
+    assert result.returncode == 2
+    assert "bad sink URL" in err
+    assert "SECRET" not in err
+    assert "***" in err
+
+
+@pytest.mark.parametrize(
     ("args", "message", "status"),
     [
         (
