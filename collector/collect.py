@@ -29,6 +29,9 @@ class CollectorOptions:
     stats_seconds: float | None = None  # print counters this often (follow mode)
     buffer_max_bytes: int = 256 * 1024 * 1024  # disk buffer per sink before backpressure
     shutdown_seconds: float = 10.0  # after a stop request, time left to drain and flush
+    # without follow: once every source is read, time left for sinks that are down; what
+    # they have not taken by then waits on disk for the next run
+    drain_seconds: float = 30.0
 
 
 class Collector:
@@ -75,6 +78,7 @@ class Collector:
     def run(self) -> Counters:
         options = self.options
         deadline: float | None = None
+        drain_until: float | None = None
         last_stats = time.monotonic()
         while True:
             if self._stop_requests and deadline is None:
@@ -96,11 +100,11 @@ class Collector:
             if all(s.finished() for s in self.sources):
                 if self.delivery.settled():
                     break
-                if (
-                    not self.delivery.flush(deadline or now + 0.5)
-                    and deadline is not None
-                    and time.monotonic() >= deadline
-                ):
+                if drain_until is None and not options.follow:
+                    drain_until = now + options.drain_seconds
+                ends = [d for d in (deadline, drain_until) if d is not None]
+                settled = self.delivery.flush(min([now + 0.5, *ends]))
+                if not settled and ends and time.monotonic() >= min(ends):
                     break
                 continue
             if deadline is not None and now >= deadline:

@@ -183,6 +183,15 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
         help="print counters this often (default: 10 with --follow; always at exit)",
     )
     parser.add_argument(
+        "--drain-timeout",
+        type=_positive_float,
+        default=_DEFAULTS.drain_seconds,
+        metavar="SECONDS",
+        help="without --follow, once every input is read: time allowed for sinks that are "
+        "down; what they have not taken waits on disk for the next run, and the command "
+        "exits 1 (default: %(default)s)",
+    )
+    parser.add_argument(
         "--shutdown-timeout",
         type=_positive_float,
         default=_DEFAULTS.shutdown_seconds,

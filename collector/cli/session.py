@@ -94,6 +94,7 @@ def collect(
         buffer_max_bytes=int(args.buffer_max_mb * MIB),
         stats_seconds=args.stats_interval or (10.0 if follow else None),
         shutdown_seconds=args.shutdown_timeout,
+        drain_seconds=args.drain_timeout,
     )
     checkpoints = Collector.checkpoints_for(state, sinks)
     try:
@@ -154,11 +155,12 @@ def collect(
         stored={n: c.stored for n, c in counters.sinks.items()},
         dead_lettered={n: c.dead_lettered for n, c in counters.sinks.items()},
     )
-    undelivered = sum(c.buffered for c in counters.sinks.values())
-    if undelivered:
+    waiting = {name: c.buffered for name, c in counters.sinks.items() if c.buffered}
+    if waiting:
+        per_sink = ", ".join(f"{n} for {name}" for name, n in sorted(waiting.items()))
         print(
-            f"hopscope {command}: {undelivered} record(s) wait on disk in {args.state_dir} "
-            "for an unavailable sink; the next run sends them",
+            f"hopscope {command}: {sum(waiting.values())} record(s) wait on disk in "
+            f"{args.state_dir} ({per_sink}); the next run sends them",
             file=sys.stderr,
         )
         return 1, collector

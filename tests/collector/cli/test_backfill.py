@@ -1,0 +1,58 @@
+"""A backfill ends: without --follow, the collector gives the sinks that are down a bounded
+time once every input is read, then exits 1 saying what waits on disk for which sink; the
+next run sends it, each record once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from stack.launch.ports import free_port
+from tests.collector.sinks.gelf.receivers import HttpReceiver
+
+HOPSCOPE = [sys.executable, "-m", "stack.cli"]
+
+
+def collect(log: Path, sink: str, state: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HOPSCOPE, "collect", str(log), "--sink", sink, "--state-dir", str(state), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_backfill_to_a_dead_port_ends_and_the_next_run_sends_it(
+    tmp_path: Path, helpers: Any
+) -> None:
+    log = tmp_path / "cart.log"
+    log.write_bytes(b"".join(helpers.valid_line(n) + b"\n" for n in range(6)))
+    port = free_port()  # nothing listens there for the first run
+    sink = f"gelf+http://127.0.0.1:{port}/gelf"
+    state = tmp_path / "state"
+
+    first = collect(log, sink, state, "--drain-timeout", "1")
+
+    assert first.returncode == 1, first.stderr
+    assert (
+        f"6 record(s) wait on disk in {state} (6 for gelf http://127.0.0.1:{port}/gelf)"
+        in first.stderr
+    )
+    receiver = HttpReceiver(port)
+    try:
+        second = collect(log, sink, state)
+        assert second.returncode == 0, second.stderr
+        assert {m["short_message"] for m in receiver.wait_for(6)} == {f"line {n}" for n in range(6)}
+    finally:
+        receiver.close()
+
+
+def test_the_drain_timeout_is_documented() -> None:
+    shown = subprocess.run(
+        [*HOPSCOPE, "collect", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "--drain-timeout SECONDS" in shown
+    assert "(default: 30.0)" in " ".join(shown.split())
