@@ -6,6 +6,10 @@ sink is unavailable, the batch waits in the lane's disk buffer, which is retried
 backoff and emptied in order before new batches go straight through again. A batch is
 acknowledged by a lane once stored or dead-lettered; a checkpoint moves to the end of the
 newest batch that every lane acknowledged.
+
+A sink that cannot deduplicate by record id takes every batch through its disk buffer,
+with marks of what it took, so that neither an outage nor a crash sends it a record twice
+(see :mod:`collector.delivery.spool`).
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ from collector.delivery.deadletters import DeadLetters
 from collector.delivery.spool import Spool
 from collector.delivery.state import StateStore
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.transforms.record import Record
+from collector.transforms.record import Record, source_digest
 
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 SPOOL_READ_RECORDS = 5000
+IN_DOUBT_REASON = (
+    "in doubt: the collector stopped while sending it, so the sink may hold it already; "
+    "replay it if it is missing there"
+)
 
 
 class Lane:
@@ -39,6 +47,20 @@ class Lane:
         self.next_try = 0.0
         self.backoff = FIRST_BACKOFF_SECONDS
         self.down_reason: str | None = None
+        # a sink that cannot deduplicate: every record through the spool, once
+        self.exact = not sink.idempotent
+        self.read_limit = (
+            min(SPOOL_READ_RECORDS, sink.write_limit) if self.exact else (SPOOL_READ_RECORDS)
+        )
+        self.skip = spool.marks() if self.exact else {}
+        self.retrying = False
+
+    def untaken(self, records: list[Record]) -> list[Record]:
+        """The records this lane has not taken yet (all of them but after a restart)."""
+        skip = self.skip
+        if not skip:
+            return records
+        return [r for r in records if r.offset >= skip.get(r.id[:16], -1)]
 
     def ready(self, now: float) -> bool:
         return now >= self.next_try
@@ -52,6 +74,7 @@ class Lane:
                 reason=reason,
             )
         self.down_reason = reason
+        self.retrying = True
         self.next_try = now + self.backoff
         self.backoff = min(self.backoff * 2, MAX_BACKOFF_SECONDS)
 
@@ -74,11 +97,16 @@ class Delivery:
         buffer_max_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         self.lanes = []
+        self.dead_letters = DeadLetters(state.connection)
         for sink in sinks:
-            spool = Spool(state.connection, sink.name)
+            spool = Spool(state.connection, sink.name, checkpoints.pipeline)
+            doubt = spool.in_doubt()
+            if doubt:  # kept, not sent again: the sink may hold them
+                self.dead_letters.add(sink.name, [(r, IN_DOUBT_REASON) for r in doubt])
+                spool.drop_in_doubt()
+                counters.sink(sink.name).dead_lettered += len(doubt)
             self.lanes.append(Lane(sink, spool))
             counters.sink(sink.name).buffered = len(spool)
-        self.dead_letters = DeadLetters(state.connection)
         self.checkpoints = checkpoints
         self.counters = counters
         self.buffer_max_bytes = buffer_max_bytes
@@ -95,6 +123,20 @@ class Delivery:
         now = time.monotonic()
         for lane in self.lanes:
             lane.offered = seq
+            if lane.exact:
+                taken = lane.untaken(records)
+                if taken:
+                    # only streams that are read again from a checkpoint need marks
+                    reached = {
+                        source_digest(identity): offset
+                        for identity, offset in marks.items()
+                        if self.checkpoints.offset(identity) is not None
+                    }
+                    lane.spool.append(seq, taken, reached)
+                    self.counters.sink(lane.sink.name).buffered = len(lane.spool)
+                elif not len(lane.spool):
+                    lane.acked = seq
+                continue
             if not records:
                 if not len(lane.spool):
                     lane.acked = seq
@@ -114,15 +156,22 @@ class Delivery:
         now = time.monotonic()
         for lane in self.lanes:
             while len(lane.spool) and lane.ready(now):
-                records, last, size = lane.spool.peek(SPOOL_READ_RECORDS)
+                records, last, size = lane.spool.peek(lane.read_limit)
+                if lane.exact:
+                    lane.spool.sending(last)
                 result = self._write(lane, records, now)
                 if result is None:
+                    if lane.exact:
+                        lane.spool.not_sent()
                     break
                 self._account(lane, records, result, None)
                 lane.spool.pop(last, len(records), size)
                 counts = self.counters.sink(lane.sink.name)
-                counts.retried += len(records)
+                if lane.retrying or not lane.exact:
+                    counts.retried += len(records)
                 counts.buffered = len(lane.spool)
+                if not len(lane.spool):
+                    lane.retrying = False
                 oldest = lane.spool.oldest_batch()
                 lane.acked = lane.offered if oldest is None else max(lane.acked, oldest - 1)
                 now = time.monotonic()

@@ -3,12 +3,18 @@
 One FIFO per sink (a lane) in the state file. Records enter it only while their sink is
 unavailable, so the fast path never touches it. Its size is tracked so the collector can
 stop reading once a bound is reached (backpressure) instead of filling the disk.
+
+A sink that cannot deduplicate by record id (GELF) takes every record through its FIFO,
+so that each record reaches it once: the records and how far the lane has taken each
+stream (its marks) are written in one transaction, a re-read after a restart skips what
+the lane took, and a record is flagged while it is being sent, so one that was on the wire
+when the collector died is known to be in doubt rather than sent again.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -18,9 +24,10 @@ from collector.transforms.record import Record
 
 
 class Spool:
-    def __init__(self, connection: sqlite3.Connection, lane: str) -> None:
+    def __init__(self, connection: sqlite3.Connection, lane: str, pipeline: str = "") -> None:
         self._db = connection
         self.lane = lane
+        self.pipeline = pipeline
         # records left by an earlier run are sent first and belong to no batch of this one
         self._db.execute("UPDATE spool SET batch = 0 WHERE lane = ?", (lane,))
         row = self._db.execute(
@@ -32,7 +39,11 @@ class Spool:
     def __len__(self) -> int:
         return self.count
 
-    def append(self, batch: int, records: Sequence[Record]) -> None:
+    def append(
+        self, batch: int, records: Sequence[Record], taken: Mapping[str, int] | None = None
+    ) -> None:
+        """Records at the end of the FIFO; *taken*: stream digest -> offset the lane has now
+        taken every record before (marks, for the lanes that keep them)."""
         rows = []
         size = 0
         for record in records:
@@ -56,8 +67,51 @@ class Spool:
                 " doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            if taken:
+                db.executemany(
+                    "INSERT INTO lane_marks (pipeline, lane, stream, offset) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (pipeline, lane, stream) DO UPDATE"
+                    " SET offset = max(offset, excluded.offset)",
+                    [(self.pipeline, self.lane, s, o) for s, o in taken.items()],
+                )
         self.count += len(rows)
         self.bytes += size
+
+    def marks(self) -> dict[str, int]:
+        """Stream digest -> offset before which this lane has taken every record."""
+        rows = self._db.execute(
+            "SELECT stream, offset FROM lane_marks WHERE pipeline = ? AND lane = ?",
+            (self.pipeline, self.lane),
+        ).fetchall()
+        return {str(stream): int(offset) for stream, offset in rows}
+
+    def sending(self, through_seq: int) -> None:
+        """The oldest records up to *through_seq* are about to be sent."""
+        self._db.execute(
+            "UPDATE spool SET sending = 1 WHERE lane = ? AND seq <= ?", (self.lane, through_seq)
+        )
+
+    def not_sent(self) -> None:
+        """The sink could not take them: nothing of them is in doubt."""
+        self._db.execute("UPDATE spool SET sending = 0 WHERE lane = ? AND sending", (self.lane,))
+
+    def in_doubt(self) -> list[Record]:
+        """Records that were being sent when an earlier run ended without an answer."""
+        rows = self._db.execute(
+            "SELECT seq, record_id, source, offset, unstructured, raw, doc FROM spool"
+            " WHERE lane = ? AND sending ORDER BY seq",
+            (self.lane,),
+        ).fetchall()
+        return [_record(row) for row in rows]
+
+    def drop_in_doubt(self) -> None:
+        size = self._db.execute(
+            "SELECT count(*), coalesce(sum(length(doc)), 0) FROM spool WHERE lane = ? AND sending",
+            (self.lane,),
+        ).fetchone()
+        self._db.execute("DELETE FROM spool WHERE lane = ? AND sending", (self.lane,))
+        self.count = max(0, self.count - size[0])
+        self.bytes = max(0, self.bytes - size[1])
 
     def peek(self, limit: int) -> tuple[list[Record], int, int]:
         """The oldest records: (records, last seq, their total doc size)."""

@@ -11,7 +11,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TypeVar
@@ -48,7 +48,20 @@ CREATE TABLE IF NOT EXISTS spool (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS spool_lane ON spool (lane, seq);
+CREATE TABLE IF NOT EXISTS lane_marks (
+    pipeline TEXT NOT NULL,
+    lane TEXT NOT NULL,               -- a sink that cannot deduplicate by record id (GELF)
+    stream TEXT NOT NULL,             -- digest of the stream's identity, as in record ids
+    offset INTEGER NOT NULL,          -- every record before it is taken by the lane
+    PRIMARY KEY (pipeline, lane, stream)
+);
 """
+
+#: columns added to the state tables after their first release
+STATE_ADDED_COLUMNS: Final = {
+    # 1 while the record is being sent to a sink that cannot deduplicate: in doubt after a crash
+    "spool": {"sending": "INTEGER NOT NULL DEFAULT 0"},
+}
 
 
 class StateError(Exception):
@@ -111,7 +124,11 @@ def ensure_layout(connection: sqlite3.Connection, extra_ddl: str = "") -> None:
 
 def _lay_out(connection: sqlite3.Connection, extra_ddl: str) -> None:
     connection.executescript(bulk_writer_ddl() + extra_ddl)  # IF NOT EXISTS throughout
-    for table, columns in ADDED_COLUMNS.items():
+    _add_columns(connection, ADDED_COLUMNS)
+
+
+def _add_columns(connection: sqlite3.Connection, added: Mapping[str, Mapping[str, str]]) -> None:
+    for table, columns in added.items():
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         for column, kind in columns.items():
             if column not in present:
@@ -132,6 +149,7 @@ class StateStore:
                 raise StateError(f"cannot use state directory {self.directory}: not writable")
             self.connection = connect(self.path)
             ensure_layout(self.connection, STATE_DDL)
+            until_unlocked(lambda: _add_columns(self.connection, STATE_ADDED_COLUMNS))
         except OSError as exc:
             raise StateError(
                 f"cannot use state directory {self.directory}: {exc.strerror or exc}"

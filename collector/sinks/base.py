@@ -31,6 +31,12 @@ class Sink(ABC):
     either stored or rejected; it raises :class:`SinkUnavailable` when it could do neither."""
 
     name: str
+    #: writing a record twice stores it once (by its id); a sink that cannot deduplicate
+    #: takes each record once, through its disk buffer
+    idempotent: bool = True
+    #: records per write to a sink that cannot deduplicate: at most these are in doubt when
+    #: the collector dies during a write
+    write_limit: int = 5000
 
     @abstractmethod
     def write(self, records: Sequence[Record]) -> WriteResult: ...

@@ -15,8 +15,8 @@ HTTP credentials come from the URL userinfo (basic auth), or else from
 ``Authorization`` unless ``HOPSCOPE_GELF_AUTH_HEADER`` names another.
 
 The field mapping lives in :mod:`collector.sinks.gelf_fields`. GELF has no idempotent
-write, so a batch sent again after an outage can duplicate messages in Graylog; each
-carries ``_hopscope_record_id`` to find them.
+write: the collector sends each record once (see :mod:`collector.delivery.spool`); each
+message carries ``_hopscope_record_id``.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ ENV_AUTHORIZATION: Final = "HOPSCOPE_GELF_AUTHORIZATION"
 ENV_AUTH_HEADER: Final = "HOPSCOPE_GELF_AUTH_HEADER"
 BULK_BYTES: Final = 1024 * 1024
 DEFAULT_PATH: Final = "/gelf"
+WRITE_LIMIT: Final = 200
 
 _OPTIONS: Final = {
     "udp": {"compress", "chunk"},
@@ -62,9 +63,15 @@ def encode(record: Record) -> bytes:
 
 
 class GelfSink(Sink):
+    #: Graylog keeps whatever it gets
+    idempotent = False
+
     def __init__(self, transport: GelfTransport) -> None:
         self.transport = transport
         self.name = f"gelf {transport.name}"
+        # one request per message over HTTP: one message at a time is all that can be in
+        # doubt; the other transports send many per write
+        self.write_limit = 1 if transport.one_per_request else WRITE_LIMIT
 
     @classmethod
     def from_url(cls, url: str) -> GelfSink:

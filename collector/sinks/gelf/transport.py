@@ -71,6 +71,8 @@ def chunk(payload: bytes, message_id: bytes, chunk_size: int = DEFAULT_CHUNK_SIZ
 
 class GelfTransport(ABC):
     name: str
+    #: each message travels alone and is confirmed alone
+    one_per_request: bool = False
 
     @abstractmethod
     def send(self, messages: Sequence[bytes]) -> list[Delivery]:
@@ -187,6 +189,7 @@ class HttpTransport(GelfTransport):
         self._url = url
         self._gzip = gzip_body
         self._bulk_bytes = bulk_bytes
+        self.one_per_request = not bulk_bytes
         base_headers = {"content-type": "application/json", **(headers or {})}
         if gzip_body:
             base_headers["content-encoding"] = "gzip"
