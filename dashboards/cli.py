@@ -2,6 +2,8 @@
 
 - ``hopscope trace TRACE_ID [--store URL] [--json] [--skew] [--logs]``: one request's hop
   chain in the terminal.
+- ``hopscope logs [WORDS...] [--service NAME] [--level LEVEL] [--since WHEN] [--follow] ...``:
+  search, page and follow the stored log lines (:mod:`dashboards.logs_cli`).
 - ``hopscope dashboard [--store URL] [--host 127.0.0.1] [--port 8501] [--no-browser]``: the
   Streamlit app; the store URL reaches the app through the ``HOPSCOPE_STORE`` environment
   variable.
@@ -41,6 +43,10 @@ def register(sub: Any) -> None:
     )
     trace.add_argument("--logs", action="store_true", help="show each hop's own log lines")
     trace.set_defaults(run=run_trace)
+
+    from dashboards import logs_cli
+
+    logs_cli.register(sub, _STORE_HELP)
 
     dashboard = sub.add_parser(
         "dashboard",
