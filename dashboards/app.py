@@ -2,7 +2,8 @@
 ``streamlit run dashboards/app.py`` with the store URL in ``$HOPSCOPE_STORE``.
 
 Pages: Requests (find requests), Trace (one request's hop chain; ``?trace=<id>`` opens
-it) and Services (dependency map, latency per route). The page, the trace and the filters
+it), Logs (search and follow every line across services; ``?page=logs``) and Services
+(dependency map, latency per route). The page, the trace and the filters
 live in the URL, so a pasted link shows the same view and the browser's Back and Forward
 buttons move between views (each change of view is one history entry). Importing this
 module draws nothing; Streamlit runs it as ``__main__``.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.store import StoreError
-from dashboards.ui import nav, requests_page, services_page, trace_page, url_state
+from dashboards.ui import logs_page, nav, requests_page, services_page, trace_page, url_state
 from dashboards.ui.data import store_at, store_url
 from dashboards.ui.show import problem
 from sdk.redaction import hide_url
@@ -21,6 +22,7 @@ from sdk.redaction import hide_url
 _PAGES = {
     "requests": requests_page.render,
     "trace": trace_page.render,
+    "logs": logs_page.render,
     "services": services_page.render,
 }
 

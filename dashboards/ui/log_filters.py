@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from dashboards.records import format_ns, parse_ns
+from dashboards.store.logs import LEVELS, LineKind
 from dashboards.ui.filters import FilterError, parse_attributes
 
-LEVELS: Final = ("debug", "info", "warning", "error", "critical")
 #: The minimum level's choices; "any" asks for no minimum.
 MIN_LEVELS: Final = ("any", *LEVELS)
-KINDS: Final = ("both", "structured", "unstructured")
+KINDS: Final[tuple[LineKind, ...]] = ("both", "structured", "unstructured")
 ORDERS: Final = ("newest", "oldest")
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d|w)$")
 _UNIT_NS: Final = {
@@ -42,7 +42,7 @@ class LogFilters:
     #: ``field=value`` pairs separated by ``;``
     fields: str = ""
     trace_id: str = ""
-    kind: str = "both"
+    kind: LineKind = "both"
     hops: bool = False
     order: str = "newest"
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from dashboards.records import format_ns, parse_ns
+from sdk import schema
 from tests.dashboards.conftest import T0, TraceBuilder
 
 #: gateway -> orders -> payments; payments fails twice (orders retries), the request fails.
@@ -186,9 +188,15 @@ def hopscope_script() -> str:
 
 def collect(records: list[dict[str, Any]], directory: Path) -> str:
     """Write *records* as JSON lines and ship them with the real collector; the store URL."""
+    return ship(b"".join(orjson.dumps(r) + b"\n" for r in records), directory, "services.log")
+
+
+def ship(data: bytes, directory: Path, name: str, *options: str) -> str:
+    """Write *data* to the file *name* and ship it with the real collector (with
+    *options*); the store URL."""
     directory.mkdir(parents=True, exist_ok=True)
-    lines = directory / "services.log"
-    lines.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    lines = directory / name
+    lines.write_bytes(data)
     db = directory / "hopscope.db"
     done = subprocess.run(
         [
@@ -200,6 +208,7 @@ def collect(records: list[dict[str, Any]], directory: Path) -> str:
             "--state-dir",
             str(directory / "state"),
             "--no-progress",
+            *options,
         ],
         capture_output=True,
         text=True,
@@ -231,3 +240,66 @@ def _once(tmp_path_factory: Any, name: str, make: Any) -> str:
     if db.exists():
         return f"sqlite:///{db}"
     return collect(make(), directory)
+
+
+# -- the logs page's store ----------------------------------------------------------------
+
+#: Lines outside any request, then lines that are no records: a plain-text line and a
+#: traceback the payments service printed (shipped as Docker json-file output, which
+#: gives each line the time it was written).
+LOOSE_LINES = (
+    (5.0, "cart", "info", "cache warmed in 12 ms"),
+    (6.0, "payments", "warning", "acquirer latency high: timeout after 2000 ms"),
+    (7.0, "gateway", "debug", "health check answered"),
+)
+PLAIN = "worker 3 started <b>plain</b> on port 8000"
+CRASH = (
+    "Traceback (most recent call last):\n"
+    '  File "payments/worker.py", line 7, in run\n'
+    "    settle()\n"
+    "ValueError: settlement <script>window.__hostile_ran = 1</script> refused"
+)
+PLAIN_AT = 8.0
+CRASH_AT = 9.0
+
+
+def docker_line(text: str, at_s: float) -> bytes:
+    moment = format_ns(T0 + int(at_s * 1_000_000_000))
+    return orjson.dumps({"log": text + "\n", "stream": "stdout", "time": moment}) + b"\n"
+
+
+def logs_records() -> list[dict[str, Any]]:
+    """The small traces and the loose lines, as stored records."""
+    out = small_records()
+    for at, service, level, message in LOOSE_LINES:
+        out.append(
+            {
+                "@timestamp": format_ns(T0 + int(at * 1_000_000_000)),
+                "log.level": level,
+                "message": message,
+                "service.name": service,
+                "hopscope.schema_version": schema.SCHEMA_VERSION,
+            }
+        )
+    return out
+
+
+def logs_data() -> bytes:
+    """The logs store's input: every record, the plain line and the traceback, in time order."""
+    records = sorted(logs_records(), key=lambda r: parse_ns(r["@timestamp"]))
+    out = []
+    for record in records:
+        at = (parse_ns(record["@timestamp"]) - T0) / 1e9
+        out.append(docker_line(orjson.dumps(record).decode(), at))
+    out.append(docker_line(PLAIN, PLAIN_AT))
+    out.extend(docker_line(part, CRASH_AT) for part in CRASH.split("\n"))
+    return b"".join(out)
+
+
+def logs_store(tmp_path_factory: Any) -> str:
+    """Records and unstructured lines of the logs page's tests, collected once per process."""
+    directory = Path(tmp_path_factory.getbasetemp()) / "app-logs"
+    db = directory / "hopscope.db"
+    if db.exists():
+        return f"sqlite:///{db}"
+    return ship(logs_data(), directory, "payments-json.log", "--service", "payments")

@@ -19,7 +19,7 @@ def test_importing_the_app_has_no_side_effects() -> None:
         env={"HOPSCOPE_STORE": "nosuch://store", "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['requests', 'services', 'trace']"
+    assert done.stdout.strip() == "['logs', 'requests', 'services', 'trace']"
     # Outside a Streamlit run, any drawing call warns about the missing script context;
     # an import that opened the (bad) store would have failed.
     assert done.stderr == ""

@@ -9,14 +9,17 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dashboards.cli import dashboard_command
+from sdk import schema
 from stack.launch.ports import free_port
 from tests.dashboards import app_store
+from tests.dashboards.conftest import write_sqlite
 
 CHROMIUM = shutil.which("chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -55,9 +58,9 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"streamlit did not answer on {base}:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = app_store.every_store(tmp_path_factory)
+@contextmanager
+def serving(store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``hopscope dashboard``'s server on *store*, on a free port; its base URL."""
     port = free_port()
     command, env = dashboard_command(store, port, browser=False)
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
@@ -74,6 +77,23 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(app_store.every_store(tmp_path_factory), tmp_path_factory) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def logs_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return app_store.logs_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def logs_dashboard(logs_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(logs_store, tmp_path_factory) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -123,16 +143,16 @@ def open_expander(page: Any, label: str, content: str) -> Any:
     pytest.fail(f"the expander {label!r} did not open")
 
 
-def pick_first_row(page: Any) -> None:
-    """Pick the first row of the requests table, once the page's run is over (a click
+def pick_first_row(page: Any, row: int = 0) -> None:
+    """Pick a row (the first) of the first table, once the page's run is over (a click
     during the run may land on a table about to be redrawn)."""
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=WAIT_MS)
     wait_idle(page)
     box = grid.bounding_box()
     assert box is not None
-    # The grid is a canvas: click the first row's selection box (below the header row).
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    # The grid is a canvas: click the row's selection box (rows of 35 px below the header).
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 * row + 17)
 
 
 def wait_idle(page: Any) -> None:
@@ -263,3 +283,67 @@ def test_back_and_forward_move_between_the_list_and_a_trace(dashboard: str, page
     assert failed.is_visible()
     assert page.url == trace_url
     screenshot(page, "dashboard-history-forward.png")
+
+
+def grid_cell(page: Any, text: str) -> Any:
+    """The table cell holding *text* (the grid keeps its cells as text in the page)."""
+    cell = page.locator('td[role="gridcell"]').filter(has_text=text).first
+    cell.wait_for(state="attached", timeout=WAIT_MS)
+    return cell
+
+
+def test_the_logs_page_shows_lines_as_text_and_opens_a_line_s_trace(
+    logs_dashboard: str, page: Any
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{logs_dashboard}/?page=logs&services=payments&level=warning")
+    page.get_by_text("Lines 1 to 4, newest first.").wait_for(timeout=WAIT_MS)
+    # The traceback the service printed, an unstructured line: its message, literally.
+    crash = grid_cell(page, "settlement <script>")
+    assert crash.text_content() == app_store.CRASH.splitlines()[-1]
+    assert grid_cell(page, "onerror=alert(1)").text_content() == app_store.HOSTILE
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=WAIT_MS)
+    # Rows, newest first: the traceback, the latency warning, then the hostile line.
+    pick_first_row(page, row=2)
+    page.get_by_role("button", name="Open its trace").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    assert "line=" in page.url
+    assert "services=payments" in page.url
+    detail = page.locator('[data-testid="stCode"]').filter(has_text="payments warning:").first
+    assert app_store.HOSTILE in (detail.text_content() or "")
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator('a[href="http://evil.example"]').count() == 0
+    assert page.evaluate("() => window.__hostile_ran === undefined")
+    shot = screenshot(page, "dashboard-logs.png")
+    assert shot.stat().st_size > 10_000
+    page.get_by_role("button", name="Open its trace").click()
+    page.get_by_text("The request failed. First failing hop:").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    assert f"trace={app_store.CHECKOUT}" in page.url
+    assert "page=trace" in page.url
+    assert "hop=" in page.url
+    # The hop that wrote the line is the one shown: its log lines hold the line.
+    assert grid_cell(page, "onerror=alert(1)").text_content() == app_store.HOSTILE
+    screenshot(page, "dashboard-logs-trace.png")
+    assert errors == []
+
+
+def test_the_live_logs_page_shows_a_new_line_without_a_reload(
+    logs_dashboard: str, logs_store: str, page: Any
+) -> None:
+    page.goto(f"{logs_dashboard}/?page=logs&live=1&words=settled")
+    page.get_by_text("No line matches these filters.").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    record = {
+        "@timestamp": "2026-11-25T12:00:10Z",
+        "log.level": "info",
+        "message": "ledger settled batch 7",
+        "service.name": "ledger",
+        "hopscope.schema_version": schema.SCHEMA_VERSION,
+    }
+    write_sqlite(Path(logs_store.removeprefix("sqlite:///")), [record])
+    cell = grid_cell(page, "ledger settled batch 7")
+    assert cell.text_content() == "ledger settled batch 7"
+    assert "live=1" in page.url
+    screenshot(page, "dashboard-logs-live.png")
