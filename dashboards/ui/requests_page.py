@@ -4,12 +4,13 @@ requests as a table (pick a row to open its trace) and their latency histogram."
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final
 
 import streamlit as st
 
 from dashboards.store import BadQuery, RequestSummary, Store, StoreError
-from dashboards.ui import figures, nav, url_state
+from dashboards.ui import figures, logs_page, nav, url_state
 from dashboards.ui.filters import (
     ANY,
     METHODS,
@@ -21,6 +22,7 @@ from dashboards.ui.filters import (
     to_query,
 )
 from dashboards.ui.show import problem
+from dashboards.ui.text import md_escape
 
 PAGE_SIZE: Final = 50
 #: Requests the histogram is drawn from (the newest matching ones).
@@ -150,6 +152,7 @@ def table(items: list[RequestSummary]) -> dict[str, list[Any]]:
         "services": [", ".join(r.services) for r in items],
         "trace_id": [r.trace_id for r in items],
         "link": [f"?page=trace&trace={r.trace_id}" for r in items],
+        "logs": [f"?page=logs&tid={r.trace_id}" for r in items],
     }
 
 
@@ -164,6 +167,7 @@ _COLUMNS: Final = {
     "duration_ms": st.column_config.NumberColumn("duration", format="%.1f ms"),
     "status": st.column_config.NumberColumn("status", format="%d"),
     "link": st.column_config.LinkColumn("open", display_text="open ↗"),
+    "logs": st.column_config.LinkColumn("logs", display_text="logs ↗"),
     "service": st.column_config.TextColumn("root service"),
 }
 
@@ -177,6 +181,7 @@ _ORDER: Final = (
     "hops",
     "services",
     "link",
+    "logs",
     "service",
     "trace_id",
 )
@@ -225,6 +230,12 @@ def render(store: Store) -> None:
         f"{' (more on the next page)' if page.next_cursor else ''}. "
         "Pick a row to open its trace."
     )
+    if filters.service != ANY:
+        st.button(
+            f"Log lines of {md_escape(filters.service)} →",
+            on_click=partial(logs_page.open_logs, service=filters.service),
+            key="rq_logs",
+        )
     if not page.items:
         st.info("No request matches these filters.")
     else:

@@ -5,13 +5,14 @@ chosen hop in detail. Trace, hop, page and toggles live in the URL."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Final
 
 import streamlit as st
 
 from dashboards.records import format_ns
 from dashboards.store import Store, StoreError
-from dashboards.ui import figures, graphs, hop_detail, nav, url_state
+from dashboards.ui import figures, graphs, hop_detail, logs_page, nav, url_state
 from dashboards.ui.data import LoadedTrace, store_url, trace_at
 from dashboards.ui.rows import COLLAPSE_AT, Row, flatten, label, page_count, page_of, row_holding
 from dashboards.ui.show import literal, problem
@@ -52,7 +53,7 @@ def render(store: Store) -> None:
     """Draw the page. Traces are read through the cached :func:`trace_at` (same store)."""
     del store
     _seed()
-    top, back = st.columns([5, 1])
+    top, back, logs = st.columns([4, 1, 1])
     top.title("Trace")
     back.button("← Requests", on_click=_back)
     raw_id = st.text_input("Trace id", key=nav.TRACE_ID_KEY, placeholder="32 hex digits")
@@ -64,6 +65,7 @@ def render(store: Store) -> None:
     if not _TRACE_ID.match(trace_id):
         problem("That is not a trace id (32 hex digits).", raw_id, warning=True)
         return
+    logs.button("Log lines →", on_click=partial(logs_page.open_logs, trace_id=trace_id))
     toggles = st.columns(3)
     skew = toggles[0].toggle(
         "Adjust clock skew",

@@ -2,7 +2,8 @@
 a plain-text line and a traceback, shipped as Docker json-file output): every filter from
 the URL and from the widgets (written back to the URL), the level histogram and a click on
 a bar, paging, a picked line with its fields, context and trace, unstructured lines with
-their raw text and reason, and hostile text shown literally."""
+their raw text and reason, hostile text shown literally, and the links from the requests
+and trace pages."""
 
 from __future__ import annotations
 
@@ -274,3 +275,24 @@ def test_live_keeps_its_switch_in_the_url(monkeypatch: Any, store: str) -> None:
     assert lines_table(app)["message"] == [CRASH_MESSAGE, app_store.PLAIN]
     app.toggle(key="lg_live").set_value(False).run()
     assert "live" not in app.query_params
+
+
+def test_the_requests_page_links_to_a_service_s_lines(monkeypatch: Any, store: str) -> None:
+    app = run_app(monkeypatch, store, service="gateway")
+    requests = next(t for t in tables(app) if "trace_id" in t)
+    assert requests["logs"][0] == f"?page=logs&tid={requests['trace_id'][0]}"
+    (button,) = [b for b in app.button if b.key == "rq_logs"]
+    button.click().run()
+    assert [t.value for t in app.title] == ["Logs"]
+    assert app.query_params["page"] == "logs"
+    assert app.query_params["services"] == "gateway"
+    assert lines_table(app)["message"] == [LOOSE[0], CHECKOUT_LINES[6]]
+
+
+def test_the_trace_page_links_to_the_trace_s_lines(monkeypatch: Any, store: str) -> None:
+    app = run_app(monkeypatch, store, trace=app_store.CHECKOUT)
+    (button,) = [b for b in app.button if b.label == "Log lines →"]
+    button.click().run()
+    assert [t.value for t in app.title] == ["Logs"]
+    assert app.query_params["tid"] == app_store.CHECKOUT
+    assert lines_table(app)["message"] == CHECKOUT_LINES
