@@ -40,9 +40,10 @@ def test_polite_stop_is_enough_for_a_well_behaved_child() -> None:
     # A SIGINT during the interpreter's start-up ends it with status 1, not by the signal:
     # stop it once it runs its code, as the demo's services are when they are stopped.
     assert os.read(read_fd, 64).startswith(b"ready")
-    os.close(read_fd)
     assert process.running()
+    # The pipe stays open until the child is gone: a flush into a closed one ends it with 1.
     assert process.stop(grace_s=10) == -signal.SIGINT  # KeyboardInterrupt ends it
+    os.close(read_fd)
     assert not process.running()
 
 
