@@ -19,8 +19,8 @@ every implementation follows (the shared store tests check them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from dashboards import records as f
@@ -117,6 +117,27 @@ class LogContext:
 
 #: One bar segment of a histogram: (bucket start ns, level, matching lines).
 HistogramBar = tuple[int, str, int]
+
+_LEVEL_ORDER: Final = {level: n for n, level in enumerate(LEVELS)}
+
+
+def sort_bars(bars: list[HistogramBar]) -> list[HistogramBar]:
+    """Bars by time, then levels from debug up (unknown levels last), as every backend gives
+    them."""
+    bars.sort(key=lambda bar: (bar[0], _LEVEL_ORDER.get(bar[1], len(LEVELS)), bar[1]))
+    return bars
+
+
+def matching_bounds(
+    search: Callable[[LogQuery], LogPage], query: LogQuery
+) -> tuple[int | None, int | None]:
+    """The first and the last matching line's time, asked of a backend's ``search_logs``:
+    an open side of a histogram's range is where its lines are."""
+    times = []
+    for newest in (False, True):
+        page = search(replace(query, newest_first=newest, limit=1, cursor=None))
+        times.append(page.lines[0].time_ns if page.lines else None)
+    return times[0], times[1]
 
 
 def levels_from(min_level: str | None) -> tuple[str, ...] | None:

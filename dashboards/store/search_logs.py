@@ -32,7 +32,9 @@ from dashboards.store.logs import (
     check_log_query,
     levels_from,
     line_from_doc,
+    matching_bounds,
     order_name,
+    sort_bars,
     word_tokens,
 )
 
@@ -40,7 +42,6 @@ Query = dict[str, Any]
 Search = Callable[[Query], Any]
 
 _MS: Final = 1_000_000
-_LEVEL_ORDER: Final = {level: n for n, level in enumerate(LEVELS)}
 
 
 def log_filters(query: LogQuery) -> list[Query]:
@@ -109,7 +110,7 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
     check_histogram(buckets)
     since, until = query.since_ns, query.until_ns
     if since is None or until is None:
-        first, last = _bounds(search, query)
+        first, last = matching_bounds(lambda q: search_logs(search, q), query)
         if first is None or last is None:
             return []
         since = first if since is None else since
@@ -138,17 +139,7 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
         start = int(bucket["key"]) * _MS
         for level in bucket["l"]["buckets"]:
             bars.append((start, str(level["key"]), int(level["doc_count"])))
-    bars.sort(key=lambda bar: (bar[0], _LEVEL_ORDER.get(bar[1], len(LEVELS)), bar[1]))
-    return bars
-
-
-def _bounds(search: Search, query: LogQuery) -> tuple[int | None, int | None]:
-    """The first and the last matching line's time."""
-    times = []
-    for newest in (False, True):
-        page = search_logs(search, replace(query, newest_first=newest, limit=1, cursor=None))
-        times.append(page.lines[0].time_ns if page.lines else None)
-    return times[0], times[1]
+    return sort_bars(bars)
 
 
 def log_context(search: Search, record_id: str, before: int, after: int) -> LogContext:

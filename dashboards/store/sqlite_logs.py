@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any, Final
 
 import orjson
@@ -23,7 +22,6 @@ from collector.sqlite_layout import COLUMNS
 from dashboards.store import cursor as cursors
 from dashboards.store.base import coerce_attribute
 from dashboards.store.logs import (
-    LEVELS,
     HistogramBar,
     LogContext,
     LogLine,
@@ -35,7 +33,9 @@ from dashboards.store.logs import (
     check_log_query,
     levels_from,
     line_from_doc,
+    matching_bounds,
     order_name,
+    sort_bars,
     word_tokens,
 )
 
@@ -47,7 +47,6 @@ _LINE_COLUMNS: Final = "r.rowid, r.ts_ns, r.id, r.source, r.offset, r.unstructur
 RARE_MATCHES: Final = 5_000
 #: The collector's record id: source digest (16 hex digits), then the offset (12).
 _COLLECTOR_ID: Final = re.compile(r"[0-9a-f]{28}")
-_LEVEL_ORDER: Final = {level: n for n, level in enumerate(LEVELS)}
 
 
 def fts_match(words: Sequence[str]) -> str | None:
@@ -101,7 +100,7 @@ def log_histogram(rows: Rows, query: LogQuery, buckets: int) -> list[HistogramBa
     check_histogram(buckets)
     since, until = query.since_ns, query.until_ns
     if since is None or until is None:
-        first, last = _bounds(rows, query)
+        first, last = matching_bounds(lambda q: search_logs(rows, q), query)
         if first is None or last is None:
             return []
         since = first if since is None else since
@@ -116,17 +115,7 @@ def log_histogram(rows: Rows, query: LogQuery, buckets: int) -> list[HistogramBa
     bars = [
         (since + int(n) * width, str(level or "info"), int(count)) for n, level, count in counted
     ]
-    bars.sort(key=lambda bar: (bar[0], _LEVEL_ORDER.get(bar[1], len(LEVELS)), bar[1]))
-    return bars
-
-
-def _bounds(rows: Rows, query: LogQuery) -> tuple[int | None, int | None]:
-    """The first and the last matching line's time."""
-    times = []
-    for newest in (False, True):
-        page = search_logs(rows, replace(query, newest_first=newest, limit=1, cursor=None))
-        times.append(page.lines[0].time_ns if page.lines else None)
-    return times[0], times[1]
+    return sort_bars(bars)
 
 
 def log_context(rows: Rows, record_id: str, before: int, after: int) -> LogContext:
