@@ -12,33 +12,38 @@ from sdk.chain import FAILURE_STATUS as FAILURE_STATUS
 from sdk.chain import Record as Record
 from sdk.chain import is_failure as is_failure
 from sdk.chain import read_ns as read_ns
-from sdk.timestamps import format_timestamp, parse_timestamp
 
-TRACE_ID: Final = "trace.id"
-SPAN_ID: Final = "span.id"
-PARENT_ID: Final = "parent.id"
-HOP_KIND: Final = "hopscope.hop.kind"
-ATTEMPT: Final = "hopscope.hop.attempt"
+# The field names the chain reads are defined once, beside it; the query side adds its own.
+from sdk.chain._fields import (
+    ATTEMPT,
+    DURATION,
+    END,
+    ERROR_MESSAGE,
+    ERROR_TYPE,
+    HOP_KIND,
+    HOST,
+    LEVEL,
+    MESSAGE,
+    METHOD,
+    NODE,
+    OUTCOME,
+    PARENT_ID,
+    ROUTE,
+    SERVICE,
+    SPAN_ID,
+    START,
+    STATUS,
+    TARGET,
+    TIMESTAMP,
+    TRACE_ID,
+    URL_FULL,
+    URL_PATH,
+    format_ns,
+)
+from sdk.timestamps import parse_timestamp
+
 RECORD_ID: Final = "hopscope.record.id"
-TIMESTAMP: Final = "@timestamp"
-START: Final = "event.start"
-END: Final = "event.end"
-DURATION: Final = "event.duration"
-OUTCOME: Final = "event.outcome"
-SERVICE: Final = "service.name"
-TARGET: Final = "service.target.name"
 ORIGIN: Final = "service.origin.name"
-HOST: Final = "host.name"
-NODE: Final = "service.node.name"
-ROUTE: Final = "http.route"
-METHOD: Final = "http.request.method"
-STATUS: Final = "http.response.status_code"
-URL_FULL: Final = "url.full"
-URL_PATH: Final = "url.path"
-MESSAGE: Final = "message"
-LEVEL: Final = "log.level"
-ERROR_TYPE: Final = "error.type"
-ERROR_MESSAGE: Final = "error.message"
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -46,10 +51,6 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 #: text is refused. The collector stores ``@timestamp`` with the same rules, so a trace is
 #: rebuilt from the times the store was given.
 parse_ns: Final = parse_timestamp
-
-#: Unix nanoseconds -> RFC 3339 UTC with microseconds: the SDK's own formatter, so a time
-#: is shown as the service wrote it.
-format_ns: Final = format_timestamp
 
 
 def to_ns(moment: datetime) -> int:
@@ -72,3 +73,42 @@ def is_hop(record: Record) -> bool:
 def status_class(status: int | None) -> int | None:
     """``503`` -> ``5`` (the 5xx class)."""
     return None if status is None else status // 100
+
+
+__all__ = [
+    "ATTEMPT",
+    "DURATION",
+    "END",
+    "ERROR_MESSAGE",
+    "ERROR_TYPE",
+    "FAILURE_STATUS",
+    "HOP_KIND",
+    "HOST",
+    "LEVEL",
+    "MESSAGE",
+    "METHOD",
+    "NODE",
+    "ORIGIN",
+    "OUTCOME",
+    "PARENT_ID",
+    "RECORD_ID",
+    "ROUTE",
+    "SERVICE",
+    "SPAN_ID",
+    "START",
+    "STATUS",
+    "TARGET",
+    "TIMESTAMP",
+    "TRACE_ID",
+    "URL_FULL",
+    "URL_PATH",
+    "Record",
+    "format_ns",
+    "from_ns",
+    "is_failure",
+    "is_hop",
+    "parse_ns",
+    "read_ns",
+    "status_class",
+    "to_ns",
+]
