@@ -24,6 +24,7 @@ from dashboards.store.logs import bucket_width
 from dashboards.ui import figures, log_filters, nav, url_state
 from dashboards.ui.filters import FilterError
 from dashboards.ui.log_filters import KINDS, MIN_LEVELS, ORDERS, LogFilters
+from dashboards.ui.paging import CursorPages
 from dashboards.ui.show import literal, problem, table_height
 from dashboards.ui.text import md_escape
 
@@ -36,8 +37,7 @@ MAX_CONTEXT: Final = 200
 LINE_KEY: Final = "lg_line"
 CONTEXT_KEY: Final = "lg_ctx"
 LIVE_KEY: Final = "lg_live"
-_CURSORS_KEY: Final = "lg_cursors"
-_SIGNATURE_KEY: Final = "lg_signature"
+_PAGES: Final = CursorPages("lg")
 #: A bar's time range, set before the filters are drawn on the next run.
 _PENDING_RANGE_KEY: Final = "lg_pending_range"
 #: The table row and chart bar last acted on (a selection stays while its data is shown).
@@ -213,25 +213,6 @@ _COLUMNS: Final = {
 }
 
 
-def _cursors(filters: LogFilters) -> list[str | None]:
-    """Cursors of the pages seen so far for these filters (start over when they change)."""
-    signature = repr(filters)
-    if st.session_state.get(_SIGNATURE_KEY) != signature:
-        st.session_state[_SIGNATURE_KEY] = signature
-        st.session_state[_CURSORS_KEY] = [None]
-    cursors: list[str | None] = st.session_state[_CURSORS_KEY]
-    return cursors
-
-
-def _next_page(cursor: str) -> None:
-    st.session_state[_CURSORS_KEY].append(cursor)
-
-
-def _previous_page() -> None:
-    if len(st.session_state[_CURSORS_KEY]) > 1:
-        st.session_state[_CURSORS_KEY].pop()
-
-
 def _digest(*parts: object) -> str:
     return blake2b(repr(parts).encode(), digest_size=6).hexdigest()
 
@@ -311,7 +292,7 @@ def histogram(store: Store, query: LogQuery, now_ns: int) -> list[Bucket]:
 def _results(store: Store, filters: LogFilters) -> None:
     """The histogram and the table (redrawn alone in live mode). A bar clicked or a row
     picked changes the sidebar or the line shown below: the whole page redraws."""
-    cursors = _cursors(filters)
+    cursors = _PAGES.cursors(filters)
     now = _now_ns()
     try:
         query = to_query(filters, now, cursor=cursors[-1])
@@ -351,14 +332,14 @@ def _results(store: Store, filters: LogFilters) -> None:
     newer, older, _ = st.columns([1, 1, 4])
     newer.button(
         "← Newer" if filters.order == "newest" else "← Older",
-        on_click=_previous_page,
+        on_click=_PAGES.previous_page,
         disabled=len(cursors) == 1,
         key="lg_prev",
     )
     if page.next_cursor is not None:
         older.button(
             "Older →" if filters.order == "newest" else "Newer →",
-            on_click=_next_page,
+            on_click=_PAGES.next_page,
             args=(page.next_cursor,),
             key="lg_next",
         )

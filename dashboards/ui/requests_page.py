@@ -21,6 +21,7 @@ from dashboards.ui.filters import (
     RequestFilters,
     to_query,
 )
+from dashboards.ui.paging import CursorPages
 from dashboards.ui.show import problem
 from dashboards.ui.text import md_escape
 
@@ -28,8 +29,7 @@ PAGE_SIZE: Final = 50
 #: Requests the histogram is drawn from (the newest matching ones).
 HISTOGRAM_SIZE: Final = 1000
 TABLE_KEY: Final = "rq_table"
-_CURSORS_KEY: Final = "rq_cursors"
-_SIGNATURE_KEY: Final = "rq_signature"
+_PAGES: Final = CursorPages("rq")
 _DEFAULT: Final = RequestFilters()
 
 #: widget key -> (URL parameter, parser, value when the URL has none)
@@ -187,25 +187,6 @@ _ORDER: Final = (
 )
 
 
-def _cursors(filters: RequestFilters) -> list[str | None]:
-    """Cursors of the pages seen so far for these filters (start over when they change)."""
-    signature = repr(filters)
-    if st.session_state.get(_SIGNATURE_KEY) != signature:
-        st.session_state[_SIGNATURE_KEY] = signature
-        st.session_state[_CURSORS_KEY] = [None]
-    cursors: list[str | None] = st.session_state[_CURSORS_KEY]
-    return cursors
-
-
-def _next_page(cursor: str) -> None:
-    st.session_state[_CURSORS_KEY].append(cursor)
-
-
-def _previous_page() -> None:
-    if len(st.session_state[_CURSORS_KEY]) > 1:
-        st.session_state[_CURSORS_KEY].pop()
-
-
 def render(store: Store) -> None:
     st.title("Requests")
     try:
@@ -213,7 +194,7 @@ def render(store: Store) -> None:
     except StoreError as exc:
         problem("The store could not answer.", str(exc))
         return
-    cursors = _cursors(filters)
+    cursors = _PAGES.cursors(filters)
     try:
         query = to_query(filters, limit=PAGE_SIZE, cursor=cursors[-1])
         page = store.find_requests(query)
@@ -254,9 +235,9 @@ def render(store: Store) -> None:
             nav.request_trace(page.items[picked[0]].trace_id)
             st.rerun()
     back, forward, _ = st.columns([1, 1, 4])
-    back.button("← Previous page", on_click=_previous_page, disabled=len(cursors) == 1)
+    back.button("← Previous page", on_click=_PAGES.previous_page, disabled=len(cursors) == 1)
     if page.next_cursor is not None:
-        forward.button("Next page →", on_click=_next_page, args=(page.next_cursor,))
+        forward.button("Next page →", on_click=_PAGES.next_page, args=(page.next_cursor,))
     if sample.items:
         st.subheader("Latency")
         st.caption(f"Durations of the {len(sample.items)} {filters.order} matching requests.")
