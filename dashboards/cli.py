@@ -6,7 +6,8 @@
   search, page and follow the stored log lines (:mod:`dashboards.logs_cli`).
 - ``hopscope dashboard [--store URL] [--host 127.0.0.1] [--port 8501] [--no-browser]``: the
   Streamlit app; the store URL reaches the app through the ``HOPSCOPE_STORE`` environment
-  variable.
+  variable. Without ``--host``, Streamlit's own ``STREAMLIT_SERVER_ADDRESS`` names the
+  address (a container sets it to listen on all its interfaces), else 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Any
 from sdk.store_location import DEFAULT_STORE_URL
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+#: Streamlit's own variable for the listening address; a command line flag would beat it
+ADDRESS_ENV = "STREAMLIT_SERVER_ADDRESS"
+DEFAULT_HOST = "127.0.0.1"
 _STORE_HELP = (
     "store URL: sqlite:///path.db, http(s)://host:port, opensearch+http://host:port or "
     f"elasticsearch+http://host:port (default: $HOPSCOPE_STORE, else {DEFAULT_STORE_URL})"
@@ -58,9 +62,9 @@ def register(sub: Any) -> None:
     dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     dashboard.add_argument(
         "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 serves every "
-        "interface: the dashboard has no login, so only on a trusted network)",
+        help=f"address to listen on (default: ${ADDRESS_ENV}, else {DEFAULT_HOST}, this machine "
+        "only; 0.0.0.0 serves every interface: the dashboard has no login, so only on a "
+        "trusted network)",
     )
     dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     dashboard.set_defaults(run=run_dashboard)
@@ -104,8 +108,13 @@ def app_path() -> Path:
     return Path(__file__).with_name("app.py")
 
 
+def listen_host(host: str | None) -> str:
+    """The address to listen on: the option, else Streamlit's variable, else loopback."""
+    return host or os.environ.get(ADDRESS_ENV) or DEFAULT_HOST
+
+
 def dashboard_command(
-    store_url: str, port: int, *, browser: bool, host: str = "127.0.0.1"
+    store_url: str, port: int, *, browser: bool, host: str = DEFAULT_HOST
 ) -> tuple[list[str], dict[str, str]]:
     """The ``streamlit run`` command line and environment for the dashboard."""
     from dashboards.store.url import STORE_ENV
@@ -137,7 +146,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
         return 2
     store_url = args.store or default_store_url()
     command, env = dashboard_command(
-        store_url, args.port, browser=not args.no_browser, host=args.host
+        store_url, args.port, browser=not args.no_browser, host=listen_host(args.host)
     )
     # Streamlit takes this process's place: a signal meant for the dashboard (Ctrl-C, the
     # demo's stop) reaches the server itself, and no server outlives a wrapper.

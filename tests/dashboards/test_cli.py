@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from dashboards.cli import dashboard_command
+from dashboards.cli import dashboard_command, listen_host
 from dashboards.trace_view import render
 from sdk.chain import build_tree
 from stack.cli import main
@@ -165,3 +165,13 @@ def test_dashboard_server_stops_with_the_command(store_url: str) -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_dashboard_host_is_the_option_else_streamlits_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("STREAMLIT_SERVER_ADDRESS", raising=False)
+    assert listen_host(None) == "127.0.0.1"
+    monkeypatch.setenv("STREAMLIT_SERVER_ADDRESS", "0.0.0.0")
+    assert listen_host(None) == "0.0.0.0"
+    assert listen_host("127.0.0.1") == "127.0.0.1"  # the option wins, as in Streamlit

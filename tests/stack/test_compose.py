@@ -14,15 +14,14 @@ import importlib.util
 import inspect
 import json
 import re
-import shlex
-import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from compose_stack import PROJECT_IMAGE, ROOT, resolved_config
+from compose_stack import container_argv as _argv
+from compose_stack import services as _services
 
 import sdk
 from collector.index_template import INDEX_PATTERN, index_template
@@ -33,49 +32,18 @@ from stack.demo import APPS, REQUIRED_ENV, clients, settings
 from stack.demo.faults import CART_TIMEOUT_SECONDS, STALL_SECONDS
 from stack.provision.resources import graylog_content_pack, kibana_ndjson, kibana_objects
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPOSE = ROOT / "docker-compose.yml"
-PROJECT_IMAGE = "hopscope:local"
 DEMO_SERVICES = ("sso", "cart", "notifications", "payment-gateway")
 
 
 @pytest.fixture(scope="module")
 def config() -> dict[str, Any]:
-    tool = shutil.which("docker-compose")
-    if tool is None:
-        pytest.fail("docker-compose is not installed (.ci/run installs Debian's docker-compose)")
-    done = subprocess.run(
-        [tool, "--file", str(COMPOSE), "--project-directory", str(ROOT), "config"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
-    )
-    assert done.returncode == 0, done.stderr
-    resolved: dict[str, Any] = yaml.safe_load(done.stdout)
-    return resolved
-
-
-def _services(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    services: dict[str, dict[str, Any]] = config["services"]
-    return services
+    return resolved_config()
 
 
 def _project_services(config: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for name, service in _services(config).items():
         if service.get("image") == PROJECT_IMAGE:
             yield name, service
-
-
-def _argv(command: list[str]) -> list[str]:
-    """The command as the container runs it (``$$`` is compose's escape for ``$``), with
-    ``sh -c "exec X ..."`` unwrapped to ``X ...``."""
-    command = [word.replace("$$", "$") for word in command]
-    if command[:2] == ["sh", "-c"]:
-        words = shlex.split(command[2])
-        return words[1:] if words[0] == "exec" else words
-    return command
 
 
 def _defines_app(module: str) -> bool:
