@@ -36,6 +36,7 @@ def run_collect(args: argparse.Namespace) -> int:
                         max_line_bytes=args.max_line_bytes,
                         service=args.service,
                         docker=docker,
+                        docker_labels=dict(args.docker_label),
                     )
                 )
         missing = [

@@ -59,6 +59,15 @@ def register(sub: Any) -> None:
         "'auto' (default) does so for files named *-json.log",
     )
     collect.add_argument(
+        "--docker-label",
+        action="append",
+        type=_label,
+        default=[],
+        metavar="KEY=VALUE",
+        help="read only the Docker logs of containers with this label (repeatable: all must "
+        "match), e.g. com.docker.compose.project=shop; other containers are left alone",
+    )
+    collect.add_argument(
         "--no-progress", action="store_true", help="no progress bar while reading files once"
     )
     collect.set_defaults(run=run_collect)
@@ -199,6 +208,15 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
         help="on SIGINT/SIGTERM, time allowed to read what is "
         "left and flush (default: %(default)s)",
     )
+
+
+def _label(text: str) -> tuple[str, str]:
+    from collector.sources.docker import parse_label
+
+    try:
+        return parse_label(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:

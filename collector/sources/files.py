@@ -11,12 +11,13 @@ from __future__ import annotations
 import glob
 import os
 import time
+from collections.abc import Mapping
 from typing import BinaryIO
 
 from collector import events
 from collector.delivery.checkpoints import Checkpoint, Checkpoints
 from collector.sources.base import Chunk, Source
-from collector.sources.docker import container_name, is_docker_log
+from collector.sources.docker import ContainerFilter, container_name, is_docker_log
 from collector.sources.fingerprint import (
     find_by_fingerprint,
     fingerprint_fd,
@@ -110,6 +111,7 @@ class FileSource(Source):
         rescan_seconds: float = 1.0,
         rotate_wait_seconds: float = 2.0,
         docker: bool | None = None,
+        docker_labels: Mapping[str, str] | None = None,
     ) -> None:
         self.name = pattern
         self.pattern = pattern
@@ -120,6 +122,7 @@ class FileSource(Source):
         self.rescan_seconds = rescan_seconds
         self.rotate_wait_seconds = rotate_wait_seconds
         self.docker = docker
+        self._containers = ContainerFilter(docker_labels or {})
         self._tails: dict[str, FileTail] = {}
         self._draining: list[FileTail] = []
         self._retired: set[str] = set()  # identities whose file was truncated under us
@@ -198,8 +201,10 @@ class FileSource(Source):
     # -- discovery and rotation -----------------------------------------------------------
     def _matches(self) -> list[str]:
         if glob.has_magic(self.pattern):
-            return sorted(p for p in glob.glob(self.pattern) if os.path.isfile(p))
-        return [self.pattern] if os.path.isfile(self.pattern) else []
+            found = sorted(p for p in glob.glob(self.pattern) if os.path.isfile(p))
+        else:
+            found = [self.pattern] if os.path.isfile(self.pattern) else []
+        return [p for p in found if not self._is_docker(p) or self._containers(p)]
 
     def _scan(self) -> None:
         matches = self._matches()

@@ -200,6 +200,11 @@ def test_collector_reads_only_the_services_and_ships_to_both_stores(
     argv = _argv(services["collector"]["command"])
     parsed = build_parser().parse_args(argv[1:])
     assert parsed.follow
+    # the collector's label is the one the demo services carry, and only they
+    ((key, value),) = parsed.docker_label
+    for name, service in services.items():
+        carries = service.get("labels", {}).get(key) == value
+        assert carries == (name in DEMO_SERVICES), name
     assert parsed.inputs == ["/var/lib/docker/containers/*/*-json.log"]
     assert parsed.sink == [
         "http://elastic:${ELASTIC_PASSWORD}@elasticsearch:9200",

@@ -3,8 +3,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
-from collector.sources.docker import DockerUnwrapper, container_name, is_docker_log
+from collector.sources.docker import (
+    ContainerFilter,
+    DockerUnwrapper,
+    container_labels,
+    container_name,
+    is_docker_log,
+    parse_label,
+)
 from collector.transforms.lines import Line
 
 
@@ -63,3 +71,27 @@ def test_container_name_from_its_config(tmp_path: Path) -> None:
     assert container_name(str(log)) == "f" * 12  # no config: the short id
     (directory / "config.v2.json").write_text('{"Name": "/cart-1"}')
     assert container_name(str(log)) == "cart-1"
+
+
+def test_container_filter_reads_the_labels_once_and_waits_for_a_config(tmp_path: Path) -> None:
+    directory = tmp_path / ("a" * 64)
+    directory.mkdir()
+    log = str(directory / f"{'a' * 64}-json.log")
+    wanted = ContainerFilter({"io.hopscope.stack": "shop"})
+    assert ContainerFilter({})(log)  # no labels asked for: every container
+    assert not wanted(log)  # no config yet (being created): not now, asked again later
+    config = directory / "config.v2.json"
+    config.write_text('{"Config": {"Labels": {"io.hopscope.stack": "shop", "x": "1"}}}')
+    assert container_labels(log) == {"io.hopscope.stack": "shop", "x": "1"}
+    assert wanted(log)
+    config.write_text('{"Config": {"Labels": {"io.hopscope.stack": "other"}}}')
+    assert wanted(log)  # decided once: a container's labels do not change
+    assert not ContainerFilter({"io.hopscope.stack": "shop"})(log)
+    assert not ContainerFilter({"io.hopscope.stack": "other", "x": "1"})(log)  # all must match
+
+
+def test_a_label_is_key_equals_value() -> None:
+    assert parse_label("com.docker.compose.project=shop") == ("com.docker.compose.project", "shop")
+    assert parse_label("k=") == ("k", "")
+    with pytest.raises(ValueError, match="not KEY=VALUE"):
+        parse_label("com.docker.compose.project")
