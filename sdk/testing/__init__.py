@@ -7,11 +7,14 @@ Load it in a service's ``conftest.py`` (it is not loaded by merely installing th
 Fixtures: ``hop_records`` (the records the SDK writes during the test, checked against the
 schema, with the hop chain they make), ``fake_services`` (neighbouring services and the SSO
 answered in process by service name), ``tokens`` (a :class:`TokenFactory` of JWTs).
+Checks: :func:`check_auth` / :func:`assert_auth` (every route refuses bad credentials), and
+:func:`auth_cases` to give each route and case a test of its own.
 Needs the ``testing`` extra (``pip install hopscope[testing]``).
 """
 
 from __future__ import annotations
 
+from sdk.testing._auth import AuthCase, AuthFinding, assert_auth, auth_cases, check_auth
 from sdk.testing._fakes import Call, FakeRoute, FakeService, FakeServices, FakeSSO
 from sdk.testing._plugin import fake_services as fake_services
 from sdk.testing._plugin import hop_records as hop_records
@@ -21,6 +24,8 @@ from sdk.testing._records import HopRecords, InvalidLine
 from sdk.testing._tokens import TokenFactory
 
 __all__ = [
+    "AuthCase",
+    "AuthFinding",
     "Call",
     "FakeRoute",
     "FakeSSO",
@@ -29,4 +34,7 @@ __all__ = [
     "HopRecords",
     "InvalidLine",
     "TokenFactory",
+    "assert_auth",
+    "auth_cases",
+    "check_auth",
 ]

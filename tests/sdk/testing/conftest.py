@@ -1,7 +1,8 @@
 """The kit's tests run small service test suites with pytester and read their outcome.
 
 The apps under test (a FastAPI, a Starlette and a Flask one) live in ``apps.py`` beside
-this file; each pytester run gets it copied in as ``apps``."""
+this file, the ones that check tokens in ``guarded.py``; each pytester run gets both copied
+in as ``apps`` and ``guarded``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 APPS = Path(__file__).with_name("apps.py")
+GUARDED = Path(__file__).with_name("guarded.py")
 
 
 @pytest.fixture
@@ -17,5 +19,5 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
     """A pytester directory with the apps and a conftest that loads the kit."""
     pytester.makeconftest('pytest_plugins = ["sdk.testing"]\n')
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makepyfile(apps=APPS.read_text())
+    pytester.makepyfile(apps=APPS.read_text(), guarded=GUARDED.read_text())
     return pytester
