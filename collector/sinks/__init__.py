@@ -42,7 +42,11 @@ class SinkURLError(ValueError):
 
 
 def open_sink(url: str) -> Sink:
-    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed IPv6 bracket: "http://[::1"
+        raise SinkURLError(f"bad sink URL {hide_url(url)!r}: {exc}") from None
+    scheme = parts.scheme.lower() if "://" in url else ""
     if scheme not in SCHEMES:
         known = (
             "sqlite:///FILE, http(s)://, elasticsearch+http(s)://, opensearch+http(s)://, "
@@ -50,7 +54,7 @@ def open_sink(url: str) -> Sink:
         )
         what = f"unknown scheme {scheme!r}" if scheme else "no scheme"
         raise SinkURLError(f"bad sink URL {hide_url(url)!r}: {what} (expected {known})")
-    if scheme != "sqlite" and not urlsplit(url).hostname:
+    if scheme != "sqlite" and not parts.hostname:
         raise SinkURLError(f"bad sink URL {hide_url(url)!r}: no host")
     module_name, class_name = SCHEMES[scheme]
     try:

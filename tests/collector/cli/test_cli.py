@@ -112,6 +112,8 @@ def test_run_passes_sigterm_on_and_flushes(tmp_path: Path, helpers: Any) -> None
         "sqlite:///x.db?token=TOKEN-SECRET-1",  # unknown option
         "http://es:9200/?sig=SIG-SECRET-1&colour=red",
         "gelf+udp://u:PW-SECRET-1@h:12201?token=TOKEN-SECRET-2",
+        "http://u:PW-SECRET-1@[::1",  # an IPv6 host without its closing bracket
+        "gelf+tcp://u:PW-SECRET-1@[::1:12201",
     ],
 )
 def test_sink_url_errors_never_show_a_secret(tmp_path: Path, sink: str) -> None:
