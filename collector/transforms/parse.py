@@ -2,7 +2,8 @@
 
 A line goes through a short pipeline of steps; the first one that cannot go on says why,
 and the line becomes an ``unstructured`` record carrying its raw text, that reason and
-where it was read. Nothing is dropped except blank lines, which are counted.
+where it was read. Nothing is dropped except blank lines, which are counted. A UTF-8 byte
+order mark or white space before a JSON object is not part of it: the object is read.
 
 Raw text that is not UTF-8 is decoded with ``backslashreplace`` (byte 0xff becomes the four
 characters ``\\xff``) so the record stays valid JSON; the SQLite store also keeps the exact
@@ -27,6 +28,8 @@ from sdk.schema import SCHEMA_VERSION
 
 MESSAGE_MAX_CHARS: Final = 1000
 UNKNOWN_SERVICE: Final = "unknown"
+#: written first by some editors and Windows tools; never part of a record
+UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
 @dataclass(slots=True)
@@ -54,6 +57,11 @@ class Parser:
         append = records.append
         for line in lines:
             data = line.data
+            if data[:1] != b"{":
+                data = data.removeprefix(UTF8_BOM).lstrip()  # what may come before an object
+                if not data:
+                    blank += 1
+                    continue
             if data[:1] == b"{" and not line.truncated:
                 try:
                     doc = loads(data)
@@ -76,8 +84,6 @@ class Parser:
                         origin, line, f"not valid against schema v{SCHEMA_VERSION}: {reason}", doc
                     )
                 )
-            elif not data.strip():
-                blank += 1
             elif line.truncated:
                 append(
                     self.unstructured(

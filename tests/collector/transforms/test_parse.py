@@ -100,6 +100,27 @@ def test_blank_lines_are_counted_not_stored() -> None:
     assert outcome.blank == 2
 
 
+@pytest.mark.parametrize(
+    "before",
+    [b"\xef\xbb\xbf", b"   ", b"\t", b"\xef\xbb\xbf  "],
+    ids=["bom", "spaces", "tab", "both"],
+)
+def test_a_bom_or_spaces_before_an_object_are_not_part_of_it(before: bytes) -> None:
+    (record,) = parse(before + valid_line(1))
+    assert not record.unstructured, record.doc.get("hopscope.unstructured.reason")
+    assert record.doc["message"] == "line 1"
+    assert record.offset == 0  # the line's own offset: the same id on every read
+
+
+def test_a_bom_alone_is_a_blank_line_and_text_after_one_stays_as_written() -> None:
+    lines = [Line(0, 4, b"\xef\xbb\xbf", False), Line(4, 15, b"  plain text", False)]
+    outcome = Parser().parse(ORIGIN, lines)
+    assert outcome.blank == 1
+    (record,) = outcome.records
+    assert record.doc["event.original"] == "  plain text"
+    assert record.doc["hopscope.unstructured.reason"] == "not JSON"
+
+
 def test_truncated_line_is_kept_and_flagged() -> None:
     (record,) = parse(b'{"message": "xxxx [hopscope: line truncated]', truncated=True)
     assert record.unstructured
