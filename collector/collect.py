@@ -128,7 +128,7 @@ class Collector:
                 lines = chunk.lines
                 outcome = parse(chunk.origin, lines)
                 records.extend(outcome.records)
-                counts.read += len(lines)
+                counts.read += len(lines) - outcome.blank
                 counts.blank += outcome.blank
                 span = lines[-1].end - lines[0].offset
                 counts.bytes += span

@@ -152,6 +152,7 @@ def collect(
         "info",
         "collector stopped",
         read=counters.read,
+        blank=counters.blank,
         stored={n: c.stored for n, c in counters.sinks.items()},
         dead_lettered={n: c.dead_lettered for n, c in counters.sinks.items()},
     )

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class SourceCounts:
-    read: int = 0  # entries read: lines, a traceback counting as one
-    blank: int = 0  # blank lines, counted and not stored
+    read: int = 0  # entries read, blank lines not included: a traceback counts as one
+    blank: int = 0  # blank lines, counted apart and not stored
     bytes: int = 0
     lag: int = 0  # bytes in the source not read yet
 
@@ -44,7 +44,11 @@ class Counters:
 
     @property
     def read(self) -> int:
-        return sum(c.read - c.blank for c in self.sources.values())
+        return sum(c.read for c in self.sources.values())
+
+    @property
+    def blank(self) -> int:
+        return sum(c.blank for c in self.sources.values())
 
     def render(self) -> str:
         lines = []

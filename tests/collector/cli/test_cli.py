@@ -240,3 +240,18 @@ def test_sink_locked_then_free_loses_nothing_and_says_so(tmp_path: Path, helpers
     assert ("warning", "sink unavailable; records wait on disk") in messages
     assert ("info", "sink available again") in messages
     assert all(e["service.name"] == "hopscope-collector" for e in logged)
+
+
+def test_table_and_stop_line_count_blank_lines_apart(tmp_path: Path, helpers: Any) -> None:
+    lines = [helpers.valid_line(n) for n in range(30)]
+    (tmp_path / "a.log").write_bytes(
+        b"\n".join(lines[:10]) + b"\n\n  \n\r\n" + b"\n".join(lines[10:]) + b"\n"
+    )
+    result = hopscope("collect", "a.log", "--no-progress", cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    row = next(line for line in err.splitlines() if line.startswith("a.log "))
+    assert row.split()[1:3] == ["30", "3"]  # read, blank
+    stopped = next(orjson.loads(line) for line in err.splitlines() if "collector stopped" in line)
+    assert (stopped["labels.read"], stopped["labels.blank"]) == (30, 3)
+    assert len(docs(helpers, tmp_path / ".hopscope" / "hopscope.db")) == 30

@@ -14,7 +14,7 @@ from collector.sources.files import FileSource
 
 def test_render_shows_every_source_and_sink() -> None:
     counters = Counters()
-    counters.source("logs/*.log").read = 12
+    counters.source("logs/*.log").read = 10
     counters.source("logs/*.log").blank = 2
     counters.sink("sqlite:///x.db").stored = 9
     counters.sink("sqlite:///x.db").dead_lettered = 1
@@ -24,7 +24,9 @@ def test_render_shows_every_source_and_sink() -> None:
     assert "(unavailable)" in text
     row = next(line for line in text.splitlines() if line.startswith("sqlite:///x.db"))
     assert row.split()[1:3] == ["9", "1"]
-    assert counters.read == 10  # blank lines are read, not records
+    source_row = next(line for line in text.splitlines() if line.startswith("logs/"))
+    assert source_row.split()[1:3] == ["10", "2"]
+    assert (counters.read, counters.blank) == (10, 2)  # blank lines apart, in no other count
 
 
 def test_follow_mode_reports_counters_every_interval(tmp_path: Path, helpers: Any) -> None:
