@@ -6,7 +6,8 @@ Load it in a service's ``conftest.py`` (it is not loaded by merely installing th
 
 Fixtures: ``hop_records`` (the records the SDK writes during the test, checked against the
 schema, with the hop chain they make), ``fake_services`` (neighbouring services and the SSO
-answered in process by service name), ``tokens`` (a :class:`TokenFactory` of JWTs).
+answered in process by service name), ``tokens`` (a :class:`TokenFactory` of JWTs),
+``sentry_events`` (the Sentry events of the test, kept in process, checked for secrets).
 Checks: :func:`check_auth` / :func:`assert_auth` (every route refuses bad credentials), and
 :func:`auth_cases` to give each route and case a test of its own.
 Needs the ``testing`` extra (``pip install hopscope[testing]``).
@@ -19,8 +20,10 @@ from sdk.testing._fakes import Call, FakeRoute, FakeService, FakeServices, FakeS
 from sdk.testing._plugin import fake_services as fake_services
 from sdk.testing._plugin import hop_records as hop_records
 from sdk.testing._plugin import pytest_runtest_call as pytest_runtest_call
+from sdk.testing._plugin import sentry_events as sentry_events
 from sdk.testing._plugin import tokens as tokens
 from sdk.testing._records import HopRecords, InvalidLine
+from sdk.testing._sentry import SentryEvent, SentryEvents
 from sdk.testing._tokens import TokenFactory
 
 __all__ = [
@@ -33,6 +36,8 @@ __all__ = [
     "FakeServices",
     "HopRecords",
     "InvalidLine",
+    "SentryEvent",
+    "SentryEvents",
     "TokenFactory",
     "assert_auth",
     "auth_cases",

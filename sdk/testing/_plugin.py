@@ -10,6 +10,7 @@ import pytest
 
 from sdk.testing._fakes import FakeServices
 from sdk.testing._records import HopRecords, capturing
+from sdk.testing._sentry import SentryEvents, capturing_sentry
 from sdk.testing._tokens import TokenFactory
 
 
@@ -18,13 +19,15 @@ class _Checked(Protocol):
 
 
 #: fixtures whose ``problems()`` are asked after the test function returned
-_CHECKED = ("hop_records", "fake_services")
+_CHECKED = ("hop_records", "fake_services", "sentry_events")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     result = yield  # a test that failed already is reported as it failed
     values: dict[str, Any] = getattr(item, "funcargs", {})
+    if isinstance(events := values.get("sentry_events"), SentryEvents):
+        events.secrets |= _secrets_held(values)
     found = [p for name in _CHECKED if name in values if (p := _problems(values[name]))]
     if found:
         pytest.fail("\n".join(found), pytrace=False)
@@ -33,6 +36,16 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
 
 def _problems(kit: _Checked) -> str | None:
     return kit.problems()
+
+
+def _secrets_held(values: dict[str, Any]) -> set[str]:
+    """The secrets the test's own fixtures hold: the token key, the fake SSO client secret."""
+    held = set()
+    if isinstance(tokens := values.get("tokens"), TokenFactory):
+        held.add(tokens.secret)
+    if isinstance(fakes := values.get("fake_services"), FakeServices):
+        held.add(fakes.sso.client_secret)
+    return held
 
 
 @pytest.fixture
@@ -58,3 +71,11 @@ def fake_services(monkeypatch: pytest.MonkeyPatch, tokens: TokenFactory) -> Iter
         yield fakes
     finally:
         fakes.stop()
+
+
+@pytest.fixture
+def sentry_events() -> Iterator[SentryEvents]:
+    """The Sentry events of this test: sentry-sdk started as ``sdk.configure`` starts it,
+    each event kept in process instead of sent; a secret in any of them fails the test."""
+    with capturing_sentry() as events:
+        yield events

@@ -37,6 +37,16 @@ async def checkout() -> dict[str, Any]:
     return {"cart": verdict.json()}
 
 
+@shop.get("/health")
+async def shop_health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@shop.get("/debug/fail")
+async def shop_fail() -> None:
+    raise RuntimeError("this endpoint always fails")
+
+
 sdk.instrument(shop)
 
 
@@ -44,7 +54,23 @@ async def hello(request: Request) -> JSONResponse:
     return JSONResponse({"hello": request.path_params["name"]})
 
 
-greeter = sdk.instrument(Starlette(routes=[Route("/hello/{name}", hello)]))
+async def greeter_health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def greeter_fail(request: Request) -> JSONResponse:
+    raise LookupError("this endpoint always fails")
+
+
+greeter = sdk.instrument(
+    Starlette(
+        routes=[
+            Route("/hello/{name}", hello),
+            Route("/health", greeter_health),
+            Route("/debug/fail", greeter_fail),
+        ]
+    )
+)
 
 shelf = flask.Flask("shelf")
 
@@ -53,6 +79,16 @@ shelf = flask.Flask("shelf")
 def book(book_id: int) -> dict[str, Any]:
     log.info("book shown", book_id=book_id)
     return {"id": book_id}
+
+
+@shelf.get("/health")
+def shelf_health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@shelf.get("/debug/fail")
+def shelf_fail() -> None:
+    raise KeyError("this endpoint always fails")
 
 
 sdk.instrument(shelf)
