@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final, TypeVar
 
+from sdk import sentry
 from sdk.access_log import silence_access_log
 from sdk.asgi import HopMiddleware
 from sdk.configuration import configure, current_config
@@ -71,7 +72,10 @@ def _instrument_flask(app: Any, headers: tuple[str, ...]) -> None:
             request.environ[ROUTE_KEY] = flask_route(rule.rule)
 
     def remember_error(_sender: object, exception: BaseException, **_extra: object) -> None:
+        # Flask answers 500 itself, so the exception never reaches the middleware: report it
+        # here (when Flask re-raises it too, sentry-sdk drops the second report of it).
         request.environ[ERROR_KEY] = exception
+        sentry.capture(exception)
 
     app.before_request(remember_route)
     got_request_exception.connect(remember_error, app, weak=False)

@@ -14,9 +14,10 @@ pytest_plugins = ("pytester",)
 def test_an_error_reaches_sentry_tagged_with_its_trace(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_errors="""
+        import pytest
         import sentry_sdk
         from fastapi.testclient import TestClient
-        from apps import greeter, shop
+        from apps import greeter, shelf, shop
 
         def test_fastapi(sentry_events, hop_records):
             r = TestClient(shop, raise_server_exceptions=False).get("/debug/fail")
@@ -37,11 +38,25 @@ def test_an_error_reaches_sentry_tagged_with_its_trace(suite: pytest.Pytester) -
             assert event.exception_type == "LookupError"
             assert event.trace_id == hop_records.hops(kind="server")[0]["trace.id"]
 
+        def test_flask(sentry_events, hop_records):
+            r = shelf.test_client().get("/debug/fail", buffered=True)
+            assert r.status_code == 500            # Flask answered the exception itself
+            [event] = sentry_events
+            assert event.exception_type == "KeyError"
+            assert event.trace_id == hop_records.hops(kind="server")[0]["trace.id"]
+
+        def test_flask_propagating_reports_once(sentry_events, monkeypatch):
+            monkeypatch.setitem(shelf.config, "PROPAGATE_EXCEPTIONS", True)
+            with pytest.raises(KeyError):
+                shelf.test_client().get("/debug/fail", buffered=True)
+            [event] = sentry_events
+            assert event.exception_type == "KeyError"
+
         def test_nothing_is_reported_after_the_test():
             assert not sentry_sdk.get_client().is_active()
         """
     )
-    suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=5)
 
 
 def test_a_secret_in_an_event_fails_the_test_without_showing_it(suite: pytest.Pytester) -> None:
