@@ -2,7 +2,8 @@
 
 A followed file is tracked across rename-and-create rotation (the old file is drained
 before it is let go), copytruncate (the rest of the old content is read from the copy,
-found among the rotated siblings by its head fingerprint), truncation and inode reuse
+found among the rotated siblings by its head fingerprint, also when the file stays empty
+after it and the collector was behind or away), truncation and inode reuse
 (a file is known by the fingerprint of its head, so a new file on a reused inode is new).
 """
 
@@ -132,6 +133,7 @@ class FileSource(Source):
         self._stopping = False
         self._started = time.time()
         self._orphans: list[Chunk] = []  # lines of files let go during a scan
+        self._swept_empty: dict[str, tuple[int, int, int]] = {}  # empty files looked around
 
     # -- Source -------------------------------------------------------------------------
     def poll(self, max_bytes: int) -> list[Chunk]:
@@ -276,8 +278,16 @@ class FileSource(Source):
             return
         fingerprint = fingerprint_fd(handle.fileno(), allow_partial=not self.follow)
         if fingerprint is None:
+            look = os.fstat(handle.fileno())
             handle.close()  # empty, or its first line unfinished: look again later
+            # but emptied by copytruncate, the unread rest is in its copy alone: look there
+            # once for each state of the file (an idle empty file costs no sweeps)
+            seen = (look.st_ino, look.st_size, look.st_mtime_ns)
+            if self._swept_empty.get(path) != seen:
+                self._swept_empty[path] = seen
+                self._sweep_siblings(path)
             return
+        self._swept_empty.pop(path, None)
         size = os.fstat(handle.fileno()).st_size
         known = self.checkpoints.latest(fingerprint)
         if known is None:

@@ -243,3 +243,41 @@ def test_stopping_leaves_an_unfinished_line_for_the_next_run(tmp_path: Path, hel
     with following(tmp_path, str(log)):
         wait_for(lambda: count(tmp_path / "out.db", helpers) == 2)
     assert helpers.stored_numbers(tmp_path / "out.db") == [0, 1]
+
+
+def backfill(tmp_path: Path, pattern: str) -> None:
+    """``hopscope collect PATTERN`` without ``--follow``: read to the end once."""
+    state = StateStore(tmp_path / "state")
+    sink = SqliteSink(tmp_path / "out.db")
+    checkpoints = Collector.checkpoints_for(state, [sink])
+    source = FileSource(pattern, checkpoints, follow=False, max_line_bytes=1 << 20)
+    try:
+        Collector([source], [sink], state, checkpoints=checkpoints).run()
+    finally:
+        source.close()
+        sink.close()
+        state.close()
+
+
+@pytest.mark.parametrize("follow", [True, False], ids=["follow", "backfill"])
+def test_copytruncate_while_behind_then_idle(tmp_path: Path, helpers: Any, follow: bool) -> None:
+    log = tmp_path / "app.log"
+    writer = Writer(log, helpers)
+    writer.write(100)
+    with following(tmp_path, str(log)):
+        wait_for(lambda: count(tmp_path / "out.db", helpers) == 100)
+    writer.write(40)  # past the checkpoint ...
+    shutil.copyfile(log, tmp_path / "app.log.1")  # ... when logrotate's copytruncate runs
+    os.truncate(log, 0)
+    # and the service writes nothing more: those 40 lines are in the copy alone
+    if follow:
+        with following(tmp_path, str(log)):
+            wait_for(
+                lambda: count(tmp_path / "out.db", helpers) >= 140,
+                explain=lambda: missing(tmp_path / "out.db", helpers, 140),
+            )
+            time.sleep(0.3)  # a few more looks at the empty file and its copy
+    else:
+        backfill(tmp_path, str(log))
+    writer.close()
+    assert helpers.stored_numbers(tmp_path / "out.db") == list(range(140))
