@@ -154,17 +154,24 @@ def test_credentials_fit_together(config: dict[str, Any]) -> None:
     assert hashlib.sha256(root.encode()).hexdigest() == graylog["GRAYLOG_ROOT_PASSWORD_SHA2"]
     for needed in ("ELASTIC_PASSWORD", "KIBANA_SYSTEM_PASSWORD"):
         assert services["provision"]["environment"][needed]
-    assert services["elasticsearch"]["environment"]["ELASTIC_PASSWORD"]
-    assert services["kibana"]["environment"]["KIBANA_SYSTEM_PASSWORD"]
+    elastic = services["provision"]["environment"]["ELASTIC_PASSWORD"]
+    assert services["elasticsearch"]["environment"]["ELASTIC_PASSWORD"] == elastic
+    for searching in ("collector", "dashboard"):
+        login = services[searching]["environment"]
+        assert login["HOPSCOPE_SEARCH_USERNAME"] == "elastic"
+        assert login["HOPSCOPE_SEARCH_PASSWORD"] == elastic
+    kibana = services["provision"]["environment"]["KIBANA_SYSTEM_PASSWORD"]
+    assert services["kibana"]["environment"]["ELASTICSEARCH_USERNAME"] == "kibana_system"
+    assert services["kibana"]["environment"]["ELASTICSEARCH_PASSWORD"] == kibana
     gateway = services["payment-gateway"]["environment"]
     registered = settings.pairs(settings.CLIENTS, services["sso"]["environment"])
     assert registered[gateway["SSO_CLIENT_ID"]] == gateway["SSO_CLIENT_SECRET"]
     users = settings.pairs(settings.USERS, services["traffic"]["environment"])
     assert users == settings.pairs(settings.USERS, services["sso"]["environment"])
-    for sh_service in ("collector", "dashboard", "kibana"):
-        command = " ".join(services[sh_service]["command"])
-        for variable in re.findall(r"\$\$\{(\w+)\}", command):
-            assert services[sh_service]["environment"].get(variable), (sh_service, variable)
+    for name, service in services.items():
+        for check in (service.get("healthcheck", {}).get("test", []), service.get("command", [])):
+            for variable in re.findall(r"\$\$\{?(\w+)", " ".join(check)):
+                assert service["environment"].get(variable), (name, variable)
 
 
 def test_start_order_and_health_checks(config: dict[str, Any]) -> None:
@@ -206,10 +213,7 @@ def test_collector_reads_only_the_services_and_ships_to_both_stores(
         carries = service.get("labels", {}).get(key) == value
         assert carries == (name in DEMO_SERVICES), name
     assert parsed.inputs == ["/var/lib/docker/containers/*/*-json.log"]
-    assert parsed.sink == [
-        "http://elastic:${ELASTIC_PASSWORD}@elasticsearch:9200",
-        "gelf+http://graylog:12201/gelf",
-    ]
+    assert parsed.sink == ["http://elasticsearch:9200", "gelf+http://graylog:12201/gelf"]
     assert (
         "/var/lib/docker/containers:/var/lib/docker/containers:ro"
         in (services["collector"]["volumes"])

@@ -7,8 +7,15 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from compose_stack import container_argv, listening_addresses, resolved_config, services
+from compose_stack import (
+    container_argv,
+    listening_addresses,
+    resolved_config,
+    services,
+    stack_secrets,
+)
 
 from stack.launch.ports import free_port
 
@@ -40,6 +47,9 @@ def test_the_dashboard_container_listens_on_every_interface() -> None:
             time.sleep(0.3)
             bound = listening_addresses(process.pid, port)
         assert bound in ALL_INTERFACES, f"listens on {bound} only"
+        # its login comes from the environment: nothing of it in the process's arguments
+        arguments = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
+        assert stack_secrets()["ELASTIC_PASSWORD"] not in arguments
     finally:
         process.terminate()
         try:
