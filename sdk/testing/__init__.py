@@ -9,7 +9,8 @@ schema, with the hop chain they make), ``fake_services`` (neighbouring services 
 answered in process by service name), ``tokens`` (a :class:`TokenFactory` of JWTs),
 ``sentry_events`` (the Sentry events of the test, kept in process, checked for secrets).
 Checks: :func:`check_auth` / :func:`assert_auth` (every route refuses bad credentials), and
-:func:`auth_cases` to give each route and case a test of its own.
+:func:`auth_cases` to give each route and case a test of its own; :func:`check_health` and
+:func:`check_error_reporting` (the health route, and the always-failing one reaching Sentry).
 Needs the ``testing`` extra (``pip install hopscope[testing]``).
 """
 
@@ -25,6 +26,7 @@ from sdk.testing._plugin import tokens as tokens
 from sdk.testing._records import HopRecords, InvalidLine
 from sdk.testing._sentry import SentryEvent, SentryEvents
 from sdk.testing._tokens import TokenFactory
+from sdk.testing._universal import check_error_reporting, check_health
 
 __all__ = [
     "AuthCase",
@@ -42,4 +44,6 @@ __all__ = [
     "assert_auth",
     "auth_cases",
     "check_auth",
+    "check_error_reporting",
+    "check_health",
 ]

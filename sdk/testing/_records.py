@@ -155,14 +155,24 @@ _MISSING = object()
 
 @contextmanager
 def capturing(records: HopRecords) -> Iterator[HopRecords]:
-    """Send every line any of the SDK's writers writes to ``records`` instead of its stream."""
+    """Send every line any of the SDK's writers writes to ``records`` instead of its stream
+    (and to the capture this one is nested in, if any: a check inside a test that has
+    ``hop_records`` leaves the test's records whole)."""
     original: Callable[[LineWriter, bytes], None] = LineWriter.write
+    outer = original if getattr(original, _CAPTURE, False) else None
 
-    def write(_writer: LineWriter, line: bytes) -> None:
+    def write(writer: LineWriter, line: bytes) -> None:
         records._take(line)
+        if outer is not None:
+            outer(writer, line)
 
+    setattr(write, _CAPTURE, True)
     LineWriter.write = write  # type: ignore[method-assign, assignment]
     try:
         yield records
     finally:
         LineWriter.write = original  # type: ignore[method-assign, assignment]
+
+
+#: marks a ``LineWriter.write`` that is a capture's
+_CAPTURE = "_hopscope_capture"
