@@ -92,6 +92,13 @@ def register(sub: Any) -> None:
         help="leave this server alone (repeatable)",
     )
     provision.add_argument(
+        "--replicas",
+        type=_count,
+        metavar="N",
+        help="replicas of each hopscope index, in the template and on the indices there "
+        "already (0 for a single node, as in the compose stack; default: the server's, 1)",
+    )
+    provision.add_argument(
         "--wait",
         type=_seconds,
         default=300.0,
@@ -118,6 +125,16 @@ def _service_port(text: str) -> tuple[str, int]:
             f"{text!r}: write SERVICE=PORT with SERVICE one of {', '.join(SERVICE_NAMES)}"
         )
     return name, _port(port)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must not be negative")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -171,7 +188,8 @@ def _run_provision(args: argparse.Namespace) -> int:
     if "elasticsearch" not in args.skip:
         es = HttpApi("Elasticsearch", args.elasticsearch, auth=_auth("elastic", "ELASTIC_PASSWORD"))
         apis.append(es)
-        steps.append(elasticsearch_step(es, os.environ.get("KIBANA_SYSTEM_PASSWORD"), args.wait))
+        kibana_password = os.environ.get("KIBANA_SYSTEM_PASSWORD")
+        steps.append(elasticsearch_step(es, kibana_password, args.wait, args.replicas))
     if "kibana" not in args.skip:
         kibana = HttpApi(
             "Kibana",

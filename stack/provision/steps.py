@@ -17,9 +17,15 @@ class Step:
     run: Callable[[], str]
 
 
-def elasticsearch_step(api: HttpApi, kibana_password: str | None, wait_s: float) -> Step:
+def elasticsearch_step(
+    api: HttpApi, kibana_password: str | None, wait_s: float, replicas: int | None = None
+) -> Step:
+    """Kibana's service password, and the index template; with *replicas*, that many
+    replicas of each hopscope index, the ones there already included (0 on one node, whose
+    indices would otherwise wait, yellow, for a second node)."""
+
     def run() -> str:
-        from collector.index_template import TEMPLATE_NAME, index_template
+        from collector.index_template import INDEX_PATTERN, TEMPLATE_NAME, index_template
 
         api.wait_ready("/_cluster/health?wait_for_status=yellow&timeout=5s", wait_s)
         done = []
@@ -30,8 +36,17 @@ def elasticsearch_step(api: HttpApi, kibana_password: str | None, wait_s: float)
                 json={"password": kibana_password},
             )
             done.append("kibana_system password set")
-        api.request("PUT", f"/_index_template/{TEMPLATE_NAME}", json=index_template())
+        template = index_template(replicas=replicas)
+        api.request("PUT", f"/_index_template/{TEMPLATE_NAME}", json=template)
         done.append(f"index template {TEMPLATE_NAME} installed")
+        if replicas is not None:
+            api.request(
+                "PUT",
+                f"/{INDEX_PATTERN}/_settings",
+                params={"allow_no_indices": "true"},
+                json={"index": {"number_of_replicas": replicas}},
+            )
+            done.append(f"{replicas} replicas of each {INDEX_PATTERN} index")
         return ", ".join(done)
 
     return Step("Elasticsearch", run)

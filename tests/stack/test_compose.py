@@ -77,6 +77,8 @@ def test_compose_file_validates(config: dict[str, Any]) -> None:
         "collector",
         "dashboard",
         "provision",
+        "provision-kibana",
+        "provision-graylog",
         "traffic",
     } <= set(services)
 
@@ -150,10 +152,14 @@ def test_credentials_fit_together(config: dict[str, Any]) -> None:
     services = _services(config)
     graylog = services["graylog"]["environment"]
     assert len(graylog["GRAYLOG_PASSWORD_SECRET"]) >= 16
-    root = services["provision"]["environment"]["GRAYLOG_ROOT_PASSWORD"]
+    root = services["provision-graylog"]["environment"]["GRAYLOG_ROOT_PASSWORD"]
     assert hashlib.sha256(root.encode()).hexdigest() == graylog["GRAYLOG_ROOT_PASSWORD_SHA2"]
     for needed in ("ELASTIC_PASSWORD", "KIBANA_SYSTEM_PASSWORD"):
         assert services["provision"]["environment"][needed]
+    assert (
+        services["provision-kibana"]["environment"]["ELASTIC_PASSWORD"]
+        == (services["provision"]["environment"]["ELASTIC_PASSWORD"])
+    )
     elastic = services["provision"]["environment"]["ELASTIC_PASSWORD"]
     assert services["elasticsearch"]["environment"]["ELASTIC_PASSWORD"] == elastic
     for searching in ("collector", "dashboard"):
@@ -183,9 +189,20 @@ def test_start_order_and_health_checks(config: dict[str, Any]) -> None:
             if how["condition"] == "service_healthy":
                 assert "healthcheck" in services[other], f"{other} has no health check"
     assert set(waits["payment-gateway"]) == {"sso", "cart", "notifications"}
-    assert waits["collector"]["provision"]["condition"] == "service_completed_successfully"
-    assert waits["dashboard"]["provision"]["condition"] == "service_completed_successfully"
-    assert waits["provision"]["elasticsearch"]["condition"] == "service_healthy"
+    # the collector and the dashboard need Elasticsearch provisioned, and nothing else: a
+    # Kibana or Graylog that fails to provision does not keep them from starting
+    assert waits["collector"] == {"provision": {"condition": "service_completed_successfully"}}
+    assert waits["dashboard"] == {"provision": {"condition": "service_completed_successfully"}}
+    assert waits["provision"] == {"elasticsearch": {"condition": "service_healthy"}}
+    assert waits["provision-kibana"]["provision"]["condition"] == "service_completed_successfully"
+    assert set(waits["provision-graylog"]) == {"graylog"}
+    # each server is provisioned by one run, and every server by some run
+    parser = build_parser()
+    covered: list[str] = []
+    for name in ("provision", "provision-kibana", "provision-graylog"):
+        parsed = parser.parse_args(_argv(services[name]["command"])[1:])
+        covered += sorted({"elasticsearch", "kibana", "graylog"} - set(parsed.skip))
+    assert sorted(covered) == ["elasticsearch", "graylog", "kibana"]
     assert set(waits["graylog"]) == {"mongodb", "opensearch"}
 
     def visit(name: str, seen: tuple[str, ...]) -> None:
@@ -213,7 +230,10 @@ def test_collector_reads_only_the_services_and_ships_to_both_stores(
         carries = service.get("labels", {}).get(key) == value
         assert carries == (name in DEMO_SERVICES), name
     assert parsed.inputs == ["/var/lib/docker/containers/*/*-json.log"]
-    assert parsed.sink == ["http://elasticsearch:9200", "gelf+http://graylog:12201/gelf"]
+    assert parsed.sink == [
+        "http://elasticsearch:9200?template=false",
+        "gelf+http://graylog:12201/gelf",
+    ]
     assert (
         "/var/lib/docker/containers:/var/lib/docker/containers:ro"
         in (services["collector"]["volumes"])
@@ -320,3 +340,27 @@ def test_nothing_calls_out_at_run_time(config: dict[str, Any]) -> None:
     assert services["graylog"]["environment"]["GRAYLOG_TELEMETRY_ENABLED"] == "false"
     dockerfile = (ROOT / "stack" / "docker" / "Dockerfile").read_text()
     assert "STREAMLIT_BROWSER_GATHER_USAGE_STATS=false" in dockerfile
+
+
+def test_single_node_indices_have_no_replicas_and_kibana_keeps_its_keys(
+    config: dict[str, Any],
+) -> None:
+    services = _services(config)
+    parsed = build_parser().parse_args(_argv(services["provision"]["command"])[1:])
+    assert parsed.replicas == 0  # one Elasticsearch node: a replica would never be placed
+    assert services["elasticsearch"]["environment"]["discovery.type"] == "single-node"
+    # the collector does not put its own template, without the replicas, over provision's
+    collector = build_parser().parse_args(_argv(services["collector"]["command"])[1:])
+    (search,) = [url for url in collector.sink if url.startswith("http://elasticsearch")]
+    assert search.endswith("?template=false")
+    kibana = services["kibana"]["environment"]
+    keys = [
+        kibana[name]
+        for name in (
+            "XPACK_SECURITY_ENCRYPTIONKEY",
+            "XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY",
+            "XPACK_REPORTING_ENCRYPTIONKEY",
+        )
+    ]
+    assert all(len(key) >= 32 for key in keys)  # Kibana refuses shorter ones
+    assert len(set(keys)) == len(keys)

@@ -34,9 +34,16 @@ from stack.demo import REQUIRED_ENV
 #: are the ones stack.demo lists)
 USES: Mapping[str, set[str]] = {
     "elasticsearch": {"ELASTIC_PASSWORD"},
-    "kibana": {"KIBANA_SYSTEM_PASSWORD"},
+    "kibana": {
+        "KIBANA_SYSTEM_PASSWORD",
+        "KIBANA_SECURITY_ENCRYPTION_KEY",
+        "KIBANA_SAVED_OBJECTS_ENCRYPTION_KEY",
+        "KIBANA_REPORTING_ENCRYPTION_KEY",
+    },
     "graylog": {"GRAYLOG_PASSWORD_SECRET", "GRAYLOG_ROOT_PASSWORD_SHA2"},
-    "provision": {"ELASTIC_PASSWORD", "KIBANA_SYSTEM_PASSWORD", "GRAYLOG_ROOT_PASSWORD"},
+    "provision": {"ELASTIC_PASSWORD", "KIBANA_SYSTEM_PASSWORD"},
+    "provision-kibana": {"ELASTIC_PASSWORD"},
+    "provision-graylog": {"GRAYLOG_ROOT_PASSWORD"},
     "collector": {"ELASTIC_PASSWORD"},
     "dashboard": {"ELASTIC_PASSWORD"},
     "mongodb": set(),

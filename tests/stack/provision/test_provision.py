@@ -113,3 +113,27 @@ def test_graylog_step_installs_the_content_pack_once(stand_in: StandIn, provisio
     assert len(stand_in.seen.installs) == 1
     assert "content pack hopscope installed (GELF HTTP input on port 12201)" in outputs[0]
     assert "content pack hopscope already installed" in outputs[1]
+
+
+def test_replicas_go_into_the_template_and_onto_existing_indices(
+    engine: OsmemClone, provision: Any
+) -> None:
+    existing = "hopscope-records-2026.11.25"
+    assert httpx.put(f"{engine.url}/{existing}", json={}).status_code == 200
+    done = provision(
+        "--elasticsearch", engine.url, "--skip", "kibana", "--skip", "graylog", "--replicas", "0"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 replicas of each hopscope-records-* index" in done.stdout
+    stored = httpx.get(f"{engine.url}/_index_template/{TEMPLATE_NAME}").json()
+    (template,) = stored["index_templates"]
+    settings = template["index_template"]["template"]["settings"]["index"]
+    assert str(settings["number_of_replicas"]) == "0"
+    index = httpx.get(f"{engine.url}/{existing}/_settings").json()[existing]["settings"]["index"]
+    assert str(index["number_of_replicas"]) == "0"
+
+
+def test_replicas_are_a_whole_number(provision: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        provision("--replicas", "-1")
+    assert "must not be negative" in capsys.readouterr().err
