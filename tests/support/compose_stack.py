@@ -140,29 +140,31 @@ def _dockerignore_rule(pattern: str) -> tuple[bool, re.Pattern[str]]:
     return negate, re.compile(out)
 
 
-def build_context(ignore: Path = DOCKERIGNORE) -> list[str]:
-    """The files of this checkout that ``docker build`` sends with the ignore file: the last
-    rule that matches a path, or one of its directories, decides."""
+def build_context(paths: list[str] | None = None, ignore: Path = DOCKERIGNORE) -> list[str]:
+    """Which of *paths* (default: the files of this checkout) ``docker build`` sends with
+    the ignore file: the last rule that matches a path, or one of its directories, decides."""
     rules = [
         _dockerignore_rule(line)
         for line in ignore.read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.splitlines()
+    if paths is None:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout.splitlines()
+        paths = [path for path in listed if (ROOT / path).is_file()]
     sent = []
-    for path in listed:
+    for path in paths:
         parts = path.split("/")
         prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
         excluded = False
         for negate, rule in rules:
             if any(rule.fullmatch(prefix) for prefix in prefixes):
                 excluded = not negate
-        if not excluded and (ROOT / path).is_file():
+        if not excluded:
             sent.append(path)
     return sent

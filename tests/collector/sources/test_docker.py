@@ -95,3 +95,14 @@ def test_a_label_is_key_equals_value() -> None:
     assert parse_label("k=") == ("k", "")
     with pytest.raises(ValueError, match="not KEY=VALUE"):
         parse_label("com.docker.compose.project")
+
+
+def test_collect_refuses_a_label_without_a_value(capsys: pytest.CaptureFixture[str]) -> None:
+    from stack.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["collect", "some.log", "--docker-label", "com.docker.compose.project"])
+    assert stopped.value.code == 2
+    assert (
+        "--docker-label: 'com.docker.compose.project' is not KEY=VALUE" in capsys.readouterr().err
+    )
