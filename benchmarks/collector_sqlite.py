@@ -44,7 +44,7 @@ TARGET_LINES_PER_SECOND = 100_000
 
 # -- the file -----------------------------------------------------------------------------
 def write_lines(path: Path, count: int) -> int:
-    from sdk.timestamps import format_timestamp, parse_timestamp
+    from sdk.schema import format_timestamp, parse_timestamp
 
     rng = random.Random(7)
     day_ns = parse_timestamp("2026-11-25T00:00:00Z")
@@ -208,10 +208,10 @@ def child_plain_loop(path: Path, work: Path) -> dict[str, Any]:
     import fastjsonschema
 
     from collector.sinks.sqlite import _FIELDS, _INSERT
-    from collector.sqlite_layout import DDL
     from collector.timestamps import timestamp_parser
     from collector.transforms.record import record_id
     from sdk import schema
+    from sdk.schema.sqlite_layout import DDL
 
     validate = fastjsonschema.compile(dict(schema.schema()))
     db = sqlite3.connect(work / "plain.db", isolation_level=None)

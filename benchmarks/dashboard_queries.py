@@ -3,7 +3,7 @@ and the filtered requests search.
 
 A SQLite store of ``--records`` records (default 10,000,000: about 100,000 traces, one in a
 hundred with 1,200 hops) is generated straight into the collector's layout
-(``collector.sqlite_layout``) with one ``executemany`` transaction, indexes and the
+(``sdk.schema.sqlite_layout``) with one ``executemany`` transaction, indexes and the
 full-text table built after the load, and cached as ``.hopscope/bench/store-<N>.db`` for
 the next run. Then, median of ``--repeat`` runs each:
 
@@ -38,9 +38,9 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collector.sqlite_layout import COLUMNS, DDL  # noqa: E402
 from dashboards import RequestQuery, TimeRange, build_tree, open_store  # noqa: E402
 from dashboards.store import Store  # noqa: E402
+from sdk.schema.sqlite_layout import COLUMNS, DDL  # noqa: E402
 
 JAEGER_SEARCH_MS = 1300.0
 TARGET_TRACE_MS = 100.0
@@ -340,7 +340,7 @@ def measure(name: str, store: Store, repeat: int) -> list[tuple[str, float, floa
 
 def fill_search(url: str, path: Path, records: int) -> None:
     """Copy the first *records* records of the SQLite store into the engine by ``_bulk``."""
-    from collector.index_template import TEMPLATE_NAME, index_name, index_template
+    from sdk.schema.index_template import TEMPLATE_NAME, index_name, index_template
 
     def call(method: str, route: str, body: bytes, kind: str = "json") -> Any:
         req = urllib.request.Request(  # noqa: S310 - the engine's loopback http URL

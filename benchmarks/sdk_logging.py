@@ -110,7 +110,7 @@ def sdk_logger(target: Target) -> Emit:
     from opentelemetry import context as otel_context
 
     otel_context.attach(ctx)  # stays current for the rest of the run
-    from sdk.tracing import current_ids
+    from sdk.log import current_ids
 
     if current_ids() is None:
         raise SystemExit("benchmark set-up: no active span, the SDK line would lack trace ids")

@@ -17,7 +17,7 @@ from dashboards.store import StoreError
 from dashboards.ui import logs_page, nav, requests_page, services_page, trace_page, url_state
 from dashboards.ui.data import store_at, store_url
 from dashboards.ui.show import problem
-from sdk.redaction import hide_url
+from sdk.log import hide_url
 
 _PAGES = {
     "requests": requests_page.render,

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sdk.store_location import DEFAULT_STORE_URL
+from sdk.store import DEFAULT_STORE_URL
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 #: Streamlit's own variable for the listening address; a command line flag would beat it

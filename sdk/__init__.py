@@ -14,39 +14,44 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from sdk.config import Config, ConfigError
-from sdk.configuration import configure, current_config, emit, get_logger
-from sdk.context import bind, bound, clear, unbind
-
 # Eager: the name is also its submodule's, which importing ``sdk.instrument`` would bind
 # over a lazy name.
-from sdk.instrument import instrument
+from sdk.inbound._instrument import instrument
+from sdk.log._config import Config, ConfigError
+from sdk.log._configure import configure, current_config, emit, get_logger
+from sdk.log._context import bind, bound, clear, unbind
 from sdk.schema import SCHEMA_VERSION, SchemaError
 
 if TYPE_CHECKING:
-    from sdk.asgi import HopMiddleware
-    from sdk.client import BaseClient, SyncBaseClient
-    from sdk.hops import UNMATCHED
-    from sdk.retry import RetryPolicy
-    from sdk.s2s import S2SClient, SyncS2SClient
-    from sdk.tokens import MemoryTokenCache, ServiceToken, ServiceTokens, SSOError, TokenCache
-    from sdk.wsgi import HopWSGIMiddleware
+    from sdk.client._base import BaseClient, SyncBaseClient
+    from sdk.client._retry import RetryPolicy
+    from sdk.client._s2s import S2SClient, SyncS2SClient
+    from sdk.client._tokens import (
+        MemoryTokenCache,
+        ServiceToken,
+        ServiceTokens,
+        SSOError,
+        TokenCache,
+    )
+    from sdk.inbound._asgi import HopMiddleware
+    from sdk.inbound._hops import UNMATCHED
+    from sdk.inbound._wsgi import HopWSGIMiddleware
 
 #: public name -> the module that defines it, imported when the name is first used
 _LAZY = {
-    "HopMiddleware": "sdk.asgi",
-    "BaseClient": "sdk.client",
-    "SyncBaseClient": "sdk.client",
-    "UNMATCHED": "sdk.hops",
-    "RetryPolicy": "sdk.retry",
-    "S2SClient": "sdk.s2s",
-    "SyncS2SClient": "sdk.s2s",
-    "MemoryTokenCache": "sdk.tokens",
-    "ServiceToken": "sdk.tokens",
-    "ServiceTokens": "sdk.tokens",
-    "SSOError": "sdk.tokens",
-    "TokenCache": "sdk.tokens",
-    "HopWSGIMiddleware": "sdk.wsgi",
+    "HopMiddleware": "sdk.inbound._asgi",
+    "BaseClient": "sdk.client._base",
+    "SyncBaseClient": "sdk.client._base",
+    "UNMATCHED": "sdk.inbound._hops",
+    "RetryPolicy": "sdk.client._retry",
+    "S2SClient": "sdk.client._s2s",
+    "SyncS2SClient": "sdk.client._s2s",
+    "MemoryTokenCache": "sdk.client._tokens",
+    "ServiceToken": "sdk.client._tokens",
+    "ServiceTokens": "sdk.client._tokens",
+    "SSOError": "sdk.client._tokens",
+    "TokenCache": "sdk.client._tokens",
+    "HopWSGIMiddleware": "sdk.inbound._wsgi",
 }
 
 

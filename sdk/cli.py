@@ -38,7 +38,7 @@ def _run_schema(args: argparse.Namespace) -> int:
 
 
 def _run_lint(args: argparse.Namespace) -> int:
-    from sdk.lint import lint_lines
+    from sdk.schema import lint_lines
 
     name = "<stdin>" if args.file == "-" else args.file
     try:
@@ -75,3 +75,6 @@ def _with_progress(stream: BinaryIO, name: str) -> Iterator[bytes]:
         for line in stream:
             bar.advance(task, len(line))
             yield line
+
+
+__all__ = ["register"]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sdk.store_location import STATE_DIR, STATE_FILE
+from sdk.store import STATE_DIR, STATE_FILE
 
 SERVICE_NAMES = ("sso", "cart", "notifications", "payment-gateway")
 

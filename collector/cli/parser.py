@@ -12,7 +12,7 @@ from collector.cli.run import run_wrapped
 from collector.cli.session import MIB
 from collector.collect import CollectorOptions
 from collector.transforms.lines import DEFAULT_MAX_LINE_BYTES
-from sdk.store_location import STATE_DIR, STATE_FILE
+from sdk.store import STATE_DIR, STATE_FILE
 
 #: the option defaults are the library's
 _DEFAULTS = CollectorOptions()

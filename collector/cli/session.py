@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from collector.cli.progress import Progress
 from collector.cli.signals import stop_on_signals
 from collector.collect import CollectorOptions
-from sdk.store_location import store_url_in
+from sdk.store import store_url_in
 
 if TYPE_CHECKING:
     from collector.collect import Collector

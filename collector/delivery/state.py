@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TypeVar
 
-from collector.sqlite_layout import ADDED_COLUMNS, bulk_writer_ddl
-from sdk.store_location import STATE_DIR, STATE_FILE
+from sdk.schema.sqlite_layout import ADDED_COLUMNS, bulk_writer_ddl
+from sdk.store import STATE_DIR, STATE_FILE
 
 BUSY_TIMEOUT_MS: Final = 30_000
 #: the pause between two tries of a step that found the file locked (jittered)

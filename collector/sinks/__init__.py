@@ -1,7 +1,7 @@
 """Sinks: where records go. ``open_sink(url)`` picks the implementation from the URL.
 
 - ``sqlite:///path/to/file.db`` - the embedded store (default
-  :data:`sdk.store_location.DEFAULT_STORE_URL`, ``sqlite:///.hopscope/hopscope.db``)
+  :data:`sdk.store._location.DEFAULT_STORE_URL`, ``sqlite:///.hopscope/hopscope.db``)
 - ``http(s)://host:port``, ``elasticsearch+http(s)://...``, ``opensearch+http(s)://...``
 - ``gelf://host:port`` (HTTP), ``gelf+udp://host:port``, ``gelf+tcp://host:port``,
   ``gelf+http(s)://host:port/gelf``
@@ -14,8 +14,8 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from sdk.redaction import hide_url
-from sdk.store_location import DEFAULT_STORE_URL
+from sdk.log import hide_url
+from sdk.store import DEFAULT_STORE_URL
 
 #: the state file itself, so a one-machine setup has one file to look after
 DEFAULT_SINK_URL: Final = DEFAULT_STORE_URL

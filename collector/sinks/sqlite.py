@@ -18,10 +18,10 @@ import orjson
 from collector.delivery.retention import RetentionPolicy, apply_retention
 from collector.delivery.state import connect, ensure_layout, write_transaction
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
 from collector.timestamps import timestamp_parser
 from collector.transforms.record import Record
-from sdk.redaction import hide_url
+from sdk.log import hide_url
+from sdk.schema.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
 
 SCHEME: Final = "sqlite://"
 CACHE_KIB: Final = 131_072

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from collector.transforms.docker_unwrap import DockerUnwrapper
 from collector.transforms.lines import Line, LineSplitter
 from collector.transforms.traceback_grouping import TracebackGrouper
 
@@ -67,8 +68,6 @@ class StreamDecoder:
 def default_stages(max_line_bytes: int, docker: bool = False) -> list[Stage]:
     stages: list[Stage] = []
     if docker:
-        from collector.sources.docker import DockerUnwrapper
-
         stages.append(DockerUnwrapper(max_line_bytes))
     stages.append(TracebackGrouper(max_line_bytes))
     return stages

@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any, Final
 
 from sdk import schema
-from sdk.timestamps import moment_test
+from sdk.schema import moment_test
 
 Check = Callable[[Any], bool]
 #: a compiled shape: takes the document's values in key order
@@ -147,7 +147,7 @@ def format_test(definition: Mapping[str, Any]) -> Check:
 
 #: one memo of the real seconds seen (facts of the calendar) for every compiled check: each
 #: shape and field with a memo of its own would miss it again for each new second, and hold
-#: up to :data:`sdk.timestamps.MAX_KNOWN_SECONDS` of them, per shape
+#: up to :data:`sdk.schema._timestamps.MAX_KNOWN_SECONDS` of them, per shape
 _shared_moment_test = cache(moment_test)
 
 

@@ -25,7 +25,7 @@ from dashboards.store.logs import (
     LogQuery,
 )
 from dashboards.store.url import STORE_ENV, open_store
-from sdk.store_location import DEFAULT_STORE_URL
+from sdk.store import DEFAULT_STORE_URL
 
 __all__ = [
     "DEFAULT_STORE_URL",

@@ -1,6 +1,6 @@
 """Elasticsearch / OpenSearch store: the collector's dated indices
-(:data:`collector.index_template.INDEX_PATTERN`), queried with the official clients
-through the collector's request interface (:mod:`collector.sinks.search_client`).
+(:data:`sdk.schema.index_template.INDEX_PATTERN`), queried with the official clients
+through the collector's request interface (:mod:`sdk.store._search_client`).
 
 The server cannot join a hop to its caller, so the request search walks the candidate
 root hops in sort order, in batches, and settles for each batch in two queries whether the
@@ -17,16 +17,6 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from collector.index_template import INDEX_PATTERN
-from collector.sinks.search_client import (
-    SCHEMES,
-    Endpoint,
-    SearchClient,
-    SearchUnreachable,
-    open_client,
-    plain_http_url,
-    short_error,
-)
 from dashboards import records as f
 from dashboards.records import FAILURE_STATUS, from_ns, parse_ns, read_ns, to_ns
 from dashboards.store import cursor as cursors
@@ -51,7 +41,17 @@ from dashboards.store.base import (
     text_words,
 )
 from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
-from sdk.redaction import hide_url
+from sdk.log import hide_url
+from sdk.schema.index_template import INDEX_PATTERN
+from sdk.store import (
+    SCHEMES,
+    Endpoint,
+    SearchClient,
+    SearchUnreachable,
+    open_client,
+    plain_http_url,
+    short_error,
+)
 
 #: Candidate root hops examined per round trip, and rounds per page at most.
 BATCH: Final = 500

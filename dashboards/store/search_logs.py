@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
-from collector.index_template import TEXT_FIELDS, TEXT_WITH_KEYWORD
 from dashboards import records as f
 from dashboards.records import parse_ns
 from dashboards.store import cursor as cursors
@@ -37,6 +36,7 @@ from dashboards.store.logs import (
     sort_bars,
     word_tokens,
 )
+from sdk.schema.index_template import TEXT_FIELDS, TEXT_WITH_KEYWORD
 
 Query = dict[str, Any]
 Search = Callable[[Query], Any]

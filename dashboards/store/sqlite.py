@@ -1,5 +1,5 @@
 """The embedded store: the collector's SQLite file (layout in
-:mod:`collector.sqlite_layout`), read through indexed columns; whole records come from the
+:mod:`sdk.schema.sqlite_layout`), read through indexed columns; whole records come from the
 ``doc`` column.
 
 SQL text here is assembled from constant fragments only; every value is a bound parameter
@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from collector.sqlite_layout import COLUMNS, DDL
 from dashboards.records import FAILURE_STATUS, from_ns, read_ns, to_ns
 from dashboards.store import cursor as cursors
 from dashboards.store import sqlite_logs
@@ -42,7 +41,8 @@ from dashboards.store.base import (
 )
 from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 from dashboards.store.percentiles import edge_rows, latency_rows
-from sdk.redaction import hide_url
+from sdk.log import hide_url
+from sdk.schema.sqlite_layout import COLUMNS, DDL
 
 #: SQL for "this row is a failed hop" (same rule as :func:`dashboards.records.is_failure`).
 FAILED_SQL: Final = (

@@ -18,7 +18,6 @@ from typing import Any, Final
 
 import orjson
 
-from collector.sqlite_layout import COLUMNS
 from dashboards.store import cursor as cursors
 from dashboards.store.base import coerce_attribute
 from dashboards.store.logs import (
@@ -38,6 +37,7 @@ from dashboards.store.logs import (
     sort_bars,
     word_tokens,
 )
+from sdk.schema.sqlite_layout import COLUMNS
 
 Rows = Callable[[str, Sequence[Any]], list[Any]]
 

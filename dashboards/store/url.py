@@ -1,7 +1,7 @@
 """Store URLs -> open stores.
 
 - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` (the default is
-  :data:`sdk.store_location.DEFAULT_STORE_URL`, where the collector writes by default);
+  :data:`sdk.store._location.DEFAULT_STORE_URL`, where the collector writes by default);
 - ``opensearch+http(s)://host:port`` and ``elasticsearch+http(s)://host:port``;
 - plain ``http(s)://host:port``: the server's ``GET /`` tells which one it is.
 
@@ -15,8 +15,8 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from dashboards.store.base import Store, StoreError
-from sdk.redaction import hide_url
-from sdk.store_location import DEFAULT_STORE_URL
+from sdk.log import hide_url
+from sdk.store import DEFAULT_STORE_URL
 
 #: Environment variable the dashboard app reads its store URL from.
 STORE_ENV: Final = "HOPSCOPE_STORE"

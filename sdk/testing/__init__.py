@@ -46,4 +46,8 @@ __all__ = [
     "check_auth",
     "check_error_reporting",
     "check_health",
+    "fake_services",
+    "hop_records",
+    "pytest_runtest_call",
+    "tokens",
 ]

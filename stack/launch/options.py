@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sdk.redaction import hide_url
-from sdk.store_location import STATE_DIR, store_url_in
+from sdk.log import hide_url
+from sdk.store import STATE_DIR, store_url_in
 from stack.launch.plan import DASHBOARD_PORT, DEFAULT_PORTS
 
 

@@ -25,7 +25,7 @@ def elasticsearch_step(
     indices would otherwise wait, yellow, for a second node)."""
 
     def run() -> str:
-        from collector.index_template import INDEX_PATTERN, TEMPLATE_NAME, index_template
+        from sdk.schema.index_template import INDEX_PATTERN, TEMPLATE_NAME, index_template
 
         api.wait_ready("/_cluster/health?wait_for_status=yellow&timeout=5s", wait_s)
         done = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from collector.sinks.gelf_fields import additional_name, gelf_message, syslog_level
 from collector.transforms.record import Record
 from sdk import schema
+from sdk.schema.gelf_fields import additional_name, gelf_message, syslog_level
 
 
 def record(**doc: Any) -> Record:

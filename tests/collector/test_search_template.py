@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from collector.index_template import (
+from collector.sinks.search.bulk import dated_index
+from sdk import schema
+from sdk.schema.index_template import (
     INDEX_PATTERN,
     field_type,
     field_types,
@@ -15,8 +17,6 @@ from collector.index_template import (
     index_template,
     mappings,
 )
-from collector.sinks.search.bulk import dated_index
-from sdk import schema
 
 
 def mapped(name: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import pytest
 from dashboards.logs_cli import moment
 from dashboards.logs_view import shown
 from dashboards.records import format_ns
-from sdk.lint import lint_lines
+from sdk.schema import lint_lines
 from stack.cli import main
 from tests.dashboards.log_lines import (
     CART,

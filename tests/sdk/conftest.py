@@ -20,14 +20,14 @@ import jsonschema
 import pytest
 
 import sdk
-from sdk.stdlib import LineHandler
+from sdk.log._stdlib import LineHandler
 
 Record = dict[str, Any]
 
 
 @pytest.fixture(scope="session")
 def validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("sdk").joinpath("record.schema.json").read_text(encoding="utf-8")
+    text = resources.files("sdk.schema").joinpath("record.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

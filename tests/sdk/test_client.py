@@ -19,7 +19,7 @@ import respx
 from hopscope_testing import sdk_service
 
 import sdk
-from sdk.propagation import span_id_of
+from sdk.inbound._propagation import span_id_of
 
 Record = dict[str, Any]
 

@@ -12,7 +12,7 @@ import pytest
 import structlog
 
 import sdk
-from sdk.config import ENVIRONMENT, ConfigError, config_from
+from sdk.log._config import ENVIRONMENT, ConfigError, config_from
 
 from .conftest import Capture, parse_lines
 

@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect
 
 import sdk
-from sdk.hops import DEFAULT_HEADERS
+from sdk.inbound import DEFAULT_HEADERS
 
 from .conftest import hop_of
 

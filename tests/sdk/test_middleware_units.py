@@ -10,12 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sdk.excerpts import BodyExcerpt, excerpt, kind_of
-from sdk.hops import ClientHop, ServerHop, Timing
-from sdk.instrument import flask_route
-from sdk.propagation import format_traceparent, new_span_id, new_trace_id, parse_traceparent
-from sdk.redaction import Redactor
-from sdk.settings import env_prefix
+from sdk.client._settings import env_prefix
+from sdk.inbound import flask_route
+from sdk.inbound._excerpts import BodyExcerpt, excerpt, kind_of
+from sdk.inbound._hops import ClientHop, ServerHop, Timing
+from sdk.inbound._propagation import (
+    format_traceparent,
+    new_span_id,
+    new_trace_id,
+    parse_traceparent,
+)
+from sdk.log import Redactor
 
 VALID = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sdk.output import LineWriter
+from sdk.log._output import LineWriter
 
 SERVICE = """
 import sys, time, logging, sdk
@@ -124,7 +124,7 @@ def test_non_blocking_stdout_that_fills_up_loses_no_line(unbuffered: bool) -> No
 def test_fork_while_another_thread_writes_does_not_deadlock_the_child() -> None:
     code = (
         "import os, sdk\n"
-        "from sdk.configuration import writer\n"
+        "from sdk.log._configure import writer\n"
         "sdk.configure(service='cart')\n"
         "writer()._lock.acquire()  # as if a thread were mid-write at the fork\n"
         "child = os.fork()\n"

@@ -18,7 +18,7 @@ def test_every_public_name_resolves() -> None:
 
 def test_instrument_is_the_function_after_its_submodule_was_imported(run_python: Run) -> None:
     code = (
-        "from sdk.instrument import flask_route\n"
+        "from sdk.inbound._instrument import flask_route\n"
         "import sdk\n"
         "print(callable(sdk.instrument), type(sdk.instrument).__name__)\n"
     )
@@ -30,9 +30,9 @@ def test_instrument_is_the_function_after_its_submodule_was_imported(run_python:
 def test_clients_load_on_first_use(run_python: Run) -> None:
     code = (
         "import sys, sdk\n"
-        "before = 'sdk.s2s' in sys.modules\n"
+        "before = 'sdk.client._s2s' in sys.modules\n"
         "sdk.S2SClient\n"
-        "print(before, 'sdk.s2s' in sys.modules)\n"
+        "print(before, 'sdk.client._s2s' in sys.modules)\n"
     )
     done = run_python(code)
     assert done.returncode == 0, done.stderr

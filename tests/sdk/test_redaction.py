@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sdk
-from sdk.redaction import REDACTED, Redactor, hide_url
+from sdk.log import REDACTED, Redactor, hide_url
 
 from .conftest import Capture
 

@@ -17,8 +17,8 @@ import pytest
 from hopscope_testing import sdk_service
 
 import sdk
-from sdk.credentials import reset_inbound, set_inbound
-from sdk.settings import SSOSettings, service_settings
+from sdk.client._settings import SSOSettings, service_settings
+from sdk.inbound._credentials import reset_inbound, set_inbound
 
 Record = dict[str, Any]
 
@@ -379,7 +379,7 @@ def test_a_token_fetched_outside_a_request_starts_a_trace_of_its_own(
 def test_an_unsampled_request_asks_for_its_token_unsampled(
     traced_sso: TracedSSO, capture: Any
 ) -> None:
-    from sdk.request_scope import RequestScope
+    from sdk.inbound._request_scope import RequestScope
 
     scope = RequestScope("GET", "/job", f"00-{TRACE}-{PARENT}-00")
     scope.enter("GET", "/job", None)
@@ -397,7 +397,7 @@ def test_an_unsampled_request_asks_for_its_token_unsampled(
 def test_the_token_request_keeps_the_flags_and_tracestate_of_its_request(
     traced_sso: TracedSSO, capture: Any
 ) -> None:
-    from sdk.request_scope import RequestScope
+    from sdk.inbound._request_scope import RequestScope
 
     scope = RequestScope("GET", "/job", f"00-{TRACE}-{PARENT}-02", ["rojo=1,congo=2"])
     scope.enter("GET", "/job", None)

@@ -200,7 +200,7 @@ def test_an_impossible_timestamp_is_left_to_the_sinks() -> None:
 def test_the_reference_schema_under_jsonschema_agrees_with_problem() -> None:
     """What ``problem`` applies is a plain JSON Schema: jsonschema, given the same format
     test, answers the same, where on the file as shipped Python's ``\\d`` lets more through."""
-    from sdk.timestamps import is_timestamp
+    from sdk.schema import is_timestamp
 
     formats = jsonschema.FormatChecker(formats=())
     formats.checks(schema.MOMENT_FORMAT)(is_timestamp)
@@ -242,7 +242,7 @@ def test_only_a_field_with_a_format_gets_the_format_tests() -> None:
 
 
 def test_the_format_test_of_a_timestamp_pattern_answers_as_the_full_one() -> None:
-    from sdk.timestamps import is_timestamp
+    from sdk.schema import is_timestamp
 
     definition = schema.reference_fields()["event.start"]
     quick = schema.format_test(definition)

@@ -20,7 +20,7 @@ from hopscope_testing import sdk_service
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect
 
-from sdk.redaction import Redactor
+from sdk.log import Redactor
 from sdk.sentry import scrub
 
 from .conftest import parse_lines

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import sdk
-from sdk import context, schema
+from sdk import schema
+from sdk.log import _context as context
 
 from .conftest import Capture
 

@@ -110,8 +110,8 @@ def test_python_json_logger_formatter_renders_the_schema(
     capture: Capture, validator: jsonschema.Validator
 ) -> None:
     """The bridge's formatter also works as a plain formatter on any handler."""
-    from sdk.configuration import shaper
-    from sdk.stdlib import SchemaFormatter
+    from sdk.log._configure import shaper
+    from sdk.log._stdlib import SchemaFormatter
 
     record = logging.makeLogRecord(
         {"name": "x", "msg": "hello %s", "args": ("you",), "levelno": logging.INFO}

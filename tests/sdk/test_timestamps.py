@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sdk.schema import fields
-from sdk.timestamps import (
+from sdk.schema import (
+    fields,
     format_timestamp,
     is_timestamp,
     moment_test,

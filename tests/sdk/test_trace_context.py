@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import sdk
-from sdk.propagation import (
+from sdk.inbound._propagation import (
     RANDOM,
     SAMPLED,
     format_traceparent,

@@ -24,9 +24,9 @@ from compose_stack import container_argv as _argv
 from compose_stack import services as _services
 
 import sdk
-from collector.index_template import INDEX_PATTERN, index_template
 from sdk import schema
-from sdk.settings import env_prefix
+from sdk.client._settings import env_prefix
+from sdk.schema.index_template import INDEX_PATTERN, index_template
 from stack.cli import build_parser
 from stack.demo import APPS, REQUIRED_ENV, clients, settings
 from stack.demo.faults import CART_TIMEOUT_SECONDS, STALL_SECONDS

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from sdk import schema
-from sdk.timestamps import format_timestamp as format_ns
-from sdk.timestamps import parse_timestamp as parse_ns
+from sdk.schema import format_timestamp as format_ns
+from sdk.schema import parse_timestamp as parse_ns
 
 T0 = parse_ns("2026-11-25T12:00:00Z")
 

@@ -14,7 +14,7 @@ HTTP credentials come from the URL userinfo (basic auth), or else from
 ``HOPSCOPE_GELF_AUTHORIZATION``: the value of a header that a Graylog input checks, named
 ``Authorization`` unless ``HOPSCOPE_GELF_AUTH_HEADER`` names another.
 
-The field mapping lives in :mod:`collector.sinks.gelf_fields`. GELF has no idempotent
+The field mapping lives in :mod:`sdk.schema.gelf_fields`. GELF has no idempotent
 write: the collector sends each record once (see :mod:`collector.delivery.spool`); each
 message carries ``_hopscope_record_id``.
 """
@@ -38,9 +38,9 @@ from collector.sinks.gelf.transport import (
     TransportDown,
     UdpTransport,
 )
-from collector.sinks.gelf_fields import gelf_message
 from collector.sinks.url_options import flag
 from collector.transforms.record import Record
+from sdk.schema.gelf_fields import gelf_message
 
 ENV_USERNAME: Final = "HOPSCOPE_GELF_USERNAME"
 ENV_PASSWORD: Final = "HOPSCOPE_GELF_PASSWORD"  # noqa: S105 - a variable name

@@ -14,8 +14,8 @@ from typing import Any, Final
 
 import orjson
 
-from collector.index_template import index_name
 from collector.transforms.record import Record
+from sdk.schema.index_template import index_name
 
 #: Largest body sent in one request; bigger batches are cut into several requests.
 DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024

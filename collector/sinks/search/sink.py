@@ -43,7 +43,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from collector.index_template import DATA_STREAM, TEMPLATE_NAME, index_template
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sinks.search.bulk import (
     DEFAULT_MAX_BODY_BYTES,
@@ -56,7 +55,10 @@ from collector.sinks.search.bulk import (
     item_outcome,
     items,
 )
-from collector.sinks.search_client import (
+from collector.sinks.url_options import flag
+from collector.transforms.record import Record
+from sdk.schema.index_template import DATA_STREAM, TEMPLATE_NAME, index_template
+from sdk.store import (
     SCHEMES,
     Endpoint,
     SearchClient,
@@ -66,8 +68,6 @@ from collector.sinks.search_client import (
     plain_http_url,
     short_error,
 )
-from collector.sinks.url_options import flag
-from collector.transforms.record import Record
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import pytest
 
 from collector.delivery.state import StateStore, connect, until_unlocked, write_transaction
 from collector.sinks.sqlite import SqliteSink
-from sdk.store_location import STATE_FILE
+from sdk.store import STATE_FILE
 
 OPENERS = 8
 ROUNDS = 12

@@ -7,12 +7,12 @@ import pytest
 
 from collector.sources.docker import (
     ContainerFilter,
-    DockerUnwrapper,
     container_labels,
     container_name,
     is_docker_log,
     parse_label,
 )
+from collector.transforms.docker_unwrap import DockerUnwrapper
 from collector.transforms.lines import Line
 
 

@@ -102,7 +102,7 @@ def test_a_wrong_chain_fails_showing_both_side_by_side(suite: pytest.Pytester) -
 def test_an_invalid_line_fails_the_test_naming_it(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_invalid="""
-        from sdk.configuration import writer
+        from sdk.log._configure import writer
 
         def test_writes_a_bad_line(hop_records):
             writer().write(b'{"message": "hand-made"}\\n')

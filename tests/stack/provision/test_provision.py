@@ -9,7 +9,7 @@ import httpx
 import pytest
 from osmem_server import OsmemClone
 
-from collector.index_template import TEMPLATE_NAME, index_template
+from sdk.schema.index_template import TEMPLATE_NAME, index_template
 from stack.cli import main
 from stack.launch import free_port
 from stack.provision.resources import graylog_content_pack, kibana_objects

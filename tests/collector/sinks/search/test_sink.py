@@ -15,10 +15,10 @@ import orjson
 import pytest
 from hopscope_testing import load_module
 
-from collector.index_template import TEMPLATE_NAME, index_name
 from collector.sinks.base import SinkUnavailable
 from collector.sinks.search.sink import RetryPolicy, SearchSink
-from collector.sinks.search_client import ElasticsearchClient, Endpoint, OpenSearchClient
+from sdk.schema.index_template import TEMPLATE_NAME, index_name
+from sdk.store import ElasticsearchClient, Endpoint, OpenSearchClient
 
 
 def _fixtures() -> ModuleType:
@@ -470,7 +470,7 @@ def test_elasticsearch_client_leaves_arrow_unloaded() -> None:
     # Run fresh: in this test process another test may have imported either already.
     script = (
         "import sys\n"
-        "from collector.sinks.search_client import ElasticsearchClient, Endpoint\n"
+        "from sdk.store._search_client import ElasticsearchClient, Endpoint\n"
         "ElasticsearchClient(Endpoint.parse('http://127.0.0.1:9'))\n"
         "print('pyarrow' in sys.modules)\n"
         "import pyarrow\n"

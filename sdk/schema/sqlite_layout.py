@@ -1,0 +1,120 @@
+"""Table layout of the embedded SQLite store, shared by the collector (writes) and the
+dashboards' query layer (reads).
+
+Each record is kept whole as JSON in ``doc``; the fields the dashboard filters or groups on
+are copied into indexed columns. The column list is derived from the schema's field names
+in one place, :data:`COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: schema field -> column. Everything else is read from ``doc`` with ``json_extract``.
+COLUMNS: Final[dict[str, str]] = {
+    "trace.id": "trace_id",
+    "span.id": "span_id",
+    "parent.id": "parent_id",
+    "service.name": "service",
+    "log.level": "level",
+    "message": "message",
+    "hopscope.hop.kind": "hop_kind",
+    "http.request.method": "method",
+    "http.route": "route",
+    "url.path": "path",
+    "http.response.status_code": "status",
+    "event.duration": "duration_ns",
+    "event.outcome": "outcome",
+    "service.target.name": "target_service",
+    "service.origin.name": "origin_service",
+    "hopscope.hop.attempt": "attempt",
+    "error.type": "error_type",
+}
+
+SCHEMA_VERSION: Final = 1
+
+#: columns added after the first layout, with their type: added to older files on open
+ADDED_COLUMNS: Final[dict[str, dict[str, str]]] = {
+    "records": {"raw": "BLOB"},
+    "dead_letters": {"raw": "BLOB"},
+}
+
+DDL: Final = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS records (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,          -- deterministic: source identity + byte offset
+    ts_ns INTEGER NOT NULL,           -- @timestamp as Unix nanoseconds
+    trace_id TEXT, span_id TEXT, parent_id TEXT,
+    service TEXT, level TEXT, message TEXT,
+    hop_kind TEXT, method TEXT, route TEXT, path TEXT,
+    status INTEGER, duration_ns INTEGER, outcome TEXT,
+    target_service TEXT, origin_service TEXT, attempt INTEGER,
+    error_type TEXT,
+    unstructured INTEGER NOT NULL DEFAULT 0,
+    source TEXT, offset INTEGER,
+    doc TEXT NOT NULL,                -- the whole record, JSON
+    raw BLOB                          -- unstructured lines that are not UTF-8: the exact bytes
+);
+CREATE INDEX IF NOT EXISTS records_trace ON records (trace_id, ts_ns);
+CREATE INDEX IF NOT EXISTS records_span ON records (span_id) WHERE hop_kind IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_slowest ON records (duration_ns) WHERE hop_kind = 'server';
+CREATE INDEX IF NOT EXISTS records_hop_stats ON records (hop_kind, ts_ns, service, route,
+    duration_ns, status, error_type, outcome, target_service) WHERE hop_kind IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_ts ON records (ts_ns);
+CREATE INDEX IF NOT EXISTS records_hop ON records (hop_kind, ts_ns) WHERE hop_kind IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_service ON records (service, hop_kind, ts_ns);
+CREATE INDEX IF NOT EXISTS records_route ON records (route, ts_ns) WHERE route IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_status ON records (status, ts_ns) WHERE status IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_errors ON records (ts_ns)
+    WHERE error_type IS NOT NULL OR outcome = 'failure';
+CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (
+    message, content = 'records', content_rowid = 'rowid'
+);
+CREATE TRIGGER IF NOT EXISTS records_fts_insert AFTER INSERT ON records BEGIN
+    INSERT INTO records_fts (rowid, message) VALUES (new.rowid, new.message);
+END;
+CREATE TRIGGER IF NOT EXISTS records_fts_delete AFTER DELETE ON records BEGIN
+    INSERT INTO records_fts (records_fts, rowid, message) VALUES ('delete', old.rowid, old.message);
+END;
+CREATE TABLE IF NOT EXISTS dead_letters (
+    rowid INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL,
+    sink TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_ns INTEGER NOT NULL,
+    replayed_ns INTEGER,
+    raw BLOB,
+    UNIQUE (record_id, sink)
+);
+"""
+
+#: The per-row trigger that keeps the full-text index in step for simple writers.
+FTS_INSERT_TRIGGER: Final = "records_fts_insert"
+
+#: The collector's SQLite sink indexes the full text of each batch with one statement after
+#: inserting it (three times faster than the per-row trigger) and so drops the trigger in the
+#: files it writes: a file has either the trigger or a bulk writer, never both, or rows would
+#: be indexed twice. Other writers (imports, test fixtures) run :data:`DDL` and keep it.
+FTS_INDEX_NEW_ROWS: Final = (
+    "INSERT INTO records_fts (rowid, message) SELECT rowid, message FROM records WHERE rowid > ?"
+)
+
+
+def bulk_writer_ddl() -> str:
+    """:data:`DDL` for a writer that indexes the full text itself, batch by batch."""
+    start = DDL.index(f"CREATE TRIGGER IF NOT EXISTS {FTS_INSERT_TRIGGER}")
+    end = DDL.index("END;", start) + len("END;")
+    return DDL[:start] + f"DROP TRIGGER IF EXISTS {FTS_INSERT_TRIGGER};" + DDL[end:]
+
+
+__all__ = [
+    "ADDED_COLUMNS",
+    "COLUMNS",
+    "DDL",
+    "FTS_INDEX_NEW_ROWS",
+    "FTS_INSERT_TRIGGER",
+    "SCHEMA_VERSION",
+    "bulk_writer_ddl",
+]
