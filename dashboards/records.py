@@ -40,10 +40,10 @@ from sdk.chain._fields import (
     URL_PATH,
     format_ns,
 )
-from sdk.timestamps import parse_timestamp
+from sdk.schema import names, parse_timestamp
 
-RECORD_ID: Final = "hopscope.record.id"
-ORIGIN: Final = "service.origin.name"
+RECORD_ID: Final = names.HOPSCOPE_RECORD_ID
+ORIGIN: Final = names.SERVICE_ORIGIN_NAME
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,38 +1,38 @@
-"""The record fields hop-chain reconstruction reads, and the one definition of a failed hop
-shared by the chain and every store backend."""
+"""The record fields hop-chain reconstruction reads (short names for the schema's own
+constants), and the one definition of a failed hop shared by the chain and every store."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sdk.timestamps import format_timestamp, parse_timestamp
+from sdk.schema import format_timestamp, names, parse_timestamp
 
 Record = Mapping[str, Any]
 
-TRACE_ID: Final = "trace.id"
-SPAN_ID: Final = "span.id"
-PARENT_ID: Final = "parent.id"
-HOP_KIND: Final = "hopscope.hop.kind"
-ATTEMPT: Final = "hopscope.hop.attempt"
-TIMESTAMP: Final = "@timestamp"
-START: Final = "event.start"
-END: Final = "event.end"
-DURATION: Final = "event.duration"
-OUTCOME: Final = "event.outcome"
-SERVICE: Final = "service.name"
-TARGET: Final = "service.target.name"
-HOST: Final = "host.name"
-NODE: Final = "service.node.name"
-ROUTE: Final = "http.route"
-METHOD: Final = "http.request.method"
-STATUS: Final = "http.response.status_code"
-URL_FULL: Final = "url.full"
-URL_PATH: Final = "url.path"
-MESSAGE: Final = "message"
-LEVEL: Final = "log.level"
-ERROR_TYPE: Final = "error.type"
-ERROR_MESSAGE: Final = "error.message"
+TRACE_ID: Final = names.TRACE_ID
+SPAN_ID: Final = names.SPAN_ID
+PARENT_ID: Final = names.PARENT_ID
+HOP_KIND: Final = names.HOPSCOPE_HOP_KIND
+ATTEMPT: Final = names.HOPSCOPE_HOP_ATTEMPT
+TIMESTAMP: Final = names.TIMESTAMP
+START: Final = names.EVENT_START
+END: Final = names.EVENT_END
+DURATION: Final = names.EVENT_DURATION
+OUTCOME: Final = names.EVENT_OUTCOME
+SERVICE: Final = names.SERVICE_NAME
+TARGET: Final = names.SERVICE_TARGET_NAME
+HOST: Final = names.HOST_NAME
+NODE: Final = names.SERVICE_NODE_NAME
+ROUTE: Final = names.HTTP_ROUTE
+METHOD: Final = names.HTTP_REQUEST_METHOD
+STATUS: Final = names.HTTP_RESPONSE_STATUS_CODE
+URL_FULL: Final = names.URL_FULL
+URL_PATH: Final = names.URL_PATH
+MESSAGE: Final = names.MESSAGE
+LEVEL: Final = names.LOG_LEVEL
+ERROR_TYPE: Final = names.ERROR_TYPE
+ERROR_MESSAGE: Final = names.ERROR_MESSAGE
 
 #: A status at or above this marks a failed hop (client errors are the caller's fault and
 #: are shown, not counted as failures of the hop).
