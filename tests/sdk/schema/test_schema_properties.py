@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import sdk
 from sdk import schema
 
-from .conftest import Capture
+from ..conftest import Capture
 
 LEVELS = ("debug", "info", "warning", "error", "critical", "exception")
 #: fields any line may have; everything else must be labels.*

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import jsonschema
 
-from .conftest import parse_lines
+from ..conftest import parse_lines
 
 Run = Callable[..., subprocess.CompletedProcess[bytes]]
 

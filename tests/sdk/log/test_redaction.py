@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import sdk
 from sdk.log import REDACTED, Redactor, hide_url
 
-from .conftest import Capture
+from ..conftest import Capture
 
 SECRET = "s3cr3t-value-xyz"
 JWT = (

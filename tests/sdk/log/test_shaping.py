@@ -13,7 +13,7 @@ import sdk
 from sdk import schema
 from sdk.log import _context as context
 
-from .conftest import Capture
+from ..conftest import Capture
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 SPAN = "b7ad6b7169203331"

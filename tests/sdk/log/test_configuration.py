@@ -14,7 +14,7 @@ import structlog
 import sdk
 from sdk.log._config import ENVIRONMENT, ConfigError, config_from
 
-from .conftest import Capture, parse_lines
+from ..conftest import Capture, parse_lines
 
 Run = Callable[..., subprocess.CompletedProcess[bytes]]
 

@@ -23,7 +23,7 @@ from websockets.sync.client import connect
 from sdk.log import Redactor
 from sdk.sentry import scrub
 
-from .conftest import parse_lines
+from ..conftest import parse_lines
 
 Record = dict[str, Any]
 

@@ -13,7 +13,7 @@ from opentelemetry import trace
 
 import sdk
 
-from .conftest import Capture
+from ..conftest import Capture
 
 
 def test_bind_unbind_clear(capture: Capture) -> None:

@@ -7,7 +7,7 @@ import logging
 import logging.config
 import sys
 
-from .conftest import Capture
+from ..conftest import Capture
 
 
 def test_foreign_std_stream_handlers_are_routed(capture: Capture) -> None:

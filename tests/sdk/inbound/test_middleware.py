@@ -25,7 +25,7 @@ from websockets.sync.client import connect
 import sdk
 from sdk.inbound import DEFAULT_HEADERS
 
-from .conftest import hop_of
+from ..conftest import hop_of
 
 Record = dict[str, Any]
 

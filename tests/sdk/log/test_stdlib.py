@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import jsonschema
 
-from .conftest import Capture, parse_lines
+from ..conftest import Capture, parse_lines
 
 Run = Callable[..., subprocess.CompletedProcess[bytes]]
 
