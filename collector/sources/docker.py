@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 
-
 DOCKER_LOG_PATTERN = "*-json.log"
 
 

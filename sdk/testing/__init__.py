@@ -49,5 +49,6 @@ __all__ = [
     "fake_services",
     "hop_records",
     "pytest_runtest_call",
+    "sentry_events",
     "tokens",
 ]

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
-from sdk.configuration import configure, current_config, shaper
-from sdk.redaction import REDACTED, Redactor
+from sdk.log._configure import configure, current_config, shaper
+from sdk.log._redaction import REDACTED, Redactor
 
 #: where the events would go; never resolved, never sent to
 _DSN: Final = "http://public@sentry.hopscope.invalid/1"
@@ -129,14 +129,15 @@ def capturing_sentry() -> Iterator[SentryEvents]:
     integrations) and an in-process transport; put back what was there after."""
     import sentry_sdk
 
-    from sdk import sentry
+    from sdk.log import enclosing_hop
+    from sdk.sentry import _events as sentry
 
     config = current_config() or configure()
     redactor = shaper().redactor
     events = SentryEvents(redactor)
     previous = sentry_sdk.get_client()
     was_started = sentry._started
-    sentry.start_sentry(dataclasses.replace(config, sentry_dsn=_DSN), redactor)
+    sentry.start_sentry(dataclasses.replace(config, sentry_dsn=_DSN), redactor, enclosing_hop)
     client = sentry_sdk.get_client()
     sending = client.transport
     client.transport = _keeping(events, client.options)

@@ -27,7 +27,7 @@ from compose_stack import (
     unescape,
 )
 
-from collector.sinks.search_client import Endpoint
+from sdk.store import Endpoint
 from stack.demo import REQUIRED_ENV
 
 #: the credentials each service that is not a demo service works with (the demo services'

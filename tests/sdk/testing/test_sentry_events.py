@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sdk.redaction import Redactor
+from sdk.log import Redactor
 from sdk.testing import SentryEvent, SentryEvents
 
 pytest_plugins = ("pytester",)
