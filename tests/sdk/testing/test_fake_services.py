@@ -88,6 +88,37 @@ def test_service_tokens_come_from_the_fake_sso(suite: pytest.Pytester) -> None:
     suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_synchronous_clients_are_answered_too(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_sync="""
+        import sdk
+
+        class Cart(sdk.SyncBaseClient):
+            service = "cart"
+
+        class Notifications(sdk.SyncS2SClient):
+            service = "notifications"
+
+        def test_sync(fake_services, hop_records):
+            fake_services("cart").get("/carts/{id}").respond(200, json={"items": 3})
+            fake_services("notifications").post("/notifications").respond(202)
+            with Cart() as cart:
+                assert cart.get("/carts/7").json() == {"items": 3}
+            with Notifications() as notifications:
+                r = notifications.post("/notifications", json={}, as_service=True)
+                assert r.status_code == 202
+            assert fake_services.sso.token_requests == 1
+            assert fake_services.calls == [
+                "cart GET /carts/7 -> 200",
+                "sso (token) POST /token -> 200",
+                "notifications POST /notifications -> 202",
+            ]
+            assert len(hop_records.hops(kind="client")) == 3
+        """
+    )
+    suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 def test_real_addresses_are_left_alone(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_real="""

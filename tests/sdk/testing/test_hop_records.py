@@ -33,6 +33,26 @@ def test_records_of_a_fastapi_request(suite: pytest.Pytester) -> None:
     suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_stdlib_lines_are_records_too(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_stdlib="""
+        import logging
+        from apps import log
+
+        def test_every_writer(hop_records, capfd):
+            logging.getLogger("legacy.billing").warning("invoice %s late", 12)
+            log.info("from structlog")
+            [stdlib] = hop_records.logs(level="warning", message="invoice 12 late")
+            assert stdlib["log.logger"] == "legacy.billing"
+            assert [r["message"] for r in hop_records.lines][-1] == "from structlog"
+            assert capfd.readouterr().out == ""
+        """
+    )
+    # a process of its own: the SDK's stdlib handler is set up when the apps configure the
+    # SDK, which an earlier in-process run (its root handlers put back after it) already did
+    suite.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 def test_parallel_tests_see_their_own_records(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_parallel="""
