@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -37,7 +38,12 @@ class TokenFactory:
         self.issuer = issuer
         self.audience = audience
         self.claims = dict(claims or {})
-        self._signing, self.public_key = _keys(algorithm, secret)
+        keys = _keys(algorithm, secret)
+        self._signing, self.public_key = keys.signing, keys.public
+        # PyJWT signs and verifies with key objects as it would with the PEM text, without
+        # loading (and checking) an RSA key from PEM at every call, which takes ~50 ms
+        self._key, self._verifier = keys.key, keys.verifier
+        self._other: Any = None  # the key of wrong signatures, made on first use
 
     def __repr__(self) -> str:  # the key stays out of test reports
         return (
@@ -85,7 +91,7 @@ class TokenFactory:
     ) -> str:
         """A valid token for ``sub`` with these roles and scopes."""
         body = self.payload(sub, roles, scopes, expires_in, **claims)
-        return jwt.encode(body, self._signing, algorithm=self.algorithm)
+        return jwt.encode(body, self._key, algorithm=self.algorithm)
 
     def expired(
         self, sub: str = "ann", roles: Iterable[str] = (), scopes: Iterable[str] = (), **claims: Any
@@ -93,15 +99,17 @@ class TokenFactory:
         """A token that expired a minute ago (issued two minutes ago)."""
         body = self.payload(sub, roles, scopes, -60, **claims)
         body["iat"] = body["exp"] - 60
-        return jwt.encode(body, self._signing, algorithm=self.algorithm)
+        return jwt.encode(body, self._key, algorithm=self.algorithm)
 
     def wrong_signature(
         self, sub: str = "ann", roles: Iterable[str] = (), scopes: Iterable[str] = (), **claims: Any
     ) -> str:
-        """A token like :meth:`make`'s, signed with another key of the same algorithm."""
-        other, _ = _keys(self.algorithm, None)
+        """A token like :meth:`make`'s, signed with another key of the same algorithm (one
+        per factory: an RSA key takes a tenth of a second to make)."""
+        if self._other is None:
+            self._other = _keys(self.algorithm, None).key
         body = self.payload(sub, roles, scopes, **claims)
-        return jwt.encode(body, other, algorithm=self.algorithm)
+        return jwt.encode(body, self._other, algorithm=self.algorithm)
 
     def headers(
         self,
@@ -118,7 +126,7 @@ class TokenFactory:
         """The claims of a token this factory made, verified as the app would."""
         decoded: dict[str, Any] = jwt.decode(
             token,
-            self.verification_key,
+            self._verifier,
             algorithms=[self.algorithm],
             audience=self.audience,
             issuer=self.issuer,
@@ -126,10 +134,18 @@ class TokenFactory:
         return decoded
 
 
-def _keys(algorithm: str, secret: str | None) -> tuple[str, str | None]:
-    """(signing key, public key or None)."""
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    signing: str  # the HMAC secret, or the private key in PEM
+    public: str | None  # the public key in PEM (RS*)
+    key: Any  # what PyJWT signs with: the secret, or the private key object
+    verifier: Any  # what PyJWT verifies with: the secret, or the public key object
+
+
+def _keys(algorithm: str, secret: str | None) -> _Keys:
     if algorithm in _HMAC:
-        return (secret or secrets.token_urlsafe(32)), None
+        text = secret or secrets.token_urlsafe(32)
+        return _Keys(text, None, text, text)
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -144,9 +160,8 @@ def _keys(algorithm: str, secret: str | None) -> tuple[str, str | None]:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    public = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return pem, public
+    public = private.public_key()
+    public_pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return _Keys(pem, public_pem, private, public)
