@@ -21,7 +21,12 @@ from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.timestamps import timestamp_parser
 from collector.transforms.record import Record
 from sdk.log import hide_url
-from sdk.schema.sqlite_layout import COLUMNS, FTS_INDEX_NEW_ROWS, FTS_INSERT_TRIGGER
+from sdk.schema.sqlite_layout import (
+    COLUMNS,
+    FTS_INDEX_NEW_ROWS,
+    FTS_INSERT_TRIGGER,
+    UNINDEXED_SEP,
+)
 
 SCHEME: Final = "sqlite://"
 CACHE_KIB: Final = 131_072
@@ -30,14 +35,7 @@ WAL_CHECKPOINT_PAGES: Final = 10_000
 
 _FIELDS: Final = tuple(COLUMNS)
 _DROP_TRIGGER: Final = f"DROP TRIGGER IF EXISTS {FTS_INSERT_TRIGGER}"
-_INSERT: Final = (  # noqa: S608 - column names from the layout, values bound
-    "INSERT OR IGNORE INTO records (id, ts_ns, {columns}, unstructured, source, offset, doc, raw)"
-    " VALUES ({marks})"
-).format(columns=", ".join(COLUMNS.values()), marks=", ".join("?" * (len(COLUMNS) + 7)))
-
-
-_INT64 = range(-(2**63), 2**63)
-_COLUMN_NAMES: Final = (
+_INSERTED: Final = (
     "id",
     "ts_ns",
     *COLUMNS.values(),
@@ -49,18 +47,33 @@ _COLUMN_NAMES: Final = (
 )
 
 
-def _unstorable(row: tuple[Any, ...]) -> str | None:
-    for name, value in zip(_COLUMN_NAMES, row, strict=True):
-        if type(value) is int and value not in _INT64:
-            field = (
-                "@timestamp"
-                if name == "ts_ns"
-                else next((f for f, c in COLUMNS.items() if c == name), name)
-            )
-            return f"{field} is too large for SQLite (64-bit integers): {value}"
-        if value is not None and not isinstance(value, str | int | float | bytes):
-            return f"{name}: SQLite cannot store a {type(value).__name__}"
-    return None
+def _insert_sql(columns: Sequence[str]) -> str:
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT OR IGNORE INTO records ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - the layout's names
+
+
+_INSERT: Final = _insert_sql(_INSERTED)
+#: the rare record with a value past 64 bits: the same, and the fields clamped
+_INSERT_UNINDEXED: Final = _insert_sql((*_INSERTED, "unindexed"))
+
+
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+_FIELD_OF: Final = {"ts_ns": "@timestamp", **{c: f for f, c in COLUMNS.items()}}
+
+
+def _fitted(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[str], str | None]:
+    """*row* with every integer past 64 bits clamped to the nearest 64-bit value, the fields
+    so clamped, and why the row cannot be stored at all (a value of a type SQLite lacks)."""
+    values = list(row)
+    clamped: list[str] = []
+    for i, (name, value) in enumerate(zip(_INSERTED, row, strict=True)):
+        if type(value) is int and not _INT64_MIN <= value <= _INT64_MAX:
+            values[i] = max(_INT64_MIN, min(_INT64_MAX, value))
+            clamped.append(_FIELD_OF.get(name, name))
+        elif value is not None and not isinstance(value, str | int | float | bytes):
+            return row, clamped, f"{name}: SQLite cannot store a {type(value).__name__}"
+    return tuple(values), clamped, None
 
 
 class SinkConfigError(ValueError):
@@ -132,21 +145,26 @@ class SqliteSink(Sink):
         try:
             self._insert(rows)
         except (OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError):
-            # a value SQLite cannot hold (an integer past 64 bits): find it, refuse its record
+            # a value SQLite cannot hold (an integer past 64 bits): store its record all the
+            # same, the column clamped and the field named in ``unindexed``, the doc whole
             by_id = {r.id: r for r in records}
-            storable = []
+            storable, unindexed = [], []
             for row in rows:
-                problem = _unstorable(row)
-                if problem is None:
-                    storable.append(row)
-                else:
+                fitted, clamped, problem = _fitted(row)
+                if problem is not None:
                     rejected.append((by_id[row[0]], problem))
-            rows = storable
-            self._insert(rows)
+                elif clamped:
+                    unindexed.append((*fitted, UNINDEXED_SEP.join(clamped)))
+                else:
+                    storable.append(row)
+            self._insert(storable, unindexed)
+            rows = storable + unindexed
         self._maybe_apply_retention()
         return WriteResult(stored=len(rows), rejected=rejected)
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+    def _insert(
+        self, rows: list[tuple[Any, ...]], unindexed: Sequence[tuple[Any, ...]] = ()
+    ) -> None:
         db = self._db
         try:
             with write_transaction(db):
@@ -154,6 +172,8 @@ class SqliteSink(Sink):
                 db.execute(_DROP_TRIGGER)
                 before = db.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
                 db.executemany(_INSERT, rows)
+                if unindexed:
+                    db.executemany(_INSERT_UNINDEXED, unindexed)
                 db.execute(FTS_INDEX_NEW_ROWS, (before,))
         except sqlite3.OperationalError as exc:
             # locked by another writer past the busy timeout, disk full, read-only: retry later

@@ -35,7 +35,7 @@ SCHEMA_VERSION: Final = 1
 
 #: columns added after the first layout, with their type: added to older files on open
 ADDED_COLUMNS: Final[dict[str, dict[str, str]]] = {
-    "records": {"raw": "BLOB"},
+    "records": {"raw": "BLOB", "unindexed": "TEXT"},
     "dead_letters": {"raw": "BLOB"},
 }
 
@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS records (
     unstructured INTEGER NOT NULL DEFAULT 0,
     source TEXT, offset INTEGER,
     doc TEXT NOT NULL,                -- the whole record, JSON
-    raw BLOB                          -- unstructured lines that are not UTF-8: the exact bytes
+    raw BLOB,                         -- unstructured lines that are not UTF-8: the exact bytes
+    unindexed TEXT                    -- fields past 64 bits, their columns clamped: UNINDEXED_SEP
 );
 CREATE INDEX IF NOT EXISTS records_trace ON records (trace_id, ts_ns);
 CREATE INDEX IF NOT EXISTS records_span ON records (span_id) WHERE hop_kind IS NOT NULL;
@@ -90,6 +91,12 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 """
 
+#: Between the field names in ``unindexed``: the fields of a record whose values SQLite's
+#: 64-bit integers cannot hold (an ``@timestamp`` outside 1677-2262 in nanoseconds, an
+#: ``event.duration`` of 2^63 ns or more). Their columns hold the nearest 64-bit value, so the
+#: record still sorts and filters at the right end; ``doc`` keeps the values as written.
+UNINDEXED_SEP: Final = ","
+
 #: The per-row trigger that keeps the full-text index in step for simple writers.
 FTS_INSERT_TRIGGER: Final = "records_fts_insert"
 
@@ -116,5 +123,6 @@ __all__ = [
     "FTS_INDEX_NEW_ROWS",
     "FTS_INSERT_TRIGGER",
     "SCHEMA_VERSION",
+    "UNINDEXED_SEP",
     "bulk_writer_ddl",
 ]

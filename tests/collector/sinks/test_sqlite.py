@@ -168,14 +168,27 @@ def test_the_sink_applies_its_retention_while_writing(tmp_path: Path, helpers: A
     assert helpers.stored_numbers(tmp_path / "s.db") == [10, 11]
 
 
-def test_integers_past_64_bits_are_refused_not_fatal(tmp_path: Path, helpers: Any) -> None:
+def test_values_past_64_bits_are_stored_clamped_and_marked(tmp_path: Path, helpers: Any) -> None:
     sink = SqliteSink(tmp_path / "s.db")
-    batch = records(helpers, 4)
+    batch = records(helpers, 5)
     batch[1].doc["@timestamp"] = "2999-01-01T00:00:00.000000Z"  # past 2262 in nanoseconds
     batch[2].doc["event.duration"] = 2**63 + 5  # valid JSON and schema; orjson reads it as int
+    batch[3].doc["@timestamp"] = "1500-01-01T00:00:00.000000Z"  # before 1677
+    batch[3].doc["event.duration"] = 2**63
     result = sink.write(batch)
-    assert result.stored == 2
-    reasons = {r.id: reason for r, reason in result.rejected}
-    assert "@timestamp is too large" in reasons[batch[1].id]
-    assert "event.duration is too large" in reasons[batch[2].id]
-    assert helpers.stored_numbers(tmp_path / "s.db") == [0, 3]
+    assert (result.stored, result.rejected) == (5, [])
+    rows = {
+        rid: (ts_ns, duration, unindexed, orjson.loads(doc))
+        for rid, ts_ns, duration, unindexed, doc in helpers.stored_rows(
+            tmp_path / "s.db", "SELECT id, ts_ns, duration_ns, unindexed, doc FROM records"
+        )
+    }
+    top, bottom = 2**63 - 1, -(2**63)
+    assert rows[batch[1].id][:3] == (top, None, "@timestamp")
+    assert rows[batch[2].id][1:3] == (top, "event.duration")
+    assert rows[batch[3].id][:3] == (bottom, top, "@timestamp,event.duration")
+    assert [rows[b.id][2] for b in (batch[0], batch[4])] == [None, None]
+    for record in batch:  # the documents as written
+        assert rows[record.id][3] == record.doc
+    assert rows[batch[2].id][3]["event.duration"] == 2**63 + 5
+    assert helpers.stored_numbers(tmp_path / "s.db") == [0, 1, 2, 3, 4]
