@@ -101,6 +101,9 @@ def run_trace(args: argparse.Namespace) -> int:
             f"hopscope trace: only the first {len(fetched.records)} records were read",
             file=sys.stderr,
         )
+    note = fetched.unindexed_note()
+    if note is not None:
+        print(f"hopscope trace: {note}", file=sys.stderr)
     return 0
 
 

@@ -173,6 +173,20 @@ class TraceRecords:
     trace_id: str
     records: Sequence[Record]
     truncated: bool = False
+    #: record id -> the fields the store could not index as written (values past its
+    #: integers' range): the record holds them whole, the store sorts it by the nearest value
+    unindexed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def unindexed_note(self) -> str | None:
+        """One line for people about the records with fields the store could not index."""
+        if not self.unindexed:
+            return None
+        fields = sorted({name for names in self.unindexed.values() for name in names})
+        return (
+            f"{len(self.unindexed)} record(s) of this trace hold a value the store cannot "
+            f"index ({', '.join(fields)} past 64-bit nanoseconds): shown as written, "
+            "sorted and filtered by the nearest value the store can hold"
+        )
 
 
 class Store(ABC):

@@ -42,7 +42,7 @@ from dashboards.store.base import (
 from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 from dashboards.store.percentiles import edge_rows, latency_rows
 from sdk.log import hide_url
-from sdk.schema.sqlite_layout import COLUMNS, DDL
+from sdk.schema.sqlite_layout import COLUMNS, DDL, UNINDEXED_SEP
 
 #: SQL for "this row is a failed hop" (same rule as :func:`dashboards.records.is_failure`).
 FAILED_SQL: Final = (
@@ -221,13 +221,25 @@ class SqliteStore(Store):
     # -- one trace --------------------------------------------------------------------
 
     def fetch_trace(self, trace_id: str) -> TraceRecords:
+        marks = "unindexed" if self._marks_unindexed() else "NULL"
         rows = self._rows(
-            "SELECT doc FROM records WHERE trace_id = ? ORDER BY ts_ns, rowid LIMIT ?",
+            f"SELECT doc, id, {marks} FROM records WHERE trace_id = ?"  # noqa: S608 - a name
+            " ORDER BY ts_ns, rowid LIMIT ?",
             (trace_id, MAX_TRACE_RECORDS + 1),
         )
         loads = orjson.loads
-        docs = [loads(row[0]) for row in rows[:MAX_TRACE_RECORDS]]
-        return TraceRecords(trace_id, docs, truncated=len(rows) > MAX_TRACE_RECORDS)
+        kept = rows[:MAX_TRACE_RECORDS]
+        docs = [loads(row[0]) for row in kept]
+        unindexed = {rid: tuple(fields.split(UNINDEXED_SEP)) for _, rid, fields in kept if fields}
+        return TraceRecords(
+            trace_id, docs, truncated=len(rows) > MAX_TRACE_RECORDS, unindexed=unindexed
+        )
+
+    def _marks_unindexed(self) -> bool:
+        """Whether the file has the ``unindexed`` column (the collector adds it to older
+        files when it opens them)."""
+        columns = self._rows("PRAGMA table_info(records)")
+        return any(column[1] == "unindexed" for column in columns)
 
     # -- statistics ---------------------------------------------------------------------
 

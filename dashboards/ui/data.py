@@ -34,6 +34,7 @@ class LoadedTrace:
     summary: TraceSummary
     records: int
     truncated: bool
+    unindexed_note: str | None = None
 
     def json(self) -> bytes:
         """The rebuilt chain as JSON (the ``hopscope trace --json`` shape), written without
@@ -54,4 +55,5 @@ def trace_at(url: str, trace_id: str, skew: bool) -> LoadedTrace | None:
         summary=summarize(tree),
         records=len(fetched.records),
         truncated=fetched.truncated,
+        unindexed_note=fetched.unindexed_note(),
     )

@@ -123,6 +123,8 @@ def _summary(loaded: LoadedTrace) -> None:
     )
     if loaded.truncated:
         st.warning(f"Only the first {loaded.records:,} records of this trace were read.")
+    if loaded.unindexed_note is not None:
+        st.info(loaded.unindexed_note)
     failure = loaded.tree.first_failure
     if failure is not None:
         st.error("The request failed. First failing hop:")
