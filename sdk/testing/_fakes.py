@@ -252,7 +252,7 @@ class FakeServices:
 
 def _forget_shared_tokens(sso: FakeSSO) -> None:
     """Drop the process-wide token provider made for this test's SSO (its cached token)."""
-    from sdk.client._tokens import ServiceTokens
+    from sdk.client import ServiceTokens
 
     with ServiceTokens._shared_lock:
         for key in [k for k in ServiceTokens._shared if k[1] == sso.client_id]:

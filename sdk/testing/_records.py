@@ -13,7 +13,7 @@ import orjson
 
 from sdk.chain import build_tree, tree_to_dict
 from sdk.log._output import LineWriter
-from sdk.schema._validation import problem
+from sdk.schema import problem
 from sdk.testing._chain_text import chain_mismatch
 
 Record = dict[str, Any]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
-from sdk.inbound._instrument import flask_route
+from sdk.inbound import flask_route
 from sdk.testing._calling import is_flask, is_starlette
 
 #: methods a route answers unasked for (HEAD next to GET, OPTIONS everywhere)

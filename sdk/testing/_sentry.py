@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
-from sdk.log._configure import configure, current_config, shaper
-from sdk.log._redaction import REDACTED, Redactor
+from sdk.log import REDACTED, Redactor, configure, current_config
+from sdk.log._configure import shaper
 
 #: where the events would go; never resolved, never sent to
 _DSN: Final = "http://public@sentry.hopscope.invalid/1"
