@@ -28,8 +28,10 @@ from sdk.inbound._hops import (
     header_fields,
     origin_name,
 )
+from sdk.inbound._paths import SecretRoutes, starlette_secret_routes
 from sdk.inbound._request_scope import RequestScope
 from sdk.log._configure import emit, shaper
+from sdk.log._redaction import Redactor
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -108,6 +110,9 @@ def starlette_route(scope: Scope, root_path: str) -> str | None:
     route = scope.get("route")
     if route is None:
         return None
+    fastapi = scope.get("fastapi")
+    if isinstance(fastapi, dict):  # a route of an included router: the prefixed template
+        route = fastapi.get("effective_route_context") or route
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     if not isinstance(template, str):
         return None
@@ -135,6 +140,22 @@ class HopMiddleware:
         self.route_of = route_of
         self._wanted = frozenset(h.lower().encode("latin-1") for h in headers)
         self._first = True
+        #: the redactor the secret routes were read with, and those routes
+        self._secret_routes: tuple[Redactor, SecretRoutes | None] | None = None
+
+    def _path(self, scope: Scope, redactor: Redactor) -> str:
+        """The request's path as records show it: JWTs and secret route parameters hidden."""
+        path = redactor.path(scope.get("path") or "/")
+        known = self._secret_routes
+        if known is None or known[0] is not redactor:  # read once per configuration
+            known = self._secret_routes = (
+                redactor,
+                starlette_secret_routes(scope.get("app"), redactor),
+            )
+        if known[1] is not None:
+            root_path = scope.get("root_path", "")
+            path = known[1].hide(path, root_path if isinstance(root_path, str) else "")
+        return path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -204,7 +225,7 @@ class HopMiddleware:
         traceparent, tracestate, authorization, *_ = request_headers(
             scope.get("headers", ()), _NONE_WANTED
         )
-        path: str = scope.get("path") or "/"
+        path = self._path(scope, shaper().redactor)
         root_path = scope.get("root_path", "")
         request = RequestScope("WEBSOCKET", path, traceparent, tracestate)
         request.enter(None, path, authorization)
@@ -240,10 +261,10 @@ class HopMiddleware:
 
     def _start(self, scope: Scope) -> tuple[ServerHop, str | None, RequestScope]:
         method: str = scope["method"]
-        path: str = scope.get("path") or "/"
         headers = request_headers(scope.get("headers", ()), self._wanted)
         traceparent, tracestate, authorization, origin, agent, content_type, chosen = headers
         shaping = shaper()  # the active configuration's, or the defaults before configure()
+        path = self._path(scope, shaping.redactor)
         limit = shaping.config.max_body
         request = RequestScope(method, path, traceparent, tracestate)
         client = scope.get("client")

@@ -1,8 +1,10 @@
 """Body excerpts for hop records: the first bytes of a JSON, form or text body, redacted.
 
 Only bodies whose content type says they are text are kept; others (binary, multipart)
-are counted but not quoted. A body cut at the limit cannot be parsed, so its secret values
-are found by pattern instead of by parsing.
+are counted but not quoted. Redaction comes before the cut: up to :data:`PARSE_FACTOR` times
+the limit is kept and parsed, so a secret's key is read as JSON reads it (an escaped
+``"pass\u0077ord"`` too) and only then is the redacted text cut to the limit. A body longer
+than that cannot be parsed, so its secret values are found by pattern instead.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from sdk.log._truncation import MARKER
 #: a "key": value pair of (possibly cut) JSON text; the value may be a string or a scalar.
 _JSON_PAIR: Final = re.compile(r'"((?:[^"\\]|\\.){1,200})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]+)')
 _FORM: Final = "application/x-www-form-urlencoded"
+#: how many times the excerpt's limit is kept for redaction before the cut
+PARSE_FACTOR: Final = 16
 
 
 def kind_of(content_type: str | None) -> str | None:
@@ -35,7 +39,8 @@ def kind_of(content_type: str | None) -> str | None:
 
 
 class BodyExcerpt:
-    """Collects at most ``limit`` bytes of a body that arrives in chunks, and counts it all."""
+    """Collects a body that arrives in chunks (at most ``PARSE_FACTOR * limit`` bytes of it)
+    and counts it all; its excerpt is at most ``limit`` long."""
 
     __slots__ = ("_chunks", "_kept", "limit", "size")
 
@@ -49,7 +54,7 @@ class BodyExcerpt:
         if not data:
             return
         self.size += len(data)
-        room = self.limit - self._kept
+        room = self.limit * PARSE_FACTOR - self._kept
         if room > 0:
             piece = data[:room]
             self._chunks.append(piece)
@@ -67,9 +72,9 @@ class BodyExcerpt:
         if kind is None or not self.size:
             return None
         text = excerpt(self.data(), kind, redactor, self.complete)
-        if not self.complete:
+        if self.size > self.limit:
             # marker included, the excerpt stays within the limit, so it is not cut again
-            marker = MARKER.format(self.size - self._kept).replace("chars", "bytes")
+            marker = MARKER.format(self.size - self.limit).replace("chars", "bytes")
             text = text[: max(self.limit - len(marker), 0)] + marker
         return text
 
@@ -93,8 +98,19 @@ def excerpt(data: bytes, kind: str, redactor: Redactor, complete: bool = True) -
 
 def _redact_json_text(text: str, redactor: Redactor) -> str:
     def pair(match: re.Match[str]) -> str:
-        if redactor.is_secret_key(match.group(1)):
+        if redactor.is_secret_key(_json_key(match.group(1))):
             return f'"{match.group(1)}"{match.group(2)}"{REDACTED}"'
         return match.group(0)
 
     return redactor.text(_JSON_PAIR.sub(pair, text))
+
+
+def _json_key(quoted: str) -> str:
+    """A key as JSON reads it: ``pass\\u0077ord`` is ``password``."""
+    if "\\" not in quoted:
+        return quoted
+    try:
+        key = orjson.loads(f'"{quoted}"')
+    except orjson.JSONDecodeError:
+        return quoted
+    return key if isinstance(key, str) else quoted

@@ -11,8 +11,10 @@ from sdk import sentry
 from sdk.inbound._access_log import silence_access_log
 from sdk.inbound._asgi import HopMiddleware
 from sdk.inbound._hops import DEFAULT_HEADERS
-from sdk.inbound._wsgi import ERROR_KEY, ROUTE_KEY, HopWSGIMiddleware
-from sdk.log._configure import configure, current_config
+from sdk.inbound._paths import hide_view_args
+from sdk.inbound._wsgi import ERROR_KEY, PATH_KEY, ROUTE_KEY, HopWSGIMiddleware
+from sdk.log._configure import configure, current_config, shaper
+from sdk.log._context import bound_fields, replace_field
 
 App = TypeVar("App")
 _FLASK_PARAM: Final = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
@@ -70,6 +72,8 @@ def _instrument_flask(app: Any, headers: tuple[str, ...]) -> None:
         rule = request.url_rule
         if rule is not None:
             request.environ[ROUTE_KEY] = flask_route(rule.rule)
+        if request.view_args:
+            _hide_secret_view_args(request.environ, request.view_args)
 
     def remember_error(_sender: object, exception: BaseException, **_extra: object) -> None:
         # Flask answers 500 itself, so the exception never reaches the middleware: report it
@@ -80,6 +84,18 @@ def _instrument_flask(app: Any, headers: tuple[str, ...]) -> None:
     app.before_request(remember_route)
     got_request_exception.connect(remember_error, app, weak=False)
     app.wsgi_app = HopWSGIMiddleware(app.wsgi_app, headers=headers)
+
+
+def _hide_secret_view_args(environ: dict[str, Any], view_args: dict[str, Any]) -> None:
+    """The path without the values of secret-named view arguments, in the hop record and in
+    every line written from here on."""
+    bound = bound_fields().get("url.path")
+    if not isinstance(bound, str):
+        return
+    hidden = hide_view_args(bound, view_args, shaper().redactor)
+    if hidden != bound:
+        environ[PATH_KEY] = hidden
+        replace_field("url.path", hidden)
 
 
 def _is_starlette(app: object) -> bool:

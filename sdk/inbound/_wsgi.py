@@ -28,6 +28,8 @@ RouteOf = Callable[[Environ], str | None]
 #: environ keys a framework adapter fills in (see :mod:`sdk.instrument` for Flask).
 ROUTE_KEY: Final = "hopscope.route"
 ERROR_KEY: Final = "hopscope.error"
+#: the request's path with its secret route parameters hidden, once the route is known
+PATH_KEY: Final = "hopscope.path"
 _ORIGIN_KEY: Final = "HTTP_" + ORIGIN_HEADER.upper().replace("-", "_")
 
 
@@ -175,6 +177,9 @@ class HopWSGIMiddleware:
                 error = environ.get(ERROR_KEY)
                 if isinstance(error, BaseException):
                     hop.error = error
+            path = environ.get(PATH_KEY)
+            if isinstance(path, str):
+                hop.path = path
             try:
                 hop.route = self.route_of(environ)
             except Exception:  # noqa: BLE001 - a route hook must not lose the record
@@ -188,6 +193,7 @@ class HopWSGIMiddleware:
         path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")) or "/"
         content_type = environ.get("CONTENT_TYPE") or None
         shaping = shaper()  # the active configuration's, or the defaults before configure()
+        path = shaping.redactor.path(path)
         limit = shaping.config.max_body
         # the server joined repeated fields with commas: two traceparents fail to parse,
         # tracestate fields come combined in order

@@ -56,3 +56,11 @@ def pop_fields(token: Token[Mapping[str, Any]]) -> None:
 
 #: the trusted fields bound in the current context
 bound_fields: Callable[[], Mapping[str, Any]] = _fields.get
+
+
+def replace_field(name: str, value: Any) -> None:
+    """Replace a trusted field bound in the current context, where it is bound (SDK
+    internal: a request's path, once its route showed which parts of it are secret)."""
+    fields = _fields.get()
+    if name in fields and isinstance(fields, dict):
+        fields[name] = value

@@ -229,7 +229,12 @@ class Shaper:
             if not isinstance(value, str):
                 value = to_plain(value)  # what would be rendered is what gets validated
             if isinstance(value, str):
-                value = self.redactor.url(value) if name == "url.full" else clean_text(value)
+                if name == "url.full":
+                    value = self.redactor.url(value)
+                elif name == "url.path":
+                    value = self.redactor.path(clean_text(value))
+                else:
+                    value = clean_text(value)
                 value, cut = truncate(value, self.config.max_body)
                 if cut:
                     record["hopscope.truncated"] = True

@@ -94,11 +94,19 @@ def test_excerpt_counts_everything_keeps_the_limit() -> None:
     for _ in range(10):
         body.add(b"0123456789")
     assert body.size == 100
-    assert not body.complete
+    assert body.complete  # kept whole for redaction, up to PARSE_FACTOR times the limit
     text = body.text("text", Redactor())
     assert text is not None
     assert len(text) <= 32
     assert text.endswith("…[truncated 68 bytes]")
+    for _ in range(60):
+        body.add(b"0123456789")
+    assert body.size == 700
+    assert not body.complete
+    text = body.text("text", Redactor())
+    assert text is not None
+    assert len(text) <= 32
+    assert text.endswith("…[truncated 668 bytes]")
     assert BodyExcerpt(32).text("text", Redactor()) is None  # empty body: nothing to quote
     binary = BodyExcerpt(32)
     binary.add(b"\x89PNG")
