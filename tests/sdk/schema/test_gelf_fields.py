@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+
+import pytest
+from graylog_rules import problems
 
 from collector.transforms.record import Record
 from sdk import schema
@@ -102,7 +106,55 @@ def test_empty_message_and_unstructured_line() -> None:
     assert message["short_message"] == "Traceback: boom"
     assert message["_event_original"] == "Traceback: boom"
     assert message["_hopscope_unstructured_reason"] == "not JSON"
-    assert gelf_message(record(message=""))["short_message"] == "-"
+    assert raw_message_kept(message) == ""
+    assert gelf_message(record(message=""))["short_message"] == "(blank message)"
+
+
+def raw_message_kept(message: dict[str, Any]) -> str:
+    kept: str = json.loads(message["_hopscope_original_message"])
+    return kept
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t", "  \n ", "\u3000"], ids=repr)
+def test_a_blank_message_gets_a_placeholder_and_is_kept(blank: str) -> None:
+    message = gelf_message(record(message=blank))
+    assert message["short_message"] == "(blank message)"
+    assert raw_message_kept(message) == blank
+    assert problems(message) == []
+
+
+def test_a_blank_host_is_never_sent() -> None:
+    message = gelf_message(record(**{"host.name": "  ", "service.node.name": "cart-1"}))
+    assert message["host"] == "cart-1"
+    assert problems(message) == []
+
+
+SAMPLES = [
+    record(),
+    record(**{"event.original": "  ", "message": " ", "hopscope.unstructured.reason": "x"}),
+    record(**{"@timestamp": "soon", "log.level": "chatty", "labels.n": 3}),
+    record(**{"error.stack_trace": "Traceback ...", "log.level": "critical", "id": "x"}),
+    record(**{"labels.é": "accented name", "labels.a b": 1, "labels.f": 1.5, "labels.t": True}),
+]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=range(len(SAMPLES)))
+def test_every_message_keeps_graylogs_rules(sample: Record) -> None:
+    assert problems(gelf_message(sample)) == []
+
+
+def test_the_rules_catch_what_graylog_refuses() -> None:
+    good = gelf_message(record())
+    assert problems({**good, "short_message": "  "}) == [
+        'refused: empty mandatory "short_message" field'
+    ]
+    assert problems({**good, "host": ""}) == ['refused: empty mandatory "host" field']
+    assert problems({**good, "level": 9, "_id": "x", "_labels_é": "y", "_n": " "}) == [
+        "level 9 is not a syslog severity 0-7",
+        "'_id': not an additional field name (^_[\\w.\\-]*$, not _id)",
+        "'_labels_é': not an additional field name (^_[\\w.\\-]*$, not _id)",
+        "'_n': a blank string, which Graylog trims away",
+    ]
 
 
 def test_unreadable_timestamp_is_left_to_graylog() -> None:
@@ -125,6 +177,7 @@ def test_names() -> None:
     assert additional_name("trace.id") == "_trace_id"
     assert additional_name("@weird name") == "__weird_name"
     assert additional_name("id") == "_id_"
+    assert additional_name("labels.é") == "_labels__"  # Graylog's \\w is ASCII
 
 
 def test_every_schema_field_gets_a_distinct_valid_name() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import uvicorn
+from graylog_rules import problems, refusal
 
 
 def decode_payload(payload: bytes) -> dict[str, Any]:
@@ -26,16 +27,31 @@ def decode_payload(payload: bytes) -> dict[str, Any]:
 
 
 class Inbox:
-    """Messages received, in order; ``ids`` counts them by record id (duplicates show)."""
+    """Messages received, in order; ``ids`` counts them by record id (duplicates show).
+
+    Each message is held against Graylog's rules: one its GELF decoder refuses is lost, as in
+    Graylog (``refused``); every other rule broken is noted (``problems``)."""
 
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.refused: list[tuple[str, dict[str, Any]]] = []
+        self.problems: list[str] = []
         self._cond = threading.Condition()
 
     def add(self, message: dict[str, Any]) -> None:
         with self._cond:
+            refused = refusal(message)
+            if refused is not None:
+                self.refused.append((refused, message))
+                return
+            self.problems.extend(problems(message))
             self.messages.append(message)
             self._cond.notify_all()
+
+    def assert_graylog_stores_all(self) -> None:
+        """No message was one Graylog refuses or stores without some of its fields."""
+        assert self.refused == [], self.refused[:5]
+        assert self.problems == [], self.problems[:5]
 
     def ids(self) -> Counter[str]:
         with self._cond:
