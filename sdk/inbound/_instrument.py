@@ -10,6 +10,7 @@ from typing import Any, Final, TypeVar
 from sdk import sentry
 from sdk.inbound._access_log import silence_access_log
 from sdk.inbound._asgi import HopMiddleware
+from sdk.inbound._frameworks import is_flask, is_starlette
 from sdk.inbound._hops import DEFAULT_HEADERS
 from sdk.inbound._paths import hide_view_args
 from sdk.inbound._wsgi import ERROR_KEY, PATH_KEY, ROUTE_KEY, HopWSGIMiddleware
@@ -34,13 +35,13 @@ def instrument(app: App, *, headers: Iterable[str] = DEFAULT_HEADERS) -> App:
     wanted = tuple(headers)
     if isinstance(app, HopMiddleware | HopWSGIMiddleware):
         return app  # instrumenting twice would write two records per request
-    if _is_starlette(app):
+    if is_starlette(app):
         if any(m.cls is HopMiddleware for m in app.user_middleware):  # type: ignore[attr-defined]
             return app
         _no_second_server_span(app)
         app.add_middleware(HopMiddleware, headers=wanted)  # type: ignore[attr-defined]
         return app
-    if _is_flask(app):
+    if is_flask(app):
         if not isinstance(app.wsgi_app, HopWSGIMiddleware):  # type: ignore[attr-defined]
             _instrument_flask(app, wanted)
         return app
@@ -96,22 +97,6 @@ def _hide_secret_view_args(environ: dict[str, Any], view_args: dict[str, Any]) -
     if hidden != bound:
         environ[PATH_KEY] = hidden
         replace_field("url.path", hidden)
-
-
-def _is_starlette(app: object) -> bool:
-    try:
-        from starlette.applications import Starlette
-    except ImportError:
-        return False
-    return isinstance(app, Starlette)
-
-
-def _is_flask(app: object) -> bool:
-    try:
-        from flask import Flask
-    except ImportError:
-        return False
-    return isinstance(app, Flask)
 
 
 def _is_asgi(app: object) -> bool:

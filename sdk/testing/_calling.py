@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sdk.inbound import is_flask, is_starlette
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -22,22 +24,6 @@ class Caller(Protocol):
     def __call__(
         self, method: str, path: str, headers: Mapping[str, str] | None = None
     ) -> Answer: ...
-
-
-def is_starlette(app: object) -> bool:
-    try:
-        from starlette.applications import Starlette
-    except ImportError:
-        return False
-    return isinstance(app, Starlette)
-
-
-def is_flask(app: object) -> bool:
-    try:
-        from flask import Flask
-    except ImportError:
-        return False
-    return isinstance(app, Flask)
 
 
 def caller(app: Any) -> Caller:

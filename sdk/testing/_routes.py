@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
-from sdk.inbound import flask_route
-from sdk.testing._calling import is_flask, is_starlette
+from sdk.inbound import flask_route, is_flask, is_starlette
 
 #: methods a route answers unasked for (HEAD next to GET, OPTIONS everywhere)
 _IMPLIED: Final = frozenset({"HEAD", "OPTIONS"})
