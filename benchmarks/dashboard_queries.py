@@ -29,15 +29,17 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from collector.transforms.record import record_ids  # noqa: E402
 from dashboards import RequestQuery, TimeRange, build_tree, open_store  # noqa: E402
 from dashboards.store import Store  # noqa: E402
 from sdk.schema.sqlite_layout import COLUMNS, DDL  # noqa: E402
@@ -72,6 +74,11 @@ MESSAGES = [
     "email queued",
     "payment declined by bank",
 ]
+#: Log lines' levels, by message (the rest are info): the logs benchmark filters on them.
+LINE_LEVELS = {"cache miss": "debug", "payment declined by bank": "warning"}
+
+#: The one source every generated line comes from (the raw file, as the collector names it).
+SOURCE = "bench.jsonl"
 
 INSERT_COLUMNS = ["id", "ts_ns", "source", "offset", "doc", *COLUMNS.values()]
 INSERT_SQL = (
@@ -94,17 +101,30 @@ def stamp(ns: int) -> str:
 
 
 class Rows:
-    """Rows of the layout, built directly (no collector in the way)."""
+    """Rows of the layout, built directly (no collector in the way). Each record is one
+    line of a raw JSON-lines file (written to *raw* when given) and gets the id the
+    collector gives it: the source's digest and the line's byte offset there."""
 
-    def __init__(self) -> None:
+    def __init__(self, raw: IO[bytes] | None = None) -> None:
         self.n = 0
+        self.offset = 0
+        self.raw = raw
+        self._id = record_ids(SOURCE)
 
     def make(self, doc: dict[str, Any], ts_ns: int) -> tuple[Any, ...]:
         self.n += 1
-        rid = f"{self.n:024x}"
+        line = orjson.dumps(doc)
+        offset = self.offset
+        self.offset += len(line) + 1
+        if self.raw is not None:
+            self.raw.write(line + b"\n")
+        rid = self._id(offset)
+        # what the collector adds to each record it reads
         doc["hopscope.record.id"] = rid
+        doc["hopscope.source.name"] = SOURCE
+        doc["hopscope.source.offset"] = offset
         values = [doc.get(name) for name in COLUMNS]
-        return (rid, ts_ns, "bench", self.n, orjson.dumps(doc).decode(), *values)
+        return (rid, ts_ns, SOURCE, offset, orjson.dumps(doc).decode(), *values)
 
 
 def trace_rows(rows: Rows, rng: random.Random, index: int, calls: int) -> Iterator[tuple[Any, ...]]:
@@ -188,7 +208,8 @@ def trace_rows(rows: Rows, rng: random.Random, index: int, calls: int) -> Iterat
             server["error.type"] = "bench.Unavailable"
             server["error.message"] = "backend unavailable"
         yield rows.make(server, s_end)
-        line = base(callee, s_start + 100_000, "info", rng.choice(MESSAGES))
+        message = rng.choice(MESSAGES)
+        line = base(callee, s_start + 100_000, LINE_LEVELS.get(message, "info"), message)
         line["span.id"] = s_span
         yield rows.make(line, s_start + 100_000)
         servers.append((s_span, s_start, s_end, callee))
@@ -228,11 +249,18 @@ def plan(records: int) -> list[int]:
     return out
 
 
+def raw_lines(path: Path) -> Path:
+    """The raw JSON lines a generated store at *path* was built from."""
+    return path.with_suffix(".jsonl")
+
+
 def generate(path: Path, records: int) -> None:
+    """The store at *path*, and beside it the raw lines it holds (:func:`raw_lines`)."""
     from rich.progress import Progress
 
     tmp = path.with_suffix(".partial")
     tmp.unlink(missing_ok=True)
+    raw_tmp = path.with_suffix(".jsonl.partial")
     db = sqlite3.connect(tmp, isolation_level=None)
     db.executescript(DDL)
     # Load first, index after: far faster than keeping eight indexes and the full-text
@@ -248,9 +276,10 @@ def generate(path: Path, records: int) -> None:
     db.execute("DROP TRIGGER records_fts_insert")
     db.executescript("PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF;")
     rng = random.Random(7)
-    rows = Rows()
+    raw = raw_tmp.open("wb")
+    rows = Rows(raw)
     calls = plan(records)
-    with Progress() as progress:
+    with raw, Progress() as progress:
         task = progress.add_task("generating records", total=len(calls))
         db.execute("BEGIN")
 
@@ -270,6 +299,7 @@ def generate(path: Path, records: int) -> None:
         db.execute("ANALYZE")
         progress.update(task, advance=1)
     db.close()
+    raw_tmp.rename(raw_lines(path))
     tmp.rename(path)
 
 
@@ -389,8 +419,22 @@ def report(results: list[tuple[str, float, float | None]]) -> None:
         print(f"{label:<{width}}  {ms:9.2f} ms{verdict}{ratio}", flush=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+@contextmanager
+def search_store(path: Path, records: int) -> Iterator[Store]:
+    """An OpenSearch-API engine holding the first *records* records of the store at *path*."""
+    from osmem_server import OsmemServer
+
+    with OsmemServer.start(japanese=False) as engine:
+        began = time.perf_counter()
+        fill_search(engine.url, path, records)
+        print(f"loaded the engine in {time.perf_counter() - began:.0f} s")
+        with open_store(f"opensearch+{engine.url}") as store:
+            yield store
+
+
+def store_options(doc: str) -> argparse.ArgumentParser:
+    """The options of a benchmark that runs on a generated store (and the search engine)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument(
         "--records",
         type=int,
@@ -412,32 +456,51 @@ def main() -> int:
         default=ROOT / ".hopscope" / "bench",
         help="where generated stores are kept and reused (default .hopscope/bench)",
     )
-    args = parser.parse_args()
-    records = 300_000 if args.quick else args.records
-    search_records = 30_000 if args.quick else args.search_records
+    return parser
 
-    cache = args.cache
+
+def cached_store(cache: Path, records: int) -> Path:
+    """The generated store of *records* records in *cache*, with its raw lines: reused when
+    there (brought to the collector's current layout first, as the collector does when it
+    opens a file), else generated."""
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"store-{records}.db"
-    if path.exists():
+    if path.exists() and raw_lines(path).exists():
         print(f"reusing {path}")
-    else:
-        began = time.perf_counter()
-        generate(path, records)
-        print(f"generated {records:,} records in {time.perf_counter() - began:.0f} s: {path}")
+        ensure_layout(path)
+        return path
+    path.unlink(missing_ok=True)
+    began = time.perf_counter()
+    generate(path, records)
+    print(f"generated {records:,} records in {time.perf_counter() - began:.0f} s: {path}")
+    return path
+
+
+def ensure_layout(path: Path) -> None:
+    """The layout's indexes a store generated earlier lacks, added (and analysed)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    listed = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    before = {row[0] for row in db.execute(listed)}
+    db.executescript(DDL)
+    added = {row[0] for row in db.execute(listed)} - before
+    if added:
+        print(f"added {', '.join(sorted(added))} to the cached store")
+        db.execute("ANALYZE")
+    db.close()
+
+
+def main() -> int:
+    args = store_options(__doc__).parse_args()
+    records = 300_000 if args.quick else args.records
+    search_records = 30_000 if args.quick else args.search_records
+    path = cached_store(args.cache, records)
 
     with open_store(f"sqlite:///{path}") as store:
         results = measure(f"SQLite {records:,}", store, args.repeat)
     report(results)  # now, and again with the search engine's figures below
     if not args.skip_search:
-        from osmem_server import OsmemServer
-
-        with OsmemServer.start(japanese=False) as engine:
-            began = time.perf_counter()
-            fill_search(engine.url, path, search_records)
-            print(f"loaded the engine in {time.perf_counter() - began:.0f} s")
-            with open_store(f"opensearch+{engine.url}") as store:
-                results += measure(f"OpenSearch API {search_records:,}", store, args.repeat)
+        with search_store(path, search_records) as store:
+            results += measure(f"OpenSearch API {search_records:,}", store, args.repeat)
     report(results)
     return 0
 
