@@ -4,8 +4,9 @@ chain, lives beside the chain (:mod:`sdk.chain`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 # Re-exported: the store backends import them from here beside the field names.
 from sdk.chain import FAILURE_STATUS as FAILURE_STATUS
@@ -66,7 +67,7 @@ def from_ns(ns: int) -> datetime:
     return _EPOCH + timedelta(microseconds=ns // 1000)
 
 
-def is_hop(record: Record) -> bool:
+def is_hop(record: Mapping[str, Any]) -> bool:
     return record.get(HOP_KIND) is not None
 
 

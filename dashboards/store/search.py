@@ -10,7 +10,6 @@ the search bodies are built in :mod:`dashboards.store.search_query` and the answ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -163,7 +162,7 @@ class SearchStore(Store):
             ],
             "track_total_hits": False,
         }
-        docs: list[Mapping[str, Any]] = []
+        docs: list[f.Record] = []
         while len(docs) <= MAX_TRACE_RECORDS:
             hits = self._search(body)["hits"]["hits"]
             docs.extend(h["_source"] for h in hits)

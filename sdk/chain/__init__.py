@@ -6,10 +6,11 @@ from sdk.chain._build import build_tree
 from sdk.chain._critical import critical_path
 from sdk.chain._export import hop_to_dict, tree_to_dict, tree_to_json
 from sdk.chain._failure import first_failure
-from sdk.chain._fields import FAILURE_STATUS, Record, is_failure, read_ns
+from sdk.chain._fields import FAILURE_STATUS, is_failure, read_ns
 from sdk.chain._model import Hop, NodeKind, Segment, TraceSummary, TraceTree
 from sdk.chain._skew import adjust_skew, skew_delta
 from sdk.chain._summary import service_path, summarize
+from sdk.schema import Record
 
 __all__ = [
     "FAILURE_STATUS",

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from sdk.chain import _fields as f
 from sdk.chain._critical import critical_path
 from sdk.chain._failure import first_failure
-from sdk.chain._fields import Record
 from sdk.chain._link import fold_duplicates, link, name_likely_callers, order_roots
 from sdk.chain._model import TraceTree
 from sdk.chain._nodes import make_hop, split_records
@@ -16,6 +15,7 @@ from sdk.chain._retries import group_retries
 from sdk.chain._shape import attach_logs, mark_external, sort_and_mark
 from sdk.chain._skew import adjust_skew
 from sdk.chain._timing import compute_timings
+from sdk.schema import Record
 
 
 def build_tree(

@@ -8,8 +8,6 @@ from typing import Any, Final
 
 from sdk.schema import format_timestamp, names, parse_timestamp
 
-Record = Mapping[str, Any]
-
 TRACE_ID: Final = names.TRACE_ID
 SPAN_ID: Final = names.SPAN_ID
 PARENT_ID: Final = names.PARENT_ID
@@ -56,7 +54,7 @@ def read_ns(value: object) -> int | None:
         return None
 
 
-def is_failure(record: Record) -> bool:
+def is_failure(record: Mapping[str, Any]) -> bool:
     """Whether a hop failed: an exception, an explicit failure outcome or a 5xx status."""
     if record.get(ERROR_TYPE) or record.get(OUTCOME) == "failure":
         return True

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sdk.chain._fields import Record
+from sdk.schema import Record
 
 #: ``server``/``client``/``internal`` come from ``hopscope.hop.kind``; ``call`` is a group of
 #: retried client attempts (its children are the attempts); ``external`` is a client hop

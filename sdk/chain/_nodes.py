@@ -7,8 +7,9 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from sdk.chain import _fields as f
-from sdk.chain._fields import Record, is_failure, read_ns
+from sdk.chain._fields import is_failure, read_ns
 from sdk.chain._model import Hop, NodeKind
+from sdk.schema import Record
 
 _KINDS: frozenset[str] = frozenset({"server", "client", "internal"})
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sdk.chain import _fields as f
-from sdk.chain._fields import Record
 from sdk.chain._model import Hop
+from sdk.schema import Record
 
 
 def sort_and_mark(roots: list[Hop]) -> list[Hop]:

@@ -17,8 +17,9 @@ from sdk.log._config import Config, config_from
 from sdk.log._logger import LEVEL_NUMBERS, Threshold, logger_class
 from sdk.log._output import LineWriter, StructlogLineLoggerFactory
 from sdk.log._routing import install_routing
-from sdk.log._shaping import LEVEL_OF_METHOD, LOGGER_KEY, Record, Shaper, render
+from sdk.log._shaping import LEVEL_OF_METHOD, LOGGER_KEY, Shaper, render
 from sdk.log._stdlib import LineHandler, SchemaFormatter
+from sdk.schema import Record
 
 _lock = threading.Lock()
 

@@ -25,9 +25,8 @@ from sdk.log._redaction import REDACTED, Redactor
 from sdk.log._tracing import current_ids
 from sdk.log._truncation import truncate
 from sdk.log._values import clean_text, safe_repr, to_json_text, to_plain
+from sdk.schema import Record
 from sdk.schema._timestamps import format_timestamp
-
-Record = dict[str, Any]
 
 #: method names of structlog and stdlib levels -> the schema's ``log.level``
 LEVEL_OF_METHOD: Final = {

@@ -15,8 +15,9 @@ from pythonjsonlogger.core import RESERVED_ATTRS, BaseJsonFormatter
 
 from sdk.log import _context as context
 from sdk.log._output import LineWriter
-from sdk.log._shaping import Record, Shaper, message_text, render
+from sdk.log._shaping import Shaper, message_text, render
 from sdk.log._values import safe_repr
+from sdk.schema import Record
 
 LEVEL_OF_NUMBER: Final = {
     logging.DEBUG: "debug",

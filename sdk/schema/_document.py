@@ -8,7 +8,11 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
+
+#: One record: field name -> value, the JSON object of one line. The SDK builds them, the
+#: collector stores them, the dashboards, the hop chain and sdk.testing read them.
+Record: TypeAlias = dict[str, Any]
 
 SCHEMA_FILE: Final = "record.schema.json"
 SCHEMA_VERSION: Final = "1"

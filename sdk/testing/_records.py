@@ -13,10 +13,8 @@ import orjson
 
 from sdk.chain import build_tree, tree_to_dict
 from sdk.log._output import LineWriter
-from sdk.schema import problem
+from sdk.schema import Record, problem
 from sdk.testing._chain_text import chain_mismatch
-
-Record = dict[str, Any]
 
 _HOP_KIND = "hopscope.hop.kind"
 _TRACE_ID = "trace.id"

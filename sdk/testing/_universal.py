@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from sdk.schema import Record
 from sdk.testing._calling import caller
-from sdk.testing._records import HopRecords, Record, capturing
+from sdk.testing._records import HopRecords, capturing
 from sdk.testing._sentry import SentryEvent, capturing_sentry
 
 _ERROR_LEVELS: Final = frozenset({"error", "critical"})
