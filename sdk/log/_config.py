@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from sdk.log._redaction import key_words
+from sdk.log._redaction import hide_url, key_words
 
 LEVELS: Final = ("debug", "info", "warning", "error", "critical")
 
@@ -45,13 +45,54 @@ class Config:
     sentry_dsn: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("service", "version", "environment", "node", "level"):
+            object.__setattr__(self, name, _text_setting(name, getattr(self, name)))
         if self.level not in LEVELS:
             raise ConfigError(f"log level {self.level!r} is not one of {', '.join(LEVELS)}")
         for name in ("max_string", "max_body"):
-            if getattr(self, name) < 16:
-                raise ConfigError(f"{name} must be at least 16, got {getattr(self, name)}")
+            number = _whole_number(name, getattr(self, name))
+            if number < 16:
+                raise ConfigError(f"{name} must be at least 16, got {number}")
+            object.__setattr__(self, name, number)
         if not self.service:
             raise ConfigError("service name is empty")
+
+
+def _text_setting(name: str, value: object) -> str | None:
+    """A text setting as text: numbers (``version=2``) are converted, anything else that
+    is no string is refused, so ``service.version`` is always a string in a line."""
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ConfigError(f"{name} must be a string, got {type(value).__name__} {value!r}")
+
+
+def _whole_number(name: str, value: object) -> int:
+    """``max_string=4096``, and ``"4096"`` too; anything else names the setting."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"{name} must be a whole number, got {value!r}")
+
+
+def check_sentry_dsn(dsn: str, setting: str) -> None:
+    """A DSN sentry-sdk can use, or a ConfigError naming *setting*; the DSN's keys are
+    never shown."""
+    from sentry_sdk.utils import BadDsn, Dsn  # only when a DSN is set: it takes a while
+
+    try:
+        Dsn(dsn)
+    except (BadDsn, ValueError) as exc:
+        # text that is no URL at all may be a key pasted on its own: not shown
+        shown = repr(hide_url(dsn)) if "://" in dsn else "not a URL"
+        raise ConfigError(f"{setting} is not a Sentry DSN ({shown}): {hide_url(exc)}") from None
 
 
 def config_from(
@@ -69,6 +110,12 @@ def config_from(
         values["level"] = str(values["level"]).lower()
     if "redact_keys" in values:
         values["redact_keys"] = redact_patterns(values["redact_keys"])
+    dsn = values.get("sentry_dsn")
+    if dsn is not None:
+        setting = "SENTRY_DSN" if overrides.get("sentry_dsn") is None else "sentry_dsn"
+        if not isinstance(dsn, str):
+            raise ConfigError(f"{setting} must be a string, got {type(dsn).__name__}")
+        check_sentry_dsn(dsn, setting)
     try:
         return Config(**values)  # type: ignore[arg-type]
     except TypeError as exc:

@@ -47,17 +47,17 @@ def logger_class(sink: LineSink, threshold: Threshold) -> type[Any]:
     for name, number in LEVEL_NUMBERS.items():
         methods[name] = _level_method(name, number, sink, threshold)
 
-    def exception(self: Any, event: Any = "", *args: Any, **kw: Any) -> None:
+    # Parameters before "/" are positional-only: every keyword, ``event`` and ``self``
+    # included, is a label.
+    def exception(self: Any, event: Any = "", /, *args: Any, **kw: Any) -> None:
         if threshold.number <= logging.ERROR:
             kw.setdefault("exc_info", True)
             sink("error", event, args, self._context, kw)
 
-    def log(self: Any, level: int | str, event: Any = "", *args: Any, **kw: Any) -> None:
-        if isinstance(level, str):  # log("warning", ...) as well as log(30, ...)
-            level = LEVEL_NUMBERS.get(level.lower(), logging.INFO)
-        if level >= threshold.number:
-            name = level_name(level)
-            sink(name, event, args, self._context, kw)
+    def log(self: Any, level: Any, event: Any = "", /, *args: Any, **kw: Any) -> None:
+        number = level_number(level)
+        if number >= threshold.number:
+            sink(level_name(number), event, args, self._context, kw)
 
     methods.update(
         exception=exception,
@@ -76,8 +76,20 @@ def logger_class(sink: LineSink, threshold: Threshold) -> type[Any]:
     return type("HopscopeBoundLogger", (base,), methods)
 
 
+def level_number(level: object) -> int:
+    """``log.log``'s level as a number: ``"warning"`` as well as ``30``; anything else
+    (None, an unknown name, an object) is info, so the line is written rather than lost."""
+    if type(level) is int:
+        return level
+    if isinstance(level, str):
+        return LEVEL_NUMBERS.get(level.lower(), logging.INFO)
+    if isinstance(level, int) and not isinstance(level, bool):  # IntEnum levels
+        return int(level)
+    return logging.INFO
+
+
 def _level_method(name: str, number: int, sink: LineSink, threshold: Threshold) -> Any:
-    def method(self: Any, event: Any = "", *args: Any, **kw: Any) -> None:
+    def method(self: Any, event: Any = "", /, *args: Any, **kw: Any) -> None:
         if number >= threshold.number:
             sink(name, event, args, self._context, kw)
 
@@ -86,7 +98,7 @@ def _level_method(name: str, number: int, sink: LineSink, threshold: Threshold) 
 
 
 def _async_method(method: Any) -> Any:
-    async def async_method(self: Any, *args: Any, **kw: Any) -> None:
+    async def async_method(self: Any, /, *args: Any, **kw: Any) -> None:
         method(self, *args, **kw)
 
     async_method.__name__ = f"a{method.__name__}"

@@ -38,6 +38,22 @@ def _write_patiently(stream: BinaryIO, rest: bytes) -> None:
         select.select([], [stream.fileno()], [], 0.05)
 
 
+def _write_line(stream: BinaryIO, line: bytes) -> None:
+    """All of *line*, flushed."""
+    try:
+        written = stream.write(line)
+    except BlockingIOError as exc:
+        _write_patiently(stream, line[exc.characters_written :])
+        return
+    if written != len(line):  # a raw stream took part of it, or none
+        _write_patiently(stream, line[written or 0 :])
+        return
+    try:
+        stream.flush()
+    except BlockingIOError:
+        _write_patiently(stream, b"")
+
+
 _live_writers: weakref.WeakSet[LineWriter] = weakref.WeakSet()
 
 
@@ -60,13 +76,18 @@ class LineWriter:
         self._stream = stream
         self._broken = False
         # Re-entrant: a signal handler or a __del__ that logs while this thread is writing
-        # must not deadlock it.
+        # must not deadlock it. Its line waits in _pending until the line being written is
+        # out: written inside it, it would splice the two (and a buffered stream refuses a
+        # re-entrant write outright).
         self._lock = threading.RLock()
+        self._writing: int | None = None  # the thread writing a line now
+        self._pending: list[bytes] = []
         _live_writers.add(self)
 
     def _after_fork(self) -> None:
         # A thread of the parent may have held the lock at the fork; it does not exist here.
         self._lock = threading.RLock()
+        self._writing = None
 
     def _target(self) -> BinaryIO:
         if self._stream is not None:
@@ -80,21 +101,24 @@ class LineWriter:
     def write(self, line: bytes) -> None:
         if self._broken:
             return
+        me = threading.get_ident()
+        if self._writing == me:  # called from inside a write of this thread: after it
+            self._pending.append(line)
+            return
         try:
             stream = self._stream or self._target()
             with self._lock:
-                try:
-                    written = stream.write(line)
-                except BlockingIOError as exc:
-                    _write_patiently(stream, line[exc.characters_written :])
-                    return
-                if written != len(line):  # a raw stream took part of it, or none
-                    _write_patiently(stream, line[written or 0 :])
-                    return
-                try:
-                    stream.flush()
-                except BlockingIOError:
-                    _write_patiently(stream, b"")
+                # in order: lines queued by a handler that ran between two turns go first
+                pending = self._pending
+                pending.append(line)
+                while pending:
+                    self._writing = me
+                    try:
+                        while pending:
+                            _write_line(stream, pending[0])
+                            del pending[0]
+                    finally:
+                        self._writing = None
         except (BrokenPipeError, ValueError, OSError) as exc:
             self._give_up(exc)
 

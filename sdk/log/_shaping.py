@@ -147,7 +147,8 @@ class Shaper:
                 record["trace.id"], record["span.id"] = ids
 
     def add_labels(self, record: Record, items: Iterable[tuple[str, Any]]) -> None:
-        """User keywords: always under ``labels.*``, never over a schema field."""
+        """User keywords: always under ``labels.*``, never over a schema field. A value that
+        cannot be written (``10**5000`` has no text) is replaced alone, by a marker."""
         names = self._label_names
         for key, value in items:
             entry = names.get(key)
@@ -158,31 +159,35 @@ class Shaper:
                 record[name] = REDACTED
                 continue
             kind = type(value)
-            # Exact type checks first: the common scalars need no conversion at all.
-            if kind is int:
-                if -(2**63) <= value < 2**64:
+            try:
+                # Exact type checks first: the common scalars need no conversion at all.
+                if kind is int:
+                    if -(2**63) <= value < 2**64:
+                        record[name] = value
+                        continue
+                    text = str(value)
+                elif kind is str:
+                    text = value
+                elif kind is float:
+                    if math.isfinite(value):
+                        record[name] = value
+                        continue
+                    text = str(value)
+                elif kind is bool or value is None:
                     record[name] = value
                     continue
-                text = str(value)
-            elif kind is str:
-                text = value
-            elif kind is float:
-                if math.isfinite(value):
-                    record[name] = value
-                    continue
-                text = str(value)
-            elif kind is bool or value is None:
-                record[name] = value
+                else:
+                    plain = self._plain(value)
+                    if not isinstance(plain, str):
+                        record[name] = plain
+                        continue
+                    text = plain
+                if not text.isascii():
+                    text = clean_text(text)
+                text = self._scrub(text)
+            except Exception as exc:  # noqa: BLE001 - one bad value must not lose the line
+                record[name] = unwritable(value, exc)
                 continue
-            else:
-                plain = self._plain(value)
-                if not isinstance(plain, str):
-                    record[name] = plain
-                    continue
-                text = plain
-            if not text.isascii():
-                text = clean_text(text)
-            text = self._scrub(text)
             if len(text) > self._max_string:
                 text = truncate(text, self._max_string)[0]
                 record["hopscope.truncated"] = True
@@ -202,7 +207,7 @@ class Shaper:
             if isinstance(plain, dict | list):
                 return to_json_text(self.redactor.value(plain))
         except Exception as exc:  # noqa: BLE001 - hostile containers must not lose the line
-            return f"<{type(value).__name__} (not renderable: {type(exc).__name__})>"
+            return unwritable(value, exc)
         return plain
 
     def add_error(self, record: Record, exc: BaseException) -> None:
@@ -296,6 +301,11 @@ class Shaper:
         return self.trusted(
             "error", f"hopscope could not shape a record: {type(exc).__name__}", fields
         )
+
+
+def unwritable(value: object, exc: BaseException) -> str:
+    """The marker that stands for a value that could not be written."""
+    return f"<{type(value).__name__} (not renderable: {type(exc).__name__})>"
 
 
 def render(record: Record) -> bytes:

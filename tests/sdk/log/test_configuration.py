@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 from collections.abc import Callable
+from typing import Any
 
 import jsonschema
 import pytest
@@ -155,3 +156,48 @@ def test_forked_workers_write_their_own_pid(
     parent, child = parse_lines(result.stdout, validator)
     assert (parent["message"], parent["process.pid"]) == ("parent", parent_pid)
     assert (child["message"], child["process.pid"]) == ("child", child_pid)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "environ", "message"),
+    [
+        ({}, {"SENTRY_DSN": "https://public-key@sentry.example/abc"}, "SENTRY_DSN is not a Sentry"),
+        ({}, {"SENTRY_DSN": "pasted-key-0123"}, "SENTRY_DSN is not a Sentry DSN (not a URL)"),
+        ({"sentry_dsn": "ftp://k:dsn-secret@h/1"}, {}, "sentry_dsn is not a Sentry DSN"),
+        ({"max_string": "lots"}, {}, "max_string must be a whole number, got 'lots'"),
+        ({"max_body": 4.5}, {}, "max_body must be a whole number"),
+        ({"service": b"cart"}, {}, "service must be a string, got bytes"),
+        ({"version": ["1"]}, {}, "version must be a string, got list"),
+    ],
+)
+def test_more_bad_settings_are_named_and_show_no_secret(
+    overrides: dict[str, object], environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as err:
+        config_from(overrides, environ)
+    for secret in ("public-key", "pasted-key", "dsn-secret"):
+        assert secret not in str(err.value)
+
+
+def test_numbers_given_as_text_settings_become_text() -> None:
+    config = config_from({"version": 2, "service": 7, "max_string": "4096"}, {})
+    assert (config.version, config.service, config.max_string) == ("2", "7", 4096)
+
+
+def test_a_malformed_dsn_stops_configure_before_logging_is_set_up(
+    run_python: Callable[..., Any],
+) -> None:
+    script = """
+import logging, sdk
+try:
+    sdk.configure(service='cart')
+except sdk.ConfigError as exc:
+    print('refused:', exc)
+print('handlers:', len(logging.getLogger().handlers))
+"""
+    result = run_python(script, env={"SENTRY_DSN": "https://key@sentry.example/not-a-project"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "refused: SENTRY_DSN is not a Sentry DSN" in out
+    assert "handlers: 0" in out
+    assert "key@" not in out

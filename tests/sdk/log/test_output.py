@@ -159,4 +159,58 @@ def test_logging_from_inside_a_write_does_not_deadlock() -> None:
     writer = LineWriter(stream)
     stream.writer = writer
     writer.write(b"outer\n")
-    assert stream.getvalue() == b"inner\nouter\n"
+    assert stream.getvalue() == b"outer\ninner\n"  # whole, after the line it interrupted
+
+
+SIGNALLED = """
+import signal, sys, sdk
+sdk.configure(service='cart')
+log = sdk.get_logger('svc')
+ticks = 0
+
+def tick(_signum, _frame):
+    global ticks
+    ticks += 1
+    log.info('tick', n=ticks)
+
+signal.signal(signal.SIGALRM, tick)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+for n in range(320):
+    log.info('big', n=n, blob='x' * 20000)
+signal.setitimer(signal.ITIMER_REAL, 0)
+log.info('done', ticks=ticks)
+"""
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_line_from_a_signal_handler_is_never_spliced_into_another(unbuffered: str) -> None:
+    """A timer's handler logs while a 20 KB line is being written to a pipe that is full:
+    every line comes out whole, the handler's ones after the line they interrupted, and
+    the call never raises (a buffered stdout refuses a re-entrant write)."""
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HOPSCOPE_") and k != "PYTHONUNBUFFERED"
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIGNALLED],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**environ, "PYTHONUNBUFFERED": unbuffered} if unbuffered else environ,
+    )
+    assert process.stdout is not None
+    chunks = []
+    while chunk := process.stdout.read(4096):  # small reads: the pipe stays full
+        chunks.append(chunk)
+        time.sleep(0.0002)
+    stderr = process.stderr.read() if process.stderr else b""
+    assert process.wait(timeout=120) == 0, stderr
+    lines = b"".join(chunks).splitlines()
+    records = [json.loads(line) for line in lines]  # every line whole: each one parses
+    big = [r for r in records if r["message"] == "big"]
+    assert [r["labels.n"] for r in big] == list(range(320))
+    ticks = [r for r in records if r["message"] == "tick"]
+    (done,) = [r for r in records if r["message"] == "done"]
+    assert len(ticks) == done["labels.ticks"]
+    # every tick once (a handler interrupted before its write by the next one comes second)
+    assert sorted(r["labels.n"] for r in ticks) == list(range(1, len(ticks) + 1))
