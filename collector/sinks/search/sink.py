@@ -172,24 +172,22 @@ class SearchSink(Sink):
         return self._client
 
     def _install_template(self, client: SearchClient) -> None:
-        body = orjson.dumps(index_template(data_stream=self.options.data_stream))
-        answer = client.request("PUT", f"/_index_template/{TEMPLATE_NAME}", body)
-        if answer.status < 300:
-            return
-        if answer.status in (404, 405) or (answer.status == 400 and not self.options.data_stream):
-            # Servers without composable templates (Elasticsearch < 7.8) take the legacy form.
-            legacy = index_template()
-            legacy_body = {
-                "index_patterns": legacy["index_patterns"],
-                "order": 1,
-                **legacy["template"],
-            }
-            answer = client.request("PUT", f"/_template/{TEMPLATE_NAME}", orjson.dumps(legacy_body))
-            if answer.status < 300:
-                return
-        raise SearchUnreachable(
-            f"index template not installed: {answer.status} {short_error(answer.body)}"
-        )
+        """The composable template; the legacy form on a server without composable
+        templates. Any other refusal is shown, not worked around."""
+        answer = self._put_template(client)
+        if answer.status >= 300:
+            raise SearchUnreachable(
+                f"index template not installed: {answer.status} {_refusal(answer)}"
+            )
+
+    def _put_template(self, client: SearchClient) -> SearchResponse:
+        body = index_template(data_stream=self.options.data_stream)
+        answer = client.request("PUT", f"/_index_template/{TEMPLATE_NAME}", orjson.dumps(body))
+        if _has_composable_templates(answer) or self.options.data_stream:
+            return answer
+        # Elasticsearch before 7.8: the legacy form, the same mappings and settings
+        legacy = {"index_patterns": body["index_patterns"], "order": 1, **body["template"]}
+        return client.request("PUT", f"/_template/{TEMPLATE_NAME}", orjson.dumps(legacy))
 
     # -- writing ------------------------------------------------------------------------
 
@@ -295,3 +293,29 @@ class SearchSink(Sink):
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _has_composable_templates(answer: SearchResponse) -> bool:
+    """False when the server has no ``_index_template`` endpoint: no handler for it (404,
+    405), or, before Elasticsearch 7.8, the path read as an index named ``_index_template``."""
+    if answer.status in (404, 405):
+        return False
+    if answer.status != 400:
+        return True
+    error = short_error(answer.body)
+    return not (
+        error.startswith("invalid_index_name_exception") or "no handler found for uri" in error
+    )
+
+
+def _refusal(answer: SearchResponse) -> str:
+    """The server's error and, when it has causes, its innermost one: ``illegal_argument:
+    template after composition is invalid`` alone does not say what to fix."""
+    shown = short_error(answer.body)
+    error = answer.body.get("error") if isinstance(answer.body, dict) else None
+    cause = error
+    while isinstance(cause, dict) and isinstance(cause.get("caused_by"), dict):
+        cause = cause["caused_by"]
+    if cause is not error and isinstance(cause, dict):
+        shown += f" (caused by {cause.get('type', 'error')}: {cause.get('reason', '')})"
+    return shown
