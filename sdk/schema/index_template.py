@@ -8,10 +8,17 @@ without restating it:
 
 - strings: ``keyword`` (ids, names, enums, routes), except the free-text fields in
   :data:`TEXT_FIELDS` (``text``; ``message`` also keeps a ``keyword`` subfield);
-- strings with the RFC 3339 pattern: ``date``;
+- strings with the RFC 3339 pattern: ``date``, with a ``nanos`` subfield of type
+  ``date_nanos`` that keeps their microseconds (``@timestamp.nanos``; a time before 1970 or
+  after 2262 leaves the subfield empty rather than refusing the record);
 - integers: ``long`` (``event.duration`` is nanoseconds and outgrows ``integer``);
 - booleans: ``boolean``;
-- the ``labels.*`` and ``http.request.header.*`` families: ``keyword`` via dynamic templates.
+- the open-ended families (``labels.*``, ``http.request.header.*``): one field each of the
+  server's flat type, so that no count of keys can reach the index's field limit
+  (Elasticsearch ``flattened``, OpenSearch 2.7+ ``flat_object``; every value an exact
+  keyword, searched as ``labels.tenant`` all the same), or, for a server with neither
+  (:data:`DYNAMIC_FAMILIES`), ``keyword`` per key via dynamic templates, where about a
+  thousand distinct keys in a daily index reach the default field limit.
 
 Fields outside the schema are kept in ``_source`` but not indexed (``dynamic: false`` on the
 root), while a value that contradicts the mapping (text in ``event.duration``) is still
@@ -46,6 +53,13 @@ KEYWORD_IGNORE_ABOVE: Final = 8191
 #: Exact-value subfield of ``message``, for terms aggregations on short messages.
 MESSAGE_KEYWORD_IGNORE_ABOVE: Final = 1024
 
+#: The families' mapping on a server without a flat type: one keyword field per key.
+DYNAMIC_FAMILIES: Final = "dynamic"
+#: The flat type of each server kind, tried first; :data:`DYNAMIC_FAMILIES` after it.
+FLAT_TYPES: Final[Mapping[str, str]] = {"elasticsearch": "flattened", "opensearch": "flat_object"}
+#: Subfield of each date field that keeps its nanoseconds.
+NANOS_SUBFIELD: Final = "nanos"
+
 _DATE_PATTERN_START: Final = re.compile(r"^\^\\d\{4\}-\\d\{2\}-\\d\{2\}T")
 
 
@@ -79,7 +93,8 @@ def field_type(name: str, definition: Mapping[str, Any]) -> dict[str, Any]:
         # Mixed types (``labels.*``): an exact value is the only mapping all of them fit.
         return {"type": "keyword", "ignore_above": KEYWORD_IGNORE_ABOVE}
     if _is_date(definition):
-        return {"type": "date"}
+        nanos = {"type": "date_nanos", "ignore_malformed": True}
+        return {"type": "date", "fields": {NANOS_SUBFIELD: nanos}}
     if name in TEXT_FIELDS:
         mapped: dict[str, Any] = {"type": "text"}
         if name in TEXT_WITH_KEYWORD:
@@ -145,34 +160,47 @@ def _nest(flat: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     return root
 
 
-def mappings() -> dict[str, Any]:
-    """The ``mappings`` section: every schema field, plus the dynamic families."""
+def mappings(families: str = DYNAMIC_FAMILIES) -> dict[str, Any]:
+    """The ``mappings`` section: every schema field, plus the families, each one field of
+    the flat type *families* (``flattened``, ``flat_object``) or, with
+    :data:`DYNAMIC_FAMILIES`, one keyword field per key."""
     properties = _nest(field_types())
     for regex, _ in schema.field_patterns():
-        # The families' parent objects accept new keys (mapped by the dynamic templates)
-        # although the root ignores unknown fields.
         parts = _family_prefix(regex.pattern).split(".")
         level = properties
         for part in parts[:-1]:
             level = level.setdefault(part, {"properties": {}})["properties"]
-        level.setdefault(parts[-1], {"properties": {}})["dynamic"] = True
-    return {
+        if families == DYNAMIC_FAMILIES:
+            # The families' parent objects accept new keys (mapped by the dynamic
+            # templates) although the root ignores unknown fields.
+            level.setdefault(parts[-1], {"properties": {}})["dynamic"] = True
+        else:
+            level[parts[-1]] = {"type": families}
+    body: dict[str, Any] = {
         "dynamic": False,
         "date_detection": False,
         "numeric_detection": False,
-        "dynamic_templates": dynamic_templates(),
-        "properties": properties,
-        "_meta": {"hopscope.schema_version": schema.SCHEMA_VERSION},
     }
+    if families == DYNAMIC_FAMILIES:
+        body["dynamic_templates"] = dynamic_templates()
+    body["properties"] = properties
+    body["_meta"] = {"hopscope.schema_version": schema.SCHEMA_VERSION}
+    return body
 
 
 def index_template(
-    *, data_stream: bool = False, shards: int = 1, replicas: int | None = None
+    *,
+    data_stream: bool = False,
+    shards: int = 1,
+    replicas: int | None = None,
+    families: str = DYNAMIC_FAMILIES,
 ) -> dict[str, Any]:
     """The composable index template body (``PUT _index_template/hopscope-records``).
 
     Dated indices are the default; ``data_stream=True`` adds the data stream marker, for
-    servers that support data streams (Elasticsearch 7.9+, OpenSearch 1.0+).
+    servers that support data streams (Elasticsearch 7.9+, OpenSearch 1.0+). *families*
+    maps the open-ended families, as :func:`mappings` says (``FLAT_TYPES[kind]`` for a
+    server of that kind).
     """
     settings: dict[str, Any] = {"number_of_shards": shards}
     if replicas is not None:
@@ -181,7 +209,7 @@ def index_template(
         "index_patterns": [INDEX_PATTERN],
         "priority": 200,
         "version": int(schema.SCHEMA_VERSION),
-        "template": {"settings": {"index": settings}, "mappings": mappings()},
+        "template": {"settings": {"index": settings}, "mappings": mappings(families)},
         "_meta": {
             "description": "hopscope log records, generated from the record schema",
             "hopscope.schema_version": schema.SCHEMA_VERSION,
@@ -194,10 +222,13 @@ def index_template(
 
 __all__ = [
     "DATA_STREAM",
+    "DYNAMIC_FAMILIES",
+    "FLAT_TYPES",
     "INDEX_PATTERN",
     "INDEX_PREFIX",
     "KEYWORD_IGNORE_ABOVE",
     "MESSAGE_KEYWORD_IGNORE_ABOVE",
+    "NANOS_SUBFIELD",
     "TEMPLATE_NAME",
     "TEXT_FIELDS",
     "TEXT_WITH_KEYWORD",

@@ -57,10 +57,17 @@ from collector.sinks.search.bulk import (
 )
 from collector.sinks.url_options import flag
 from collector.transforms.record import Record
-from sdk.schema.index_template import DATA_STREAM, TEMPLATE_NAME, index_template
+from sdk.schema.index_template import (
+    DATA_STREAM,
+    DYNAMIC_FAMILIES,
+    FLAT_TYPES,
+    TEMPLATE_NAME,
+    index_template,
+)
 from sdk.store import (
     SCHEMES,
     Endpoint,
+    OpenSearchClient,
     SearchClient,
     SearchResponse,
     SearchUnreachable,
@@ -172,16 +179,27 @@ class SearchSink(Sink):
         return self._client
 
     def _install_template(self, client: SearchClient) -> None:
-        """The composable template; the legacy form on a server without composable
-        templates. Any other refusal is shown, not worked around."""
-        answer = self._put_template(client)
+        """The composable template, its families of the server's flat type; on a server
+        without that type, one keyword per key, and a warning. A server without composable
+        templates gets the legacy form; any other refusal is shown, not worked around."""
+        kind = "opensearch" if isinstance(client, OpenSearchClient) else "elasticsearch"
+        flat = FLAT_TYPES[kind]
+        answer = self._put_template(client, flat)
+        if answer.status == 400 and _no_such_type(answer, flat):
+            log.warning(
+                "%s has no %s mapping type: labels.* and http.request.header.* get one field "
+                "per key, and a daily index takes about a thousand distinct keys at most",
+                self.name,
+                flat,
+            )
+            answer = self._put_template(client, DYNAMIC_FAMILIES)
         if answer.status >= 300:
             raise SearchUnreachable(
                 f"index template not installed: {answer.status} {_refusal(answer)}"
             )
 
-    def _put_template(self, client: SearchClient) -> SearchResponse:
-        body = index_template(data_stream=self.options.data_stream)
+    def _put_template(self, client: SearchClient, families: str) -> SearchResponse:
+        body = index_template(data_stream=self.options.data_stream, families=families)
         answer = client.request("PUT", f"/_index_template/{TEMPLATE_NAME}", orjson.dumps(body))
         if _has_composable_templates(answer) or self.options.data_stream:
             return answer
@@ -306,6 +324,12 @@ def _has_composable_templates(answer: SearchResponse) -> bool:
     return not (
         error.startswith("invalid_index_name_exception") or "no handler found for uri" in error
     )
+
+
+def _no_such_type(answer: SearchResponse, kind: str) -> bool:
+    """Whether a refused template names the mapping type *kind* as unknown to the server
+    (``No handler for type [flat_object]``, however deep in the causes)."""
+    return f"no handler for type [{kind}]" in _refusal(answer).lower()
 
 
 def _refusal(answer: SearchResponse) -> str:

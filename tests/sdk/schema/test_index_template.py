@@ -61,8 +61,9 @@ def test_every_schema_field_is_mapped() -> None:
 
 
 def test_field_types_follow_the_schema() -> None:
-    assert mapped("@timestamp") == {"type": "date"}
-    assert mapped("event.start")["type"] == "date"
+    nanos = {"nanos": {"type": "date_nanos", "ignore_malformed": True}}
+    for date in ("@timestamp", "event.start", "event.end"):
+        assert mapped(date) == {"type": "date", "fields": nanos}
     assert mapped("event.duration") == {"type": "long"}
     assert mapped("http.response.status_code") == {"type": "long"}
     assert mapped("hopscope.source.offset") == {"type": "long"}
@@ -77,7 +78,7 @@ def test_field_types_follow_the_schema() -> None:
 
 def test_field_type_of_other_json_schema_types() -> None:
     assert field_type("x.ratio", {"type": "number"}) == {"type": "double"}
-    assert field_type("x.when", {"type": "string", "format": "date-time"}) == {"type": "date"}
+    assert field_type("x.when", {"type": "string", "format": "date-time"})["type"] == "date"
 
 
 def test_families_map_as_keywords_and_unknown_fields_are_not_indexed() -> None:
@@ -92,6 +93,20 @@ def test_families_map_as_keywords_and_unknown_fields_are_not_indexed() -> None:
         body["properties"]["http"]["properties"]["request"]["properties"]["header"]["dynamic"]
         is True
     )
+
+
+@pytest.mark.parametrize("flat", ["flattened", "flat_object"])
+def test_families_of_a_flat_type_are_one_field_each(flat: str) -> None:
+    body = mappings(flat)
+    assert "dynamic_templates" not in body
+    assert body["properties"]["labels"] == {"type": flat}
+    request = body["properties"]["http"]["properties"]["request"]["properties"]
+    assert request["header"] == {"type": flat}
+    assert (
+        request["method"]
+        == mappings()["properties"]["http"]["properties"]["request"]["properties"]["method"]
+    )
+    assert index_template(families=flat)["template"]["mappings"] == body
 
 
 def test_template_body() -> None:
