@@ -15,6 +15,7 @@ import orjson
 
 from collector.delivery.state import write_transaction
 from collector.transforms.record import Record
+from sdk.schema import names
 
 
 @dataclass(slots=True)
@@ -65,9 +66,9 @@ class DeadLetters:
             record = Record(
                 rid,
                 parsed,
-                str(parsed.get("hopscope.source.name", "")),
-                int(parsed.get("hopscope.source.offset", 0)),
-                "hopscope.unstructured.reason" in parsed,
+                str(parsed.get(names.HOPSCOPE_SOURCE_NAME, "")),
+                int(parsed.get(names.HOPSCOPE_SOURCE_OFFSET, 0)),
+                names.HOPSCOPE_UNSTRUCTURED_REASON in parsed,
                 raw,
             )
             letters.append(DeadLetter(record, sink_name, reason, created, replayed))

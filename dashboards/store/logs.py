@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 
 from dashboards import records as f
 from dashboards.store.errors import BadQuery
+from sdk.schema import names
 
 #: ``log.level`` values from the least to the most severe (the schema's enum).
 LEVELS: Final = ("debug", "info", "warning", "error", "critical")
@@ -38,10 +39,10 @@ MAX_BUCKETS: Final = 1000
 #: Context lines on either side at most.
 MAX_CONTEXT: Final = 1000
 
-REASON: Final = "hopscope.unstructured.reason"
-ORIGINAL: Final = "event.original"
-SOURCE: Final = "hopscope.source.name"
-OFFSET: Final = "hopscope.source.offset"
+REASON: Final = names.HOPSCOPE_UNSTRUCTURED_REASON
+ORIGINAL: Final = names.EVENT_ORIGINAL
+SOURCE: Final = names.HOPSCOPE_SOURCE_NAME
+OFFSET: Final = names.HOPSCOPE_SOURCE_OFFSET
 
 
 @dataclass(frozen=True, slots=True)

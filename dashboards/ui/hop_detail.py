@@ -15,21 +15,22 @@ from dashboards.ui.rows import Row, callee, label
 from dashboards.ui.show import literal, table_height
 from dashboards.ui.text import ns_ms
 from sdk.chain import Hop
+from sdk.schema import names
 
 REQUEST_FIELDS: Final = (
     f.METHOD,
     f.ROUTE,
     f.URL_PATH,
-    "url.query",
+    names.URL_QUERY,
     f.URL_FULL,
     f.ORIGIN,
     f.TARGET,
-    "client.address",
-    "server.address",
+    names.CLIENT_ADDRESS,
+    names.SERVER_ADDRESS,
     f.ATTEMPT,
-    "http.request.body.bytes",
+    names.HTTP_REQUEST_BODY_BYTES,
 )
-RESPONSE_FIELDS: Final = (f.STATUS, f.OUTCOME, "http.response.body.bytes")
+RESPONSE_FIELDS: Final = (f.STATUS, f.OUTCOME, names.HTTP_RESPONSE_BODY_BYTES)
 #: Folded runs list at most this many of their calls.
 MEMBERS_SHOWN: Final = 1000
 
@@ -81,14 +82,14 @@ def query_table(query: str) -> dict[str, list[str]]:
 
 
 def _bodies(hop: Hop) -> None:
-    query = _value(hop.record, "url.query")
+    query = _value(hop.record, names.URL_QUERY)
     if query:
         st.markdown("**Query parameters**")
         table = query_table(str(query))
         st.dataframe(table, hide_index=True, height=table_height(len(table["name"])))
     for title, name in (
-        ("Request body", "http.request.body.content"),
-        ("Response body", "http.response.body.content"),
+        ("Request body", names.HTTP_REQUEST_BODY_CONTENT),
+        ("Response body", names.HTTP_RESPONSE_BODY_CONTENT),
     ):
         body = _value(hop.record, name)
         if body:
@@ -103,7 +104,7 @@ def _error(hop: Hop) -> None:
     what = _error_text(hop)
     status = f"status {hop.status_code}" if hop.status_code is not None else ""
     literal(" — ".join(x for x in (what, status) if x) or "failed (no error recorded)")
-    stack = _value(hop.record, "error.stack_trace")
+    stack = _value(hop.record, names.ERROR_STACK_TRACE)
     if stack:
         st.markdown("**Stack trace**")
         literal(str(stack))

@@ -10,6 +10,7 @@ from sdk.chain import _fields as f
 from sdk.chain._fields import format_ns
 from sdk.chain._model import Hop, TraceTree
 from sdk.chain._summary import summarize
+from sdk.schema import names
 
 
 def _ms(ns: int | None) -> float | None:
@@ -43,9 +44,9 @@ def hop_to_dict(hop: Hop) -> dict[str, Any]:
         "critical": hop.critical,
         "logs": [
             {
-                "@timestamp": line.get(f.TIMESTAMP),
-                "log.level": line.get(f.LEVEL),
-                "message": line.get(f.MESSAGE),
+                names.TIMESTAMP: line.get(f.TIMESTAMP),
+                names.LOG_LEVEL: line.get(f.LEVEL),
+                names.MESSAGE: line.get(f.MESSAGE),
             }
             for line in hop.logs
         ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sdk.chain._model import Hop
+from sdk.schema import names
 
 #: Which hop a ``parent.id`` means when several kinds share a span id: the caller side.
 _PARENT_PREFERENCE = {"client": 0, "internal": 1, "server": 2}
@@ -107,7 +108,7 @@ def name_likely_callers(roots: list[Hop], hops: list[Hop]) -> None:
             orphan.likely_caller = best.service
             orphan.likely_parent_span = best.span_id
         elif orphan.record is not None:
-            origin = orphan.record.get("service.origin.name")
+            origin = orphan.record.get(names.SERVICE_ORIGIN_NAME)
             orphan.likely_caller = origin if isinstance(origin, str) and origin else None
 
 

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from sdk import schema
+from sdk.schema import names
 
 #: Every index the collector writes matches this (dated indices and the data stream alike).
 INDEX_PATTERN: Final = "hopscope-records-*"
@@ -43,9 +44,11 @@ TEMPLATE_NAME: Final = "hopscope-records"
 DATA_STREAM: Final = "hopscope-records-stream"
 
 #: Free text: analysed, searchable by words.
-TEXT_FIELDS: Final = frozenset({"message", "error.message", "error.stack_trace", "event.original"})
+TEXT_FIELDS: Final = frozenset(
+    {names.MESSAGE, names.ERROR_MESSAGE, names.ERROR_STACK_TRACE, names.EVENT_ORIGINAL}
+)
 #: Text fields that also keep their exact value for sorting and aggregation.
-TEXT_WITH_KEYWORD: Final = frozenset({"message"})
+TEXT_WITH_KEYWORD: Final = frozenset({names.MESSAGE})
 
 #: Longer keyword values are kept in ``_source`` but not indexed: a single term may not
 #: exceed 32 KiB in Lucene, and an oversized body excerpt must not reject its record.
@@ -184,7 +187,7 @@ def mappings(families: str = DYNAMIC_FAMILIES) -> dict[str, Any]:
     if families == DYNAMIC_FAMILIES:
         body["dynamic_templates"] = dynamic_templates()
     body["properties"] = properties
-    body["_meta"] = {"hopscope.schema_version": schema.SCHEMA_VERSION}
+    body["_meta"] = {names.HOPSCOPE_SCHEMA_VERSION: schema.SCHEMA_VERSION}
     return body
 
 
@@ -212,7 +215,7 @@ def index_template(
         "template": {"settings": {"index": settings}, "mappings": mappings(families)},
         "_meta": {
             "description": "hopscope log records, generated from the record schema",
-            "hopscope.schema_version": schema.SCHEMA_VERSION,
+            names.HOPSCOPE_SCHEMA_VERSION: schema.SCHEMA_VERSION,
         },
     }
     if data_stream:

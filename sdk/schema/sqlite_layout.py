@@ -10,25 +10,27 @@ from __future__ import annotations
 
 from typing import Final
 
+from sdk.schema import names
+
 #: schema field -> column. Everything else is read from ``doc`` with ``json_extract``.
 COLUMNS: Final[dict[str, str]] = {
-    "trace.id": "trace_id",
-    "span.id": "span_id",
-    "parent.id": "parent_id",
-    "service.name": "service",
-    "log.level": "level",
-    "message": "message",
-    "hopscope.hop.kind": "hop_kind",
-    "http.request.method": "method",
-    "http.route": "route",
-    "url.path": "path",
-    "http.response.status_code": "status",
-    "event.duration": "duration_ns",
-    "event.outcome": "outcome",
-    "service.target.name": "target_service",
-    "service.origin.name": "origin_service",
-    "hopscope.hop.attempt": "attempt",
-    "error.type": "error_type",
+    names.TRACE_ID: "trace_id",
+    names.SPAN_ID: "span_id",
+    names.PARENT_ID: "parent_id",
+    names.SERVICE_NAME: "service",
+    names.LOG_LEVEL: "level",
+    names.MESSAGE: "message",
+    names.HOPSCOPE_HOP_KIND: "hop_kind",
+    names.HTTP_REQUEST_METHOD: "method",
+    names.HTTP_ROUTE: "route",
+    names.URL_PATH: "path",
+    names.HTTP_RESPONSE_STATUS_CODE: "status",
+    names.EVENT_DURATION: "duration_ns",
+    names.EVENT_OUTCOME: "outcome",
+    names.SERVICE_TARGET_NAME: "target_service",
+    names.SERVICE_ORIGIN_NAME: "origin_service",
+    names.HOPSCOPE_HOP_ATTEMPT: "attempt",
+    names.ERROR_TYPE: "error_type",
 }
 
 SCHEMA_VERSION: Final = 1

@@ -13,14 +13,14 @@ import orjson
 
 from sdk.chain import build_tree, tree_to_dict
 from sdk.log._output import LineWriter
-from sdk.schema import Record, problem
+from sdk.schema import Record, names, problem
 from sdk.testing._chain_text import chain_mismatch
 
-_HOP_KIND = "hopscope.hop.kind"
-_TRACE_ID = "trace.id"
-_SERVICE = "service.name"
-_LEVEL = "log.level"
-_MESSAGE = "message"
+_HOP_KIND = names.HOPSCOPE_HOP_KIND
+_TRACE_ID = names.TRACE_ID
+_SERVICE = names.SERVICE_NAME
+_LEVEL = names.LOG_LEVEL
+_MESSAGE = names.MESSAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sdk.schema import Record
+from sdk.schema import Record, names
 from sdk.testing._calling import caller
 from sdk.testing._records import HopRecords, capturing
 from sdk.testing._sentry import SentryEvent, capturing_sentry
@@ -30,9 +30,9 @@ def check_health(
     if len(hops) != 1:
         problems.append(f"wrote {len(hops)} server hop record(s), expected 1")
     problems.extend(
-        f"wrote a line at level {r['log.level']}: {r.get('message', '')!r}"
+        f"wrote a line at level {r[names.LOG_LEVEL]}: {r.get(names.MESSAGE, '')!r}"
         for r in records.lines
-        if r.get("log.level") in _ERROR_LEVELS
+        if r.get(names.LOG_LEVEL) in _ERROR_LEVELS
     )
     problems.extend(f"wrote an invalid line: {i.reason}" for i in records.invalid)
     _fail_on("check_health", f"GET {path}", problems)
@@ -55,13 +55,13 @@ def check_error_reporting(
     if answer.status != 500:
         problems.append(f"answered {_status(answer.status, answer.raised)}, expected 500")
     hops = records.hops(kind="server")
-    trace_id = hops[0].get("trace.id") if len(hops) == 1 else None
+    trace_id = hops[0].get(names.TRACE_ID) if len(hops) == 1 else None
     if len(hops) != 1:
         problems.append(f"wrote {len(hops)} server hop record(s), expected 1")
-    elif "error.type" not in hops[0]:
+    elif names.ERROR_TYPE not in hops[0]:
         problems.append("its server hop record has no error.type")
     if len(events) != 1:
-        kinds = ", ".join(str(e.exception_type or "message") for e in events)
+        kinds = ", ".join(str(e.exception_type or names.MESSAGE) for e in events)
         problems.append(
             f"made {len(events)} Sentry event(s), expected exactly 1"
             + (f" ({kinds})" if kinds else "")
