@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Imported here, once for the worker: pytester's in-process runs drop every module a run
+# imported first, so a framework first imported inside one run would be imported again in
+# the next, with new classes that the kit's isinstance checks no longer recognise.
+import fastapi  # noqa: F401
+import flask  # noqa: F401
 import pytest
+import starlette.applications
+import starlette.endpoints
+import starlette.routing  # noqa: F401
 
 APPS = Path(__file__).with_name("apps.py")
 GUARDED = Path(__file__).with_name("guarded.py")
