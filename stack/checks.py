@@ -18,6 +18,8 @@ PACKAGES: Final = ("sdk", "collector", "dashboards", "stack")
 LINTED: Final = (*PACKAGES, "tests", "benchmarks")
 #: What ``--fast`` leaves out: end-to-end runs of whole programs, and the browser.
 FAST_MARKERS: Final = "not slow and not browser"
+#: The Hypothesis profile of ``--fast`` (tests/conftest.py): fewer examples per property.
+FAST_HYPOTHESIS_PROFILE: Final = "fast"
 
 
 def pytest_arguments(args: list[str]) -> list[str]:
@@ -26,7 +28,8 @@ def pytest_arguments(args: list[str]) -> list[str]:
         return args
     rest = [arg for arg in args if arg != "--fast"]
     workers = str(min(os.cpu_count() or 1, 4))
-    return ["-m", FAST_MARKERS, "-n", workers, "-q", *rest]
+    profile = f"--hypothesis-profile={FAST_HYPOTHESIS_PROFILE}"
+    return ["-m", FAST_MARKERS, "-n", workers, profile, "-q", *rest]
 
 
 def steps(pytest_args: list[str]) -> list[tuple[str, list[str]]]:
