@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from dashboards.cli import app_path
 
 
+@pytest.mark.slow
 def test_importing_the_app_has_no_side_effects() -> None:
     code = "import dashboards.app as app\nassert callable(app.main)\nprint(sorted(app._PAGES))\n"
     done = subprocess.run(

@@ -99,6 +99,7 @@ def _gelf_sink(port: int, query: str = "") -> str:
     return urlunsplit((parts.scheme, f"127.0.0.1:{port}", parts.path, query or parts.query, ""))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query", ["", "bulk=true&gzip=true"])
 def test_graylog_takes_the_longest_lines_the_collector_keeps(
     graylog: GraylogInput, tmp_path: Path, query: str

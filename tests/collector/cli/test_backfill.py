@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from stack.launch.ports import free_port
 from tests.collector.sinks.gelf.receivers import HttpReceiver
 
@@ -25,6 +27,7 @@ def collect(log: Path, sink: str, state: Path, *extra: str) -> subprocess.Comple
     )
 
 
+@pytest.mark.slow
 def test_a_backfill_to_a_dead_port_ends_and_the_next_run_sends_it(
     tmp_path: Path, helpers: Any
 ) -> None:

@@ -71,6 +71,7 @@ def test_run_wraps_a_process_and_keeps_its_exit_status(tmp_path: Path, helpers: 
     assert "Traceback (most recent call last)" in crash["error.stack_trace"]
 
 
+@pytest.mark.slow
 def test_run_passes_sigterm_on_and_flushes(tmp_path: Path, helpers: Any) -> None:
     script = tmp_path / "svc.py"
     script.write_text(
@@ -157,6 +158,7 @@ def test_clear_one_line_errors(tmp_path: Path, args: list[str], message: str, st
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_deadletters_list_and_replay(tmp_path: Path, helpers: Any) -> None:
     bad_time = orjson.dumps(
         {**orjson.loads(helpers.valid_line(3)), "@timestamp": "2024-02-30T10:00:00Z"}
@@ -181,6 +183,7 @@ def test_deadletters_list_and_replay(tmp_path: Path, helpers: Any) -> None:
     assert len(hopscope("deadletters", "list", "--json", cwd=tmp_path).stdout.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_help_explains_every_option(tmp_path: Path) -> None:
     for command in (["collect"], ["run"], ["deadletters", "list"], ["deadletters", "replay"]):
         result = hopscope(*command, "--help", cwd=tmp_path)

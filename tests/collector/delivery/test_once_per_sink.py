@@ -56,6 +56,7 @@ def in_doubt(state: Path) -> set[str]:
     return {str(rid) for (rid,) in rows}
 
 
+@pytest.mark.slow
 def test_a_gelf_outage_then_a_restart_sends_each_record_once(tmp_path: Path, helpers: Any) -> None:
     log = tmp_path / "cart.log"
     write_log(log, helpers, 6)
@@ -74,6 +75,7 @@ def test_a_gelf_outage_then_a_restart_sends_each_record_once(tmp_path: Path, hel
         receiver.close()
 
 
+@pytest.mark.slow
 def test_two_sinks_one_down_the_checkpoint_waits_for_it(tmp_path: Path, helpers: Any) -> None:
     log = tmp_path / "cart.log"
     write_log(log, helpers, 6)

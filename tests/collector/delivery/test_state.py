@@ -32,6 +32,7 @@ def _open_at_once(
         out.put(repr(exc))
 
 
+@pytest.mark.slow
 def test_processes_opening_a_new_state_file_at_once_all_succeed(tmp_path: Path) -> None:
     context = multiprocessing.get_context("fork")
     outcomes: list[str] = []

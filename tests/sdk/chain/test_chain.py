@@ -209,6 +209,7 @@ def test_every_line_is_valid_and_servers_write_no_access_log(
             assert not service.stderr_path.read_bytes().strip(), service.stderr_path.read_text()
 
 
+@pytest.mark.slow
 def test_a_burst_of_calls_makes_one_sso_request(tmp_path: Path) -> None:
     burst = harness.Chain(tmp_path, sso_delay=0.3)
     try:

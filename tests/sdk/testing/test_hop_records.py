@@ -33,6 +33,7 @@ def test_records_of_a_fastapi_request(suite: pytest.Pytester) -> None:
     suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_stdlib_lines_are_records_too(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_stdlib="""
@@ -53,6 +54,7 @@ def test_stdlib_lines_are_records_too(suite: pytest.Pytester) -> None:
     suite.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_parallel_tests_see_their_own_records(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_parallel="""

@@ -47,6 +47,7 @@ def test_polite_stop_is_enough_for_a_well_behaved_child() -> None:
     assert not process.running()
 
 
+@pytest.mark.slow
 def test_a_stubborn_child_and_its_children_are_killed() -> None:
     read_fd, write_fd = os.pipe()
     process = ManagedProcess(

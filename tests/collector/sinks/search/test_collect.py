@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import orjson
+import pytest
 from hopscope_testing import load_module
 
 
@@ -34,6 +35,7 @@ def hopscope(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_collect_into_the_engine_with_a_dead_letter_and_its_replay(
     engine: Any, tmp_path: Path
 ) -> None:

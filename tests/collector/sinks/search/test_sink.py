@@ -466,6 +466,7 @@ def test_compressed_bodies(flavour: str, proxy: Any, es_proxy: Any, engine: Any)
     assert count(engine, {"term": {"trace.id": f"{29:032x}"}}) == 1
 
 
+@pytest.mark.slow
 def test_elasticsearch_client_leaves_arrow_unloaded() -> None:
     # Run fresh: in this test process another test may have imported either already.
     script = (
