@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from sdk.log._dataset import dataset_of, sanitised
 from sdk.log._redaction import hide_url, key_words
 
 LEVELS: Final = ("debug", "info", "warning", "error", "critical")
@@ -18,6 +19,7 @@ ENVIRONMENT: Final = {
     "HOPSCOPE_SERVICE_VERSION": "version",
     "HOPSCOPE_ENVIRONMENT": "environment",
     "HOPSCOPE_NODE": "node",
+    "HOPSCOPE_DATASET": "dataset",
     "HOPSCOPE_LOG_LEVEL": "level",
     "HOPSCOPE_MAX_STRING": "max_string",
     "HOPSCOPE_MAX_BODY": "max_body",
@@ -38,6 +40,7 @@ class Config:
     version: str | None = None
     environment: str | None = None
     node: str = field(default_factory=socket.gethostname)
+    dataset: str | None = None  # event.dataset; None: <service>.log
     level: str = "info"
     max_string: int = 2048  # longest string value kept whole in a line
     max_body: int = 4096  # longest request/response body excerpt
@@ -45,7 +48,7 @@ class Config:
     sentry_dsn: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("service", "version", "environment", "node", "level"):
+        for name in ("service", "version", "environment", "node", "level", "dataset"):
             object.__setattr__(self, name, _text_setting(name, getattr(self, name)))
         if self.level not in LEVELS:
             raise ConfigError(f"log level {self.level!r} is not one of {', '.join(LEVELS)}")
@@ -56,6 +59,13 @@ class Config:
             object.__setattr__(self, name, number)
         if not self.service:
             raise ConfigError("service name is empty")
+        if self.dataset is not None and not sanitised(self.dataset):
+            raise ConfigError("dataset is empty")
+
+    @property
+    def event_dataset(self) -> str:
+        """``event.dataset`` of every line: the configured dataset or ``<service>.log``."""
+        return dataset_of(self.service, self.dataset)
 
 
 def _text_setting(name: str, value: object) -> str | None:

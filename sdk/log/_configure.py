@@ -96,6 +96,7 @@ def configure(
     version: str | None = None,
     environment: str | None = None,
     node: str | None = None,
+    dataset: str | None = None,
     level: str | None = None,
     stream: BinaryIO | None = None,
     redact_keys: str | Iterable[str] | None = None,
@@ -107,8 +108,9 @@ def configure(
 
     Every argument can come from the environment instead (``HOPSCOPE_SERVICE``,
     ``HOPSCOPE_SERVICE_VERSION``, ``HOPSCOPE_ENVIRONMENT``, ``HOPSCOPE_NODE``,
-    ``HOPSCOPE_LOG_LEVEL``, ``HOPSCOPE_MAX_STRING``, ``HOPSCOPE_MAX_BODY``,
-    ``HOPSCOPE_REDACT_KEYS``, ``SENTRY_DSN``). ``stream`` defaults to stdout.
+    ``HOPSCOPE_DATASET``, ``HOPSCOPE_LOG_LEVEL``, ``HOPSCOPE_MAX_STRING``,
+    ``HOPSCOPE_MAX_BODY``, ``HOPSCOPE_REDACT_KEYS``, ``SENTRY_DSN``). ``dataset`` is
+    ``event.dataset`` (``<service>.log`` by default). ``stream`` defaults to stdout.
     """
     config = config_from(
         {
@@ -116,6 +118,7 @@ def configure(
             "version": version,
             "environment": environment,
             "node": node,
+            "dataset": dataset,
             "level": level,
             "redact_keys": redact_keys,
             "max_string": max_string,

@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 import traceback
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -43,6 +43,22 @@ def exception_of(exc_info: Any) -> BaseException | None:
     ):
         return exc_info[1]
     return None
+
+
+#: modules whose frames are the logging machinery, not the caller's code
+_MACHINERY = frozenset({"structlog", "logging"})
+
+
+def caller_stack() -> str:
+    """The stack at the logging call, as ``logging`` prints ``stack_info=True``: the
+    frames of the logging machinery left out."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if module.split(".", 1)[0] not in _MACHINERY and not module.startswith("sdk.log"):
+            break
+        frame = frame.f_back
+    return "Stack (most recent call last):\n" + "".join(traceback.format_stack(frame)).rstrip("\n")
 
 
 _logger = logging.getLogger("hopscope.uncaught")

@@ -20,7 +20,7 @@ import orjson
 from sdk import schema
 from sdk.log import _context as context
 from sdk.log._config import Config
-from sdk.log._errors import error_fields, exception_of
+from sdk.log._errors import caller_stack, error_fields, exception_of
 from sdk.log._redaction import REDACTED, Redactor
 from sdk.log._tracing import current_ids
 from sdk.log._truncation import truncate
@@ -43,7 +43,10 @@ LEVEL_OF_METHOD: Final = {
     "critical": "critical",
     "fatal": "critical",
 }
-_NOT_LABEL_CHAR = re.compile(r"[^a-z0-9_]+")
+#: what the ecs-logging spec's ``labels`` sanitisation replaces in a key
+_NOT_IN_LABEL_KEY = re.compile(r"[.*\\]")
+#: the longest label key kept (the schema's ``labels.*`` pattern allows no more)
+MAX_LABEL_KEY: Final = 128
 LOGGER_KEY: Final = "_logger"  # bound by get_logger(name): becomes log.logger
 _MAX_CACHED_KEYS: Final = 4096
 _MAX_CACHED_MESSAGES: Final = 1024
@@ -51,9 +54,22 @@ _MAX_CACHED_MESSAGES: Final = 1024
 
 @cache
 def label_key(key: str) -> str:
-    """``labels.<key>``: lower case, dots and other punctuation folded to underscores."""
-    folded = _NOT_LABEL_CHAR.sub("_", key.lower()).strip("_")
+    """``labels.<key>``: the key as given (case and Unicode letters kept) but for the
+    characters ECS forbids in it (``.``, ``*``, ``\\``), folded to ``_``; at most
+    :data:`MAX_LABEL_KEY` characters."""
+    folded = _NOT_IN_LABEL_KEY.sub("_", clean_text(key))[:MAX_LABEL_KEY]
     return f"labels.{folded or '_'}"
+
+
+def _numbered(name: str, taken: Mapping[str, Any], record: Record) -> str:
+    """``name_2``, ``name_3``...: the first that no other key took (cut to fit)."""
+    number = 2
+    while True:
+        suffix = f"_{number}"
+        candidate = name[: len("labels.") + MAX_LABEL_KEY - len(suffix)] + suffix
+        if candidate not in taken and candidate not in record:
+            return candidate
+        number += 1
 
 
 def valid_field(name: str, value: Any) -> bool:
@@ -88,6 +104,8 @@ class Shaper:
         self._max_string = config.max_string
         self._static = self._static_fields()
         self._label_names: dict[Any, tuple[str, bool]] = {}
+        #: label name -> the key that owns it, so two keys that fold alike keep both values
+        self._label_owners: dict[str, str] = {}
         self._messages: dict[str, str] = {}
         #: fields every line gets from the head; trusted fields never replace them
         self._protected = frozenset({*schema.LEADING_FIELDS, *self._static})
@@ -101,6 +119,7 @@ class Shaper:
         if cfg.environment:
             fields["service.environment"] = cfg.environment
         fields["service.node.name"] = cfg.node
+        fields["event.dataset"] = cfg.event_dataset
         fields["process.pid"] = os.getpid()
         fields["hopscope.schema_version"] = schema.SCHEMA_VERSION
         fields["ecs.version"] = schema.ECS_VERSION
@@ -153,7 +172,7 @@ class Shaper:
         for key, value in items:
             entry = names.get(key)
             if entry is None:
-                entry = self._label_entry(key)
+                entry = self._label_entry(key, record)
             name, secret = entry
             if secret:
                 record[name] = REDACTED
@@ -193,10 +212,34 @@ class Shaper:
                 record["hopscope.truncated"] = True
             record[name] = text
 
-    def _label_entry(self, key: Any) -> tuple[str, bool]:
+    def _label_entry(self, key: Any, record: Record) -> tuple[str, bool]:
+        """The label name and secrecy of a key seen for the first time.
+
+        Two keys that fold to one name (``a.b`` and ``a*b``; ``a.b`` and ``a_b``) keep both
+        values: the key that is the name as written owns it, the others get ``_2``,
+        ``_3``... for the life of the process (a value written under the name already, on
+        this line, moves with its key)."""
         text = key if isinstance(key, str) else safe_repr(key)
-        entry = (label_key(text), self.redactor.is_secret_key(text))
+        name = label_key(text)
+        secret = self.redactor.is_secret_key(text)
+        owners = self._label_owners
+        owner = owners.get(name)
+        if owner is not None and owner != text:
+            if name == f"labels.{text}":  # the key written as the name takes it back
+                moved = _numbered(name, owners, record)
+                owners[moved] = owner
+                previous = self._label_names.get(owner)
+                if previous is not None:
+                    self._label_names[owner] = (moved, previous[1])
+                if name in record:
+                    record[moved] = record.pop(name)
+            else:
+                name = _numbered(name, owners, record)
+        elif owner is None and name in record and name != f"labels.{text}":
+            name = _numbered(name, owners, record)  # past the cache: this line's own check
+        entry = (name, secret)
         if len(self._label_names) < _MAX_CACHED_KEYS:
+            owners[name] = text
             self._label_names[key] = entry
         return entry
 
@@ -219,6 +262,13 @@ class Shaper:
                 record["hopscope.truncated"] = True
         if record["log.level"] in ("debug", "info", "warning"):
             record["log.level"] = "error"
+
+    def add_stack(self, record: Record, stack: str) -> None:
+        """``hopscope.stack_info``: the stack at the call (``stack_info=True``), redacted."""
+        text, cut = truncate(self.redactor.text(clean_text(stack)), self.config.max_string * 8)
+        record["hopscope.stack_info"] = text
+        if cut:
+            record["hopscope.truncated"] = True
 
     def add_trusted(self, record: Record, fields: Mapping[str, Any]) -> None:
         """Schema fields from the SDK's own code; anything invalid is kept as a label."""
@@ -276,6 +326,8 @@ class Shaper:
         if keywords:
             if "exc_info" in keywords:
                 exc = exception_of(keywords.pop("exc_info"))
+            if "stack_info" in keywords and keywords.pop("stack_info") is True:
+                self.add_stack(record, caller_stack())
             self.add_labels(record, keywords.items())
         if exc is not None:
             self.add_error(record, exc)
@@ -286,7 +338,7 @@ class Shaper:
         used directly rather than ``sdk.get_logger``)."""
         level = LEVEL_OF_METHOD.get(method_name, "info")
         event = event_dict.pop("event", "")
-        keywords = {"exc_info": event_dict.pop("exc_info")} if "exc_info" in event_dict else {}
+        keywords = {k: event_dict.pop(k) for k in ("exc_info", "stack_info") if k in event_dict}
         return self.from_call(level, event, (), event_dict, keywords)
 
     def trusted(self, level: str, message: str, fields: Mapping[str, Any]) -> Record:

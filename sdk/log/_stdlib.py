@@ -89,6 +89,8 @@ class SchemaFormatter(BaseJsonFormatter):
         extras = extra_fields(log_record)
         if extras:
             shaper.add_labels(record, extras)
+        if log_record.stack_info:
+            shaper.add_stack(record, log_record.stack_info)
         exc = log_record.exc_info[1] if log_record.exc_info else None
         if exc is not None:
             shaper.add_error(record, exc)

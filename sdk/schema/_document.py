@@ -15,7 +15,7 @@ from typing import Any, Final, TypeAlias
 Record: TypeAlias = dict[str, Any]
 
 SCHEMA_FILE: Final = "record.schema.json"
-SCHEMA_VERSION: Final = "1"
+SCHEMA_VERSION: Final = "2"
 ECS_VERSION: Final = "8.11.0"
 
 #: Keys that open every line, in this order (the ECS logging convention).

@@ -11,10 +11,12 @@ LOG_LEVEL: Final = "log.level"
 MESSAGE: Final = "message"
 ECS_VERSION: Final = "ecs.version"
 HOPSCOPE_SCHEMA_VERSION: Final = "hopscope.schema_version"
+EVENT_DATASET: Final = "event.dataset"
 LOG_LOGGER: Final = "log.logger"
 LOG_ORIGIN_FILE_NAME: Final = "log.origin.file.name"
 LOG_ORIGIN_FILE_LINE: Final = "log.origin.file.line"
 LOG_ORIGIN_FUNCTION: Final = "log.origin.function"
+HOPSCOPE_STACK_INFO: Final = "hopscope.stack_info"
 SERVICE_NAME: Final = "service.name"
 SERVICE_VERSION: Final = "service.version"
 SERVICE_ENVIRONMENT: Final = "service.environment"
@@ -71,6 +73,7 @@ __all__ = [
     "ERROR_MESSAGE",
     "ERROR_STACK_TRACE",
     "ERROR_TYPE",
+    "EVENT_DATASET",
     "EVENT_DURATION",
     "EVENT_END",
     "EVENT_ORIGINAL",
@@ -83,6 +86,7 @@ __all__ = [
     "HOPSCOPE_SCHEMA_VERSION",
     "HOPSCOPE_SOURCE_NAME",
     "HOPSCOPE_SOURCE_OFFSET",
+    "HOPSCOPE_STACK_INFO",
     "HOPSCOPE_TRUNCATED",
     "HOPSCOPE_UNSTRUCTURED_REASON",
     "HOST_NAME",

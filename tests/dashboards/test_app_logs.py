@@ -15,6 +15,7 @@ import pytest
 
 from dashboards.store import LogLine, LogQuery, Store, open_store
 from dashboards.ui import logs_page
+from sdk import schema
 from tests.dashboards import app_store
 from tests.dashboards.app_driver import markdown_texts, run_app, spec, tables, texts
 
@@ -199,7 +200,7 @@ def test_picking_a_row_shows_the_line_with_every_field(
     shown = dict(zip(fields["field"], fields["value"], strict=True))
     assert shown["message"] == "reserving stock"
     assert shown["trace.id"] == app_store.CHECKOUT
-    assert shown["hopscope.schema_version"] == "1"
+    assert shown["hopscope.schema_version"] == schema.SCHEMA_VERSION
     assert shown["hopscope.record.id"] == picked.record_id
     # Its context: the lines around it in its source, hops included, the line marked.
     # One line before it in its source (the first), five after, hops included.

@@ -140,7 +140,7 @@ def test_unstructured_lines_show_raw_text_and_reason(store_url: str, capsys: Any
         "        total = basket.total()",
         "    KeyError: 'sku'",
     ]
-    assert any("[unstructured: not valid against schema v1: missing" in line for line in out)
+    assert any("[unstructured: not valid against schema v2: missing" in line for line in out)
 
 
 def test_hops_are_left_out_unless_asked(store_url: str, capsys: Any) -> None:

@@ -171,7 +171,7 @@ def test_a_time_no_store_can_read_is_stored_unstructured_with_the_reason(
     assert [r.unstructured for r in records] == [False, *[True] * 5]
     if why == "does not match":  # the pattern as the schema file writes it
         why += " " + fields()[field]["pattern"]
-    reason = f"not valid against schema v1: {field}: {orjson.dumps(value).decode()} {why}"
+    reason = f"not valid against schema v2: {field}: {orjson.dumps(value).decode()} {why}"
     assert {r.doc["hopscope.unstructured.reason"] for r in records[1:]} == {reason}
     sink = SqliteSink(tmp_path / "store.db")
     try:

@@ -374,7 +374,7 @@ def test_extra_patterns_are_spelled_as_keys_are(make_capture: Callable[..., Capt
     capture = make_capture(redact_keys=["Card-PIN", "memberNumber"])
     sdk.get_logger("redact").info("m", cardPin="1234", member_number="77", spinner="on")
     record = capture.one()
-    assert record["labels.cardpin"] == REDACTED
+    assert record["labels.cardPin"] == REDACTED
     assert record["labels.member_number"] == REDACTED
     assert record["labels.spinner"] == "on"  # "pin" is a whole word of a key, or nothing
 

@@ -43,7 +43,7 @@ def test_keywords_cannot_forge_reserved_fields(capture: Capture, name: str) -> N
     sdk.get_logger("forge").info("honest", **{name: "evil"})
     record = capture.one()
     assert record.get(name) != "evil"
-    assert record[f"labels.{name.replace('.', '_').lstrip('@')}"] == "evil"
+    assert record[f"labels.{name.replace('.', '_')}"] == "evil"
 
 
 def test_bound_fields_and_stdlib_extras_cannot_forge_either(capture: Capture) -> None:
@@ -199,12 +199,36 @@ def test_non_string_messages(capture: Capture) -> None:
     assert third["message"] == "None"
 
 
-def test_label_names_are_folded_to_the_schema_pattern(capture: Capture) -> None:
-    sdk.get_logger("names").info("m", **{"User-ID": 1, "a.b.c": 2, "ÄÖ": 3, "__": 4})
+def test_label_keys_fold_only_what_ecs_forbids(capture: Capture) -> None:
+    log = sdk.get_logger("names")
+    log.info("m", **{"User-ID": 1, "a.b.c": 2, "ÄÖ": 3, "__": 4, "x*y\\z": 5, "\ud800": 6})
     record = capture.one()
-    assert record["labels.user_id"] == 1
+    assert record["labels.User-ID"] == 1
     assert record["labels.a_b_c"] == 2
-    assert record["labels._"] in {3, 4}
+    assert (record["labels.ÄÖ"], record["labels.__"], record["labels.x_y_z"]) == (3, 4, 5)
+    assert record["labels._ud800"] == 6  # a lone surrogate, escaped
+    log.info("long", **{"k" * 300: 1})
+    (name,) = [k for k in capture.one() if k.startswith("labels.")]
+    assert name == "labels." + "k" * 128
+
+
+def test_keys_that_fold_alike_keep_both_values(capture: Capture) -> None:
+    log = sdk.get_logger("names")
+    log.info("m", **{"a*b": 1, "a.b": 2, "id": 3, "_id": 4})
+    record = capture.one()
+    assert (record["labels.a_b"], record["labels.a_b_2"]) == (1, 2)
+    assert (record["labels.id"], record["labels._id"]) == (3, 4)
+    # the key written as the name owns it, even when it comes later; every value stays
+    log.info("m", **{"p.q": 1, "p_q": 2})
+    record = capture.one()
+    assert (record["labels.p_q"], record["labels.p_q_2"]) == (2, 1)
+    log.info("again", **{"p.q": 5, "a.b": 6})
+    record = capture.one()
+    assert (record["labels.p_q_2"], record["labels.a_b_2"]) == (5, 6)
+    assert "labels.p_q" not in record
+    # a key bound and given again is one key: the call's value wins
+    log.bind(**{"p.q": "bound"}).info("m", **{"p.q": "call"})
+    assert capture.one()["labels.p_q_2"] == "call"
 
 
 def test_process_and_node_fields(capture: Capture) -> None:

@@ -23,7 +23,7 @@ def test_schema_prints_the_shipped_file(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     shipped = Path(schema.__file__).with_name("record.schema.json").read_text(encoding="utf-8")
     assert out == shipped
-    assert json.loads(out)["properties"]["hopscope.schema_version"]["const"] == "1"
+    assert json.loads(out)["properties"]["hopscope.schema_version"]["enum"] == ["1", "2"]
 
 
 def test_lint_accepts_sdk_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +66,7 @@ def test_lint_reports_every_bad_line_with_its_number_and_reasons(
     )
     assert report[f"{path}:4"] == "not a JSON object but array"
     assert report[f"{path}:5"] == (
-        "missing required field(s): service.name; unknown field(s) not in schema v1: color"
+        "missing required field(s): service.name; unknown field(s) not in schema v2: color"
     )
     assert report[f"{path}:6"] == (
         "http.response.status_code: 700 is not <= 599; "

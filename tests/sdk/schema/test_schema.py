@@ -22,7 +22,11 @@ VALID = {
 
 
 def test_schema_names_its_version_and_requires_it() -> None:
-    assert schema.fields()["hopscope.schema_version"]["const"] == schema.SCHEMA_VERSION
+    # the current version, and the versions before it: their lines are valid too
+    assert schema.fields()["hopscope.schema_version"]["enum"] == ["1", schema.SCHEMA_VERSION]
+    assert schema.SCHEMA_VERSION == "2"
+    assert schema.problem({**VALID, "hopscope.schema_version": "1"}) is None
+    assert schema.problem({**VALID, "hopscope.schema_version": "3"}) is not None
     assert schema.schema()["$id"].endswith(f":{schema.SCHEMA_VERSION}")
     assert set(schema.required_fields()) <= set(schema.fields())
     assert "hopscope.schema_version" in schema.required_fields()
@@ -90,7 +94,7 @@ def test_problems_lists_every_problem_once() -> None:
     found = schema.problems(record)
     assert found == [
         "missing required field(s): message",
-        "unknown field(s) not in schema v1: color",
+        "unknown field(s) not in schema v2: color",
         'log.level: "loud" is not one of debug, info, warning, error, critical',
         "event.duration: -1 is not >= 0",
     ]
@@ -108,7 +112,13 @@ def test_long_values_are_shortened_in_reasons() -> None:
 
 def test_field_families() -> None:
     assert schema.is_schema_field("labels.anything_1")
-    assert not schema.is_schema_field("labels.Upper")
+    # label keys as given, but for what ECS forbids in them; at most 128 characters
+    assert schema.is_schema_field("labels.Upper")
+    assert schema.is_schema_field("labels.größe")
+    assert schema.is_schema_field("labels." + "k" * 128)
+    assert not schema.is_schema_field("labels." + "k" * 129)
+    for forbidden in ("a.b", "a*b", "a\\b", ""):
+        assert not schema.is_schema_field(f"labels.{forbidden}")
     assert schema.is_schema_field("http.request.header.x-request-id")
     # in values, "$" ends the string as JSON Schema means it (Python's lets a newline follow)
     assert schema.schema_pattern("^[a-z]+$").search("get\n") is None

@@ -34,6 +34,7 @@ BASE_FIELDS = {
     "service.version",
     "service.environment",
     "service.node.name",
+    "event.dataset",
     "process.pid",
     "hopscope.schema_version",
     "ecs.version",
