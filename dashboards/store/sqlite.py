@@ -42,7 +42,7 @@ from dashboards.store.base import (
 from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 from dashboards.store.percentiles import edge_rows, latency_rows
 from sdk.log import hide_url
-from sdk.schema.sqlite_layout import COLUMNS, DDL, UNINDEXED_SEP
+from sdk.schema.sqlite_layout import COLUMNS, UNINDEXED_SEP
 
 #: SQL for "this row is a failed hop" (same rule as :func:`dashboards.records.is_failure`).
 FAILED_SQL: Final = (
@@ -91,12 +91,6 @@ _REQUEST_COLUMNS: Final = (
 )
 
 
-def query_indexes() -> list[str]:
-    """The layout's index statements, run on open so an older file gains new ones."""
-    statements = (" ".join(part.split()) for part in DDL.split(";"))
-    return [s for s in statements if s.upper().startswith("CREATE INDEX IF NOT EXISTS")]
-
-
 class SqliteStore(Store):
     def __init__(self, path: Path, *, url: str | None = None) -> None:
         self.path = path
@@ -114,8 +108,11 @@ class SqliteStore(Store):
         if "records" not in tables:
             self._db.close()
             raise StoreError(f"{path} has no records table: not a hopscope store")
+        # The file is the collector's: read it, never change it (its layout, indexes
+        # included, is the writer's to keep; an older file gains new indexes when the
+        # collector opens it).
+        self._db.execute("PRAGMA query_only = ON")
         self._lock = threading.Lock()
-        self._add_indexes()
 
     @classmethod
     def from_url(cls, url: str) -> SqliteStore:
@@ -126,13 +123,6 @@ class SqliteStore(Store):
         if not path:
             raise StoreError(f"bad SQLite URL {hide_url(url)!r}: no file path")
         return cls(Path(path), url=url)
-
-    def _add_indexes(self) -> None:
-        try:
-            for statement in query_indexes():
-                self._db.execute(statement)
-        except sqlite3.OperationalError:
-            pass  # read-only file: queries still work, some more slowly
 
     def close(self) -> None:
         self._db.close()

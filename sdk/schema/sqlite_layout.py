@@ -69,6 +69,9 @@ CREATE INDEX IF NOT EXISTS records_hop ON records (hop_kind, ts_ns) WHERE hop_ki
 CREATE INDEX IF NOT EXISTS records_service ON records (service, hop_kind, ts_ns);
 CREATE INDEX IF NOT EXISTS records_route ON records (route, ts_ns) WHERE route IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_status ON records (status, ts_ns) WHERE status IS NOT NULL;
+-- log lines (hops aside) by service and level in time order: hopscope logs, the Logs page
+CREATE INDEX IF NOT EXISTS records_log_lines ON records (service, level, ts_ns)
+    WHERE hop_kind IS NULL;
 CREATE INDEX IF NOT EXISTS records_errors ON records (ts_ns)
     WHERE error_type IS NOT NULL OR outcome = 'failure';
 CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (
