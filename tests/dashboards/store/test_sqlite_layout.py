@@ -5,13 +5,15 @@ the index the writer keeps for them."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from dashboards import RequestQuery, open_store
 from dashboards.store import LogQuery
-from dashboards.store.sqlite_logs import search_logs
+from dashboards.store.sqlite_logs import RARE_MATCHES, log_histogram, search_logs
+from tests.dashboards.conftest import T0
 from tests.dashboards.log_lines import write_sqlite_lines
 
 
@@ -64,3 +66,36 @@ def test_service_and_level_searches_use_the_writers_log_line_index(tmp_path: Pat
     assert page.lines
     assert {line.service for line in page.lines} <= {"cart", "payments"}
     assert any("USING INDEX records_log_lines" in plan for plan in plans), plans
+
+
+def test_common_words_are_read_once_not_probed_per_line(tmp_path: Path) -> None:
+    """More matches than the rare-word plan takes: the log-line index leads and the
+    matching rows come from the full-text index once, as a list, not one probe a line."""
+    path = tmp_path / "hopscope.db"
+    write_sqlite_lines(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    extra = [
+        (f"x{n:027x}", T0 + n, "cart", "debug", "cache miss", f'{{"message": "cache miss {n}"}}')
+        for n in range(RARE_MATCHES)
+    ]
+    db.executemany(
+        "INSERT INTO records (id, ts_ns, service, level, message, doc) VALUES (?, ?, ?, ?, ?, ?)",
+        extra,
+    )
+    db.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    plans: list[str] = []
+
+    def rows(sql: str, params: object) -> list[object]:
+        plans.extend(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        return db.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+    query = LogQuery(words=("cache",), services=("cart",), min_level="debug")
+    try:
+        page = search_logs(rows, query)
+        bars = log_histogram(rows, replace(query, since_ns=T0, until_ns=T0 + 10**12), 10)
+    finally:
+        db.close()
+    assert len(page.lines) == 100
+    assert sum(count for _, _, count in bars) >= RARE_MATCHES
+    assert any("USING INDEX records_log_lines" in plan for plan in plans), plans
+    assert not any("CORRELATED" in plan for plan in plans), plans
