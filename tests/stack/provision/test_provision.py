@@ -48,6 +48,9 @@ def test_elasticsearch_step_installs_the_index_template(engine: OsmemClone, prov
     stored = httpx.get(f"{engine.url}/_index_template/{TEMPLATE_NAME}").json()
     (template,) = stored["index_templates"]
     assert template["index_template"]["index_patterns"] == index_template()["index_patterns"]
+    # the engine is OpenSearch's API: labels are one flat_object field, whatever their keys
+    properties = template["index_template"]["template"]["mappings"]["properties"]
+    assert properties["labels"] == {"type": "flat_object"}
 
 
 def test_a_refused_request_is_reported_and_fails_the_run(
