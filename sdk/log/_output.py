@@ -38,22 +38,6 @@ def _write_patiently(stream: BinaryIO, rest: bytes) -> None:
         select.select([], [stream.fileno()], [], 0.05)
 
 
-def _write_line(stream: BinaryIO, line: bytes) -> None:
-    """All of *line*, flushed."""
-    try:
-        written = stream.write(line)
-    except BlockingIOError as exc:
-        _write_patiently(stream, line[exc.characters_written :])
-        return
-    if written != len(line):  # a raw stream took part of it, or none
-        _write_patiently(stream, line[written or 0 :])
-        return
-    try:
-        stream.flush()
-    except BlockingIOError:
-        _write_patiently(stream, b"")
-
-
 _live_writers: weakref.WeakSet[LineWriter] = weakref.WeakSet()
 
 
@@ -80,14 +64,12 @@ class LineWriter:
         # out: written inside it, it would splice the two (and a buffered stream refuses a
         # re-entrant write outright).
         self._lock = threading.RLock()
-        self._writing: int | None = None  # the thread writing a line now
         self._pending: list[bytes] = []
         _live_writers.add(self)
 
     def _after_fork(self) -> None:
         # A thread of the parent may have held the lock at the fork; it does not exist here.
         self._lock = threading.RLock()
-        self._writing = None
 
     def _target(self) -> BinaryIO:
         if self._stream is not None:
@@ -101,24 +83,33 @@ class LineWriter:
     def write(self, line: bytes) -> None:
         if self._broken:
             return
-        me = threading.get_ident()
-        if self._writing == me:  # called from inside a write of this thread: after it
-            self._pending.append(line)
+        pending = self._pending
+        # This thread holds the lock already: called from inside its own write (a signal
+        # handler, a __del__). The line waits for the one being written. (``_is_owned`` is
+        # what threading.Condition asks an RLock too; cheaper than keeping the owner here.)
+        if self._lock._is_owned():  # type: ignore[attr-defined]
+            pending.append(line)
             return
         try:
             stream = self._stream or self._target()
             with self._lock:
-                # in order: lines queued by a handler that ran between two turns go first
-                pending = self._pending
-                pending.append(line)
-                while pending:
-                    self._writing = me
+                while True:
                     try:
-                        while pending:
-                            _write_line(stream, pending[0])
-                            del pending[0]
-                    finally:
-                        self._writing = None
+                        written = stream.write(line)
+                    except BlockingIOError as exc:  # a buffered one: it says how much
+                        written = exc.characters_written
+                    if written == len(line):
+                        try:
+                            stream.flush()
+                        except BlockingIOError:
+                            _write_patiently(stream, b"")
+                    else:  # a raw stream took part of it, or none
+                        _write_patiently(stream, line[written or 0 :])
+                    if not pending:
+                        break
+                    line = pending.pop(0)  # queued meanwhile (by a signal handler)
+            if pending:  # queued after the last look, before the turn ended
+                self.write(pending.pop(0))
         except (BrokenPipeError, ValueError, OSError) as exc:
             self._give_up(exc)
 
