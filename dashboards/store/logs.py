@@ -19,6 +19,7 @@ every implementation follows (the shared store tests check them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
@@ -176,6 +177,21 @@ def word_tokens(entry: str) -> list[str]:
     """The words of one ``words`` entry, as both backends' full-text indexes split them."""
     cleaned = "".join(ch if ch.isalnum() else " " for ch in entry)
     return cleaned.split()
+
+
+#: The collector's record id: source digest (16 hex digits), then the offset (12).
+_COLLECTOR_ID: Final = re.compile(r"[0-9a-f]{28}")
+
+
+def source_id_range(record_id: str, offset: int | None) -> tuple[str, str] | None:
+    """The lowest and highest id of *record_id*'s source when it is the collector's id
+    for *offset*: its source's ids then sort as their offsets. ``None`` for another
+    writer's ids."""
+    if offset is None or not _COLLECTOR_ID.fullmatch(record_id):
+        return None
+    if int(record_id[16:], 16) != offset:
+        return None
+    return record_id[:16] + "0" * 12, record_id[:16] + "f" * 12
 
 
 def check_histogram(buckets: int) -> None:

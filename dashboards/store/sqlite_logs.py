@@ -12,7 +12,6 @@ SQL text is assembled from constant fragments only; every value is a bound param
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -35,6 +34,7 @@ from dashboards.store.logs import (
     matching_bounds,
     order_name,
     sort_bars,
+    source_id_range,
     word_tokens,
 )
 from sdk.schema.sqlite_layout import COLUMNS
@@ -45,8 +45,6 @@ _LINE_COLUMNS: Final = "r.rowid, r.ts_ns, r.id, r.source, r.offset, r.unstructur
 #: Fewer full-text matches than this: read them all and filter (the words lead); more: walk
 #: the time order and test each candidate line against the full-text index by rowid.
 RARE_MATCHES: Final = 5_000
-#: The collector's record id: source digest (16 hex digits), then the offset (12).
-_COLLECTOR_ID: Final = re.compile(r"[0-9a-f]{28}")
 
 
 def fts_match(words: Sequence[str]) -> str | None:
@@ -126,9 +124,10 @@ def log_context(rows: Rows, record_id: str, before: int, after: int) -> LogConte
     row = found[0]
     line = _line(row)
     rid, source, offset = row[2], row[3], row[4]
-    if _COLLECTOR_ID.fullmatch(rid) and offset is not None and int(rid[16:], 16) == offset:
+    ids = source_id_range(rid, offset)
+    if ids is not None:
         # The id orders the source's lines by offset: read either side on its index.
-        low, high = rid[:16] + "0" * 12, rid[:16] + "f" * 12
+        low, high = ids
         side = f"SELECT {_LINE_COLUMNS} FROM records r WHERE r.id {{op}} ? AND r.id {{bound}} ?"  # noqa: S608
         earlier = rows(
             side.format(op="<", bound=">=") + " ORDER BY r.id DESC LIMIT ?", [rid, low, before]
