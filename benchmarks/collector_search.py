@@ -6,7 +6,7 @@ Both read the same file of schema-valid JSON lines (~400 bytes each) and send it
 lines per second, MiB per second, peak memory (resident set) and the ratio.
 
 - hopscope: one process, one core: each line parsed with orjson and validated against the
-  record schema, batched into ``Record``s with their deterministic ids and written by
+  record schema, batched into ``CollectedRecord``s with their deterministic ids and written by
   ``SearchSink`` (``create`` actions, dated indices, the official elasticsearch client).
 - rsyslog: a separate ``rsyslogd`` with its own configuration and work directory (not the
   system one): imfile -> mmjsonparse -> omelasticsearch in bulk mode, ``create`` with the
@@ -264,7 +264,7 @@ class EndpointProcess:
 def drive_sink(path: str, url: str) -> None:
     """Worker process: ship *path* through ``SearchSink``; print the figures as JSON."""
     from collector.sinks.search.sink import SearchSink
-    from collector.transforms.record import Record, record_id
+    from collector.transforms.record import CollectedRecord, record_id
     from sdk import schema
 
     sink = SearchSink.from_url(url)
@@ -276,7 +276,7 @@ def drive_sink(path: str, url: str) -> None:
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
     offset = 0
-    batch: list[Record] = []
+    batch: list[CollectedRecord] = []
     with open(path, "rb") as stream:
         for line in stream:
             doc = loads(line)
@@ -284,7 +284,7 @@ def drive_sink(path: str, url: str) -> None:
                 validate(doc)
             except schema.SchemaError:
                 invalid += 1
-            batch.append(Record(record_id(source, offset), doc, source, offset))
+            batch.append(CollectedRecord(record_id(source, offset), doc, source, offset))
             offset += len(line)
             lines += 1
             if len(batch) >= BATCH:
@@ -548,7 +548,7 @@ def main() -> int:
         print(f"file: {lines:,} lines, {size / 2**20:.1f} MiB ({size / lines:.0f} bytes/line)")
         print(
             "hopscope sink: SearchSink driven directly from the file (orjson parse, "
-            f"sdk.schema validation, Record batches of {BATCH}); timed loop only"
+            f"sdk.schema validation, CollectedRecord batches of {BATCH}); timed loop only"
         )
         if not args.skip_cli:
             print(

@@ -18,12 +18,13 @@ from collector.sources import FileSource, PipeSource, ProcessSource, Source, std
 from collector.transforms.lines import Line, LineSplitter
 from collector.transforms.origin import Origin
 from collector.transforms.parse import Parser
-from collector.transforms.record import Record, record_id
+from collector.transforms.record import CollectedRecord, record_id
 from collector.transforms.validation import RecordValidator, record_validator
 
 __all__ = [
     "DEFAULT_SINK_URL",
     "Checkpoints",
+    "CollectedRecord",
     "Collector",
     "CollectorOptions",
     "Counters",
@@ -36,7 +37,6 @@ __all__ = [
     "Parser",
     "PipeSource",
     "ProcessSource",
-    "Record",
     "RecordValidator",
     "RetentionPolicy",
     "Sink",

@@ -15,7 +15,7 @@ from collector.delivery.state import StateStore
 from collector.sinks.base import Sink
 from collector.sources.base import Source
 from collector.transforms.parse import Parser
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 
 
 @dataclass
@@ -115,7 +115,7 @@ class Collector:
         return self.counters
 
     def _round(self) -> bool:
-        records: list[Record] = []
+        records: list[CollectedRecord] = []
         marks: dict[str, int] = {}
         consumed = 0
         budget = self.options.batch_bytes

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import orjson
 
 from collector.delivery.state import write_transaction
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 from sdk.schema import names
 
 
 @dataclass(slots=True)
 class DeadLetter:
-    record: Record
+    record: CollectedRecord
     sink: str
     reason: str
     created_ns: int
@@ -31,7 +31,7 @@ class DeadLetters:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
 
-    def add(self, sink: str, rejected: Sequence[tuple[Record, str]]) -> None:
+    def add(self, sink: str, rejected: Sequence[tuple[CollectedRecord, str]]) -> None:
         if not rejected:
             return
         now = time.time_ns()
@@ -63,7 +63,7 @@ class DeadLetters:
         letters = []
         for rid, sink_name, reason, doc, created, replayed, raw in self._db.execute(sql, params):
             parsed = orjson.loads(doc)
-            record = Record(
+            record = CollectedRecord(
                 rid,
                 parsed,
                 str(parsed.get(names.HOPSCOPE_SOURCE_NAME, "")),

@@ -25,7 +25,7 @@ from collector.delivery.deadletters import DeadLetters
 from collector.delivery.spool import Spool
 from collector.delivery.state import StateStore
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
-from collector.transforms.record import Record, source_digest
+from collector.transforms.record import CollectedRecord, source_digest
 
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
@@ -55,7 +55,7 @@ class Lane:
         self.skip = spool.marks() if self.exact else {}
         self.retrying = False
 
-    def untaken(self, records: list[Record]) -> list[Record]:
+    def untaken(self, records: list[CollectedRecord]) -> list[CollectedRecord]:
         """The records this lane has not taken yet (all of them but after a restart)."""
         skip = self.skip
         if not skip:
@@ -114,7 +114,7 @@ class Delivery:
         self._pending: dict[int, dict[str, int]] = {}  # batch -> stream end offsets
 
     # -- the flow -------------------------------------------------------------------------
-    def submit(self, records: list[Record], marks: dict[str, int]) -> None:
+    def submit(self, records: list[CollectedRecord], marks: dict[str, int]) -> None:
         """One batch, in reading order; ``marks`` are the stream offsets it reaches."""
         self._seq += 1
         seq = self._seq
@@ -177,7 +177,7 @@ class Delivery:
                 now = time.monotonic()
         self._settle()
 
-    def _write(self, lane: Lane, records: list[Record], now: float) -> WriteResult | None:
+    def _write(self, lane: Lane, records: list[CollectedRecord], now: float) -> WriteResult | None:
         try:
             result = lane.sink.write(records)
         except SinkUnavailable as exc:
@@ -191,7 +191,11 @@ class Delivery:
         return None
 
     def _account(
-        self, lane: Lane, records: list[Record], result: WriteResult, sources: Counter[str] | None
+        self,
+        lane: Lane,
+        records: list[CollectedRecord],
+        result: WriteResult,
+        sources: Counter[str] | None,
     ) -> None:
         counts = self.counters.sink(lane.sink.name)
         counts.down = False
@@ -239,7 +243,7 @@ class Delivery:
         return self.settled()
 
 
-def _by_source(records: list[Record]) -> Counter[str]:
+def _by_source(records: list[CollectedRecord]) -> Counter[str]:
     if records and records[0].source == records[-1].source:
         first = records[0].source
         if all(r.source == first for r in records):

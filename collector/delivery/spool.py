@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from collector.delivery.state import write_transaction
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 
 
 class Spool:
@@ -40,7 +40,7 @@ class Spool:
         return self.count
 
     def append(
-        self, batch: int, records: Sequence[Record], taken: Mapping[str, int] | None = None
+        self, batch: int, records: Sequence[CollectedRecord], taken: Mapping[str, int] | None = None
     ) -> None:
         """Records at the end of the FIFO; *taken*: stream digest -> offset the lane has now
         taken every record before (marks, for the lanes that keep them)."""
@@ -95,7 +95,7 @@ class Spool:
         """The sink could not take them: nothing of them is in doubt."""
         self._db.execute("UPDATE spool SET sending = 0 WHERE lane = ? AND sending", (self.lane,))
 
-    def in_doubt(self) -> list[Record]:
+    def in_doubt(self) -> list[CollectedRecord]:
         """Records that were being sent when an earlier run ended without an answer."""
         rows = self._db.execute(
             "SELECT seq, record_id, source, offset, unstructured, raw, doc FROM spool"
@@ -113,7 +113,7 @@ class Spool:
         self.count = max(0, self.count - size[0])
         self.bytes = max(0, self.bytes - size[1])
 
-    def peek(self, limit: int) -> tuple[list[Record], int, int]:
+    def peek(self, limit: int) -> tuple[list[CollectedRecord], int, int]:
         """The oldest records: (records, last seq, their total doc size)."""
         rows = self._db.execute(
             "SELECT seq, record_id, source, offset, unstructured, raw, doc FROM spool"
@@ -136,6 +136,6 @@ class Spool:
         return int(row[0]) if row else None
 
 
-def _record(row: tuple[Any, ...]) -> Record:
+def _record(row: tuple[Any, ...]) -> CollectedRecord:
     _, rid, source, offset, unstructured, raw, doc = row
-    return Record(rid, orjson.loads(doc), source, offset, bool(unstructured), raw)
+    return CollectedRecord(rid, orjson.loads(doc), source, offset, bool(unstructured), raw)

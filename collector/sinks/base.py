@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 
 
 class SinkUnavailable(Exception):
@@ -21,7 +21,7 @@ class WriteResult:
     #: records now stored, duplicates of already-stored ids included (idempotent writes)
     stored: int = 0
     #: records the sink refused for good, with the sink's reason: they go to dead letters
-    rejected: list[tuple[Record, str]] = field(default_factory=list)
+    rejected: list[tuple[CollectedRecord, str]] = field(default_factory=list)
     #: item-level retries the sink made inside this write (counted for operators)
     retried: int = 0
 
@@ -39,7 +39,7 @@ class Sink(ABC):
     write_limit: int = 5000
 
     @abstractmethod
-    def write(self, records: Sequence[Record]) -> WriteResult: ...
+    def write(self, records: Sequence[CollectedRecord]) -> WriteResult: ...
 
     def close(self) -> None:  # noqa: B027 - most sinks hold nothing to release
         """Flush and release connections."""

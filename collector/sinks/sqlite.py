@@ -19,7 +19,7 @@ from collector.delivery.retention import RetentionPolicy, apply_retention
 from collector.delivery.state import connect, ensure_layout, write_transaction
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.timestamps import timestamp_parser
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 from sdk.log import hide_url
 from sdk.schema.sqlite_layout import (
     COLUMNS,
@@ -140,7 +140,7 @@ class SqliteSink(Sink):
             ) from None
         return cls(path_from_url(url), busy_timeout_seconds=busy)
 
-    def write(self, records: Sequence[Record]) -> WriteResult:
+    def write(self, records: Sequence[CollectedRecord]) -> WriteResult:
         rows, rejected = self._rows(records)
         try:
             self._insert(rows)
@@ -180,10 +180,10 @@ class SqliteSink(Sink):
             raise SinkUnavailable(f"{self.name}: {exc}") from exc
 
     def _rows(
-        self, records: Sequence[Record]
-    ) -> tuple[list[tuple[Any, ...]], list[tuple[Record, str]]]:
+        self, records: Sequence[CollectedRecord]
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[CollectedRecord, str]]]:
         rows: list[tuple[Any, ...]] = []
-        rejected: list[tuple[Record, str]] = []
+        rejected: list[tuple[CollectedRecord, str]] = []
         timestamp_ns = self._timestamps
         dumps = orjson.dumps
         fields = _FIELDS

@@ -21,7 +21,7 @@ import orjson
 from collector.timestamps import now_rfc3339
 from collector.transforms.lines import Line
 from collector.transforms.origin import Origin
-from collector.transforms.record import Record, record_id, record_ids
+from collector.transforms.record import CollectedRecord, record_id, record_ids
 from collector.transforms.traceback_grouping import starts_traceback
 from collector.transforms.validation import RecordValidator, record_validator
 from sdk.schema import SCHEMA_VERSION
@@ -34,7 +34,7 @@ UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 @dataclass(slots=True)
 class ParseOutcome:
-    records: list[Record]
+    records: list[CollectedRecord]
     blank: int  # blank lines skipped (counted, never stored)
 
 
@@ -48,7 +48,7 @@ class Parser:
         self._clock = clock
 
     def parse(self, origin: Origin, lines: list[Line]) -> ParseOutcome:
-        records: list[Record] = []
+        records: list[CollectedRecord] = []
         blank = 0
         name = origin.name
         make_id = record_ids(origin.identity)
@@ -77,7 +77,7 @@ class Parser:
                     doc["hopscope.record.id"] = rid
                     doc["hopscope.source.name"] = name
                     doc["hopscope.source.offset"] = offset
-                    append(Record(rid, doc, name, offset))
+                    append(CollectedRecord(rid, doc, name, offset))
                     continue
                 append(
                     self.unstructured(
@@ -94,7 +94,7 @@ class Parser:
                 append(self.unstructured(origin, line, "not JSON", None))
         return ParseOutcome(records, blank)
 
-    def unstructured(self, origin: Origin, line: Line, reason: str, doc: Any) -> Record:
+    def unstructured(self, origin: Origin, line: Line, reason: str, doc: Any) -> CollectedRecord:
         raw: bytes | None = None
         try:
             text = line.data.decode("utf-8")
@@ -125,7 +125,7 @@ class Parser:
             out["hopscope.truncated"] = True
         if starts_traceback(line.data):
             _describe_traceback(out, lines, text)
-        return Record(rid, out, origin.name, line.offset, unstructured=True, raw=raw)
+        return CollectedRecord(rid, out, origin.name, line.offset, unstructured=True, raw=raw)
 
 
 def _describe_traceback(doc: dict[str, Any], lines: list[str], text: str) -> None:

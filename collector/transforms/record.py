@@ -36,7 +36,9 @@ def record_ids(source_identity: str) -> Callable[[int], str]:
 
 
 @dataclass(slots=True)
-class Record:
+class CollectedRecord:
+    """A record as the collector carries it: the document, its id, and where it was read."""
+
     id: str
     doc: dict[str, Any]  # schema-valid document (an unstructured record is valid too)
     source: str  # source name as shown to people (path, "stdin", container name)

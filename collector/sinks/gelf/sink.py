@@ -39,7 +39,7 @@ from collector.sinks.gelf.transport import (
     UdpTransport,
 )
 from collector.sinks.url_options import flag
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 from sdk.schema.gelf_fields import gelf_message
 
 ENV_USERNAME: Final = "HOPSCOPE_GELF_USERNAME"
@@ -58,7 +58,7 @@ _OPTIONS: Final = {
 }
 
 
-def encode(record: Record) -> bytes:
+def encode(record: CollectedRecord) -> bytes:
     return orjson.dumps(gelf_message(record))
 
 
@@ -77,7 +77,7 @@ class GelfSink(Sink):
     def from_url(cls, url: str) -> GelfSink:
         return cls(transport_from_url(url))
 
-    def write(self, records: Sequence[Record]) -> WriteResult:
+    def write(self, records: Sequence[CollectedRecord]) -> WriteResult:
         result = WriteResult()
         if not records:
             return result

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import orjson
 
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 from sdk.schema.index_template import index_name
 
 #: Largest body sent in one request; bigger batches are cut into several requests.
@@ -55,11 +55,11 @@ def fixed_index(name: str) -> Callable[[Mapping[str, Any]], str]:
 class BulkChunk:
     """Records and the body that carries them, in the same order."""
 
-    records: list[Record]
+    records: list[CollectedRecord]
     body: bytes
 
 
-def encode_item(record: Record, index: str) -> bytes:
+def encode_item(record: CollectedRecord, index: str) -> bytes:
     return _action_prefix(index) + _id(record.id) + b'"}}\n' + orjson.dumps(record.doc) + b"\n"
 
 
@@ -81,13 +81,13 @@ def _action_prefix(index: str) -> bytes:
 
 
 def chunks(
-    records: Sequence[Record],
+    records: Sequence[CollectedRecord],
     target: Callable[[Mapping[str, Any]], str],
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Iterator[BulkChunk]:
     """Cut *records* into bodies of at most *max_body_bytes* (a single larger item is sent
     alone; the server decides whether it fits)."""
-    batch: list[Record] = []
+    batch: list[CollectedRecord] = []
     parts: list[bytes] = []
     size = 0
     dumps, prefix = orjson.dumps, _action_prefix

@@ -56,7 +56,7 @@ from collector.sinks.search.bulk import (
     items,
 )
 from collector.sinks.url_options import flag
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 from sdk.schema.index_template import (
     DATA_STREAM,
     DYNAMIC_FAMILIES,
@@ -209,7 +209,7 @@ class SearchSink(Sink):
 
     # -- writing ------------------------------------------------------------------------
 
-    def write(self, records: Sequence[Record]) -> WriteResult:
+    def write(self, records: Sequence[CollectedRecord]) -> WriteResult:
         result = WriteResult()
         if not records:
             return result
@@ -219,7 +219,7 @@ class SearchSink(Sink):
         return result
 
     def _send(
-        self, client: SearchClient, records: list[Record], body: bytes, result: WriteResult
+        self, client: SearchClient, records: list[CollectedRecord], body: bytes, result: WriteResult
     ) -> None:
         """Send one body; retry what failed for a while, halve what is too large."""
         pending, pending_body = records, body
@@ -256,7 +256,7 @@ class SearchSink(Sink):
     def _split(
         self,
         client: SearchClient,
-        records: list[Record],
+        records: list[CollectedRecord],
         answer: SearchResponse,
         result: WriteResult,
     ) -> None:
@@ -279,8 +279,8 @@ class SearchSink(Sink):
         raise SinkUnavailable(f"{self.name}: {reason}")
 
     def _settle(
-        self, records: list[Record], response: Any, result: WriteResult
-    ) -> tuple[list[Record], str]:
+        self, records: list[CollectedRecord], response: Any, result: WriteResult
+    ) -> tuple[list[CollectedRecord], str]:
         """Count a ``_bulk`` answer; return the records to send again and why."""
         if not isinstance(response, Mapping):
             return records, "unreadable bulk answer"
@@ -290,7 +290,7 @@ class SearchSink(Sink):
         answers = items(response)
         if len(answers) != len(records):
             return records, f"bulk answer has {len(answers)} items for {len(records)} records"
-        retry: list[Record] = []
+        retry: list[CollectedRecord] = []
         reason = ""
         for record, (status, error) in zip(records, answers, strict=True):
             outcome = item_outcome(status, error)

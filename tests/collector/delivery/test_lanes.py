@@ -14,7 +14,7 @@ from collector.delivery.state import StateStore
 from collector.sinks.base import Sink, SinkUnavailable, WriteResult
 from collector.sinks.sqlite import SqliteSink
 from collector.sources.files import FileSource
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 
 
 class FlakySink(Sink):
@@ -27,7 +27,7 @@ class FlakySink(Sink):
         self.up.set()
         self.failures = 0
 
-    def write(self, records: Sequence[Record]) -> WriteResult:
+    def write(self, records: Sequence[CollectedRecord]) -> WriteResult:
         if not self.up.is_set():
             self.failures += 1
             raise SinkUnavailable("switched off")
@@ -41,7 +41,7 @@ class PickySink(Sink):
         self.inner = SqliteSink(path)
         self.name = "picky"
 
-    def write(self, records: Sequence[Record]) -> WriteResult:
+    def write(self, records: Sequence[CollectedRecord]) -> WriteResult:
         bad = [(r, "multiple of seven") for r in records if r.doc.get("labels.n", 1) % 7 == 0]
         kept = [r for r in records if r.doc.get("labels.n", 1) % 7 != 0]
         result = self.inner.write(kept)

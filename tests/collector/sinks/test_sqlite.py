@@ -15,12 +15,12 @@ from collector.sinks.sqlite import SqliteSink
 from collector.transforms.lines import Line
 from collector.transforms.origin import Origin
 from collector.transforms.parse import Parser
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 
 ORIGIN = Origin("file:abc", "app.log", None, resumable=True)
 
 
-def records(helpers: Any, count: int, start: int = 0, **extra: Any) -> list[Record]:
+def records(helpers: Any, count: int, start: int = 0, **extra: Any) -> list[CollectedRecord]:
     lines = [
         Line(n * 10, n * 10 + 10, helpers.valid_line(n, **extra), False)
         for n in range(start, start + count)

@@ -1,4 +1,4 @@
-"""Record ids: deterministic per source and offset, distinct across sources, ascending as a
+"""CollectedRecord ids: deterministic per source and offset, distinct across sources, ascending as a
 source is read (so the store's unique index grows at its end)."""
 
 from __future__ import annotations

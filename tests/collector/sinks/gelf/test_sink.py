@@ -21,7 +21,7 @@ import pytest
 from collector.sinks.base import SinkUnavailable
 from collector.sinks.gelf.sink import GelfSink
 from collector.sinks.gelf.transport import MAX_CHUNKS, UdpTransport
-from collector.transforms.record import Record, record_id
+from collector.transforms.record import CollectedRecord, record_id
 from tests.collector.sinks.gelf.receivers import HttpReceiver, Inbox, decode_payload
 
 
@@ -108,7 +108,7 @@ def http() -> Iterator[HttpReceiver]:
     receiver.assert_graylog_stores_all()
 
 
-def make_record(n: int, **extra: Any) -> Record:
+def make_record(n: int, **extra: Any) -> CollectedRecord:
     doc = {
         "@timestamp": f"2026-11-25T14:41:{n % 60:02d}.250000Z",
         "log.level": "warning",
@@ -120,7 +120,7 @@ def make_record(n: int, **extra: Any) -> Record:
         "hopscope.truncated": True,
         **extra,
     }
-    return Record(
+    return CollectedRecord(
         id=record_id("checkout.log", n * 100), doc=doc, source="checkout.log", offset=n * 100
     )
 

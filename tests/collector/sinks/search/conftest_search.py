@@ -22,11 +22,11 @@ from hopscope_testing import engine as engine
 from hopscope_testing import search_engine as search_engine
 from osmem_server import OsmemClone
 
-from collector.transforms.record import Record, record_id
+from collector.transforms.record import CollectedRecord, record_id
 from sdk import schema
 
 
-def make_record(n: int, source: str = "/var/log/cart.log", **fields: Any) -> Record:
+def make_record(n: int, source: str = "/var/log/cart.log", **fields: Any) -> CollectedRecord:
     """A schema-valid hop record, distinct per *n*."""
     doc: dict[str, Any] = {
         "@timestamp": f"2026-11-25T14:{n // 60 % 60:02d}:{n % 60:02d}.{n % 1000000:06d}Z",
@@ -47,7 +47,7 @@ def make_record(n: int, source: str = "/var/log/cart.log", **fields: Any) -> Rec
     }
     doc.update(fields)
     offset = n * 400
-    return Record(id=record_id(source, offset), doc=doc, source=source, offset=offset)
+    return CollectedRecord(id=record_id(source, offset), doc=doc, source=source, offset=offset)
 
 
 class Drop(Exception):
