@@ -20,13 +20,13 @@ def tb() -> type[TraceBuilder]:
 
 def with_ids(records: list[dict[str, Any]], source: str = "/var/log/app.log") -> list[Any]:
     """Collector records (deterministic ids, as the collector's parser gives them)."""
-    from collector.transforms.record import Record, record_id
+    from collector.transforms.record import CollectedRecord, record_id
 
     out = []
     for offset, doc in enumerate(records):
         rid = record_id(source, offset * 1000)
         full = {**doc, "hopscope.record.id": rid}
-        out.append(Record(rid, full, source, offset * 1000))
+        out.append(CollectedRecord(rid, full, source, offset * 1000))
     return out
 
 

@@ -12,7 +12,7 @@ import orjson
 from collector.transforms.lines import Line
 from collector.transforms.origin import Origin
 from collector.transforms.parse import Parser
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 from collector.transforms.traceback_grouping import TracebackGrouper
 from dashboards.records import format_ns
 from sdk import schema
@@ -123,7 +123,7 @@ CART[8].message = CART[8].text  # a line that is not a record shows its first li
 ENTRIES = CART + PAYMENTS
 
 
-def collected(entries: list[Entry], name: str, service: str) -> list[Record]:
+def collected(entries: list[Entry], name: str, service: str) -> list[CollectedRecord]:
     """The collector's records of one source holding *entries*' lines, in order."""
     origin = Origin(identity=f"file:{name}", name=name, service=service)
     lines: list[Line] = []
@@ -140,7 +140,7 @@ def collected(entries: list[Entry], name: str, service: str) -> list[Record]:
     return records
 
 
-def all_records() -> list[Record]:
+def all_records() -> list[CollectedRecord]:
     return collected(CART, "/var/log/cart.log", "cart") + collected(
         PAYMENTS, "/var/log/payments.log", "payments"
     )

@@ -1,4 +1,4 @@
-"""Record -> GELF message mapping."""
+"""CollectedRecord -> GELF message mapping."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from graylog_rules import problems
 
-from collector.transforms.record import Record
+from collector.transforms.record import CollectedRecord
 from sdk import schema
 from sdk.schema.gelf_fields import additional_name, gelf_message, syslog_level
 
 
-def record(**doc: Any) -> Record:
+def record(**doc: Any) -> CollectedRecord:
     base = {
         "@timestamp": "2026-11-25T14:41:06.123456Z",
         "log.level": "info",
@@ -22,7 +22,9 @@ def record(**doc: Any) -> Record:
         "service.name": "cart",
         "hopscope.schema_version": "1",
     }
-    return Record(id="5f0c0a1b2c3d4e5f60718293", doc={**base, **doc}, source="cart.log", offset=0)
+    return CollectedRecord(
+        id="5f0c0a1b2c3d4e5f60718293", doc={**base, **doc}, source="cart.log", offset=0
+    )
 
 
 def test_hop_record_in_full() -> None:
@@ -139,7 +141,7 @@ SAMPLES = [
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=range(len(SAMPLES)))
-def test_every_message_keeps_graylogs_rules(sample: Record) -> None:
+def test_every_message_keeps_graylogs_rules(sample: CollectedRecord) -> None:
     assert problems(gelf_message(sample)) == []
 
 
