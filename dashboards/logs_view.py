@@ -20,6 +20,9 @@ LEVEL_COLOURS: Final = {
     "critical": "1;31",
 }
 RESET: Final = "\x1b[0m"
+#: the service column: fits the demo's longest name (``payment-gateway``); a longer name
+#: is cut with an ellipsis so the columns after it stay in line, ``--follow`` included
+SERVICE_WIDTH: Final = 15
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -27,6 +30,13 @@ def shown(text: str) -> str:
     """*text* with control characters (escape, carriage return, ...) written as ``\\xNN``;
     tabs stay, and newlines are the caller's to lay out."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def service_column(service: str) -> str:
+    """*service* padded to :data:`SERVICE_WIDTH`, or cut to it with a final ``…``."""
+    if len(service) > SERVICE_WIDTH:
+        return service[: SERVICE_WIDTH - 1] + "…"
+    return f"{service:<{SERVICE_WIDTH}}"
 
 
 def render_line(line: LogLine, *, colour: bool, mark: str = "") -> str:
@@ -42,7 +52,7 @@ def render_line(line: LogLine, *, colour: bool, mark: str = "") -> str:
         first, *rest = line.raw_text.split("\n")
     else:
         first, rest = line.message.replace("\n", " "), []
-    parts = [format_ns(line.time_ns), f"{line.service:<12}", level, shown(first)]
+    parts = [format_ns(line.time_ns), service_column(line.service), level, shown(first)]
     if line.trace_id:
         parts.append(f"trace={line.trace_id}")
     if line.unstructured:

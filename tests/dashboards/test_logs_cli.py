@@ -28,7 +28,9 @@ from tests.dashboards.log_lines import (
     PAYMENTS,
     SECOND,
     TRACE_B,
+    Entry,
     all_records,
+    collected,
     write_sqlite_lines,
 )
 
@@ -199,6 +201,25 @@ def test_json_is_each_record_as_stored_and_lints(store_url: str, capsys: Any) ->
 def test_control_characters_are_shown_escaped(store_url: str, capsys: Any) -> None:
     _, out, _ = logs(store_url, capsys, "bell")
     assert out[0].endswith("bell \\x07 then \\x1b[2J clear")
+
+
+def test_columns_line_up_whatever_the_service_name(tmp_path: Path, capsys: Any) -> None:
+    from collector.sinks.sqlite import SqliteSink
+
+    names = ["sso", "notifications", "payment-gateway", "inventory-reservations"]
+    sink = SqliteSink(tmp_path / "hopscope.db")
+    try:
+        for at, name in enumerate(names):
+            entry = Entry(at, f"hello from {name}", name, "warning")
+            sink.write(collected([entry], f"/var/log/{name}.log", name))
+    finally:
+        sink.close()
+    code, out, _ = logs(f"sqlite:///{tmp_path / 'hopscope.db'}", capsys)
+    assert code == 0
+    assert len(out) == len(names)
+    assert len({line.index("WARNING") for line in out}) == 1, out
+    assert len({line.index("hello from") for line in out}) == 1, out
+    assert [line.split()[1] for line in out] == [*names[:3], "inventory-rese…"]
 
 
 @pytest.mark.parametrize(
