@@ -101,15 +101,30 @@ def _closed_normally(exc: BaseException) -> bool:
     return type(exc).__name__ == "WebSocketDisconnect" and code in _NORMAL_CLOSE
 
 
+def _route_by_endpoint(scope: Scope) -> object | None:
+    """The route of the scope's app whose endpoint handled the request, or None. Only a
+    request that matched a route without recording it pays for the look-up."""
+    endpoint = scope.get("endpoint")
+    if endpoint is None:  # no route matched
+        return None
+    routes = getattr(getattr(scope.get("app"), "router", None), "routes", None)
+    if not isinstance(routes, Iterable):
+        return None
+    return next((r for r in routes if getattr(r, "endpoint", None) is endpoint), None)
+
+
 def starlette_route(scope: Scope, root_path: str) -> str | None:
     """The template of the route Starlette's router matched (FastAPI's too), or None.
 
     The router records the matched route in the scope; a mount's prefix is taken from the
-    ``root_path`` it extended.
+    ``root_path`` it extended. FastAPI's router records its own routes only, so a plain
+    route of a FastAPI app (``/docs``, ``/openapi.json``) is found by its endpoint.
     """
     route = scope.get("route")
     if route is None:
-        return None
+        route = _route_by_endpoint(scope)
+        if route is None:
+            return None
     fastapi = scope.get("fastapi")
     if isinstance(fastapi, dict):  # a route of an included router: the prefixed template
         route = fastapi.get("effective_route_context") or route

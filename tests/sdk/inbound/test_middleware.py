@@ -210,6 +210,15 @@ def test_unmatched_path_gets_a_fixed_route_name(served: tuple[str, Any]) -> None
     assert hop["message"] == "GET UNMATCHED 404"
 
 
+@pytest.mark.parametrize("path", ["/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"])
+def test_fastapis_own_pages_are_routes_of_the_app(served: tuple[str, Any], path: str) -> None:
+    url, capture = served
+    assert httpx.get(f"{url}{path}").status_code == 200
+    hop = hop_of(inprocess.wait_for(capture.take))
+    assert hop["http.route"] == path
+    assert hop["message"] == f"GET {path} 200"
+
+
 def test_mounted_app_route_includes_the_mount(served: tuple[str, Any]) -> None:
     url, capture = served
     assert httpx.get(f"{url}/v1/items/9").json() == {"item": "9"}
