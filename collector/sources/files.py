@@ -201,17 +201,17 @@ class FileSource(Source):
         return lines
 
     # -- discovery and rotation -----------------------------------------------------------
-    def _matches(self) -> list[str]:
+    def _found(self) -> list[str]:
+        """The files the pattern names, before the container filter."""
         if glob.has_magic(self.pattern):
-            found = sorted(p for p in glob.glob(self.pattern) if os.path.isfile(p))
-        else:
-            found = [self.pattern] if os.path.isfile(self.pattern) else []
-        return [p for p in found if not self._is_docker(p) or self._containers(p)]
+            return sorted(p for p in glob.glob(self.pattern) if os.path.isfile(p))
+        return [self.pattern] if os.path.isfile(self.pattern) else []
 
     def _scan(self) -> None:
-        matches = self._matches()
+        found = self._found()
+        matches = [p for p in found if not self._is_docker(p) or self._containers(p)]
         if not matches and not self._scanned and not self.follow:
-            events.emit("warning", "no file matches", pattern=self.pattern)
+            self._warn_nothing_read(found)
         for path in list(self._tails):
             if path not in matches:
                 self._check_rotation(path)
@@ -220,6 +220,20 @@ class FileSource(Source):
                 self._check_rotation(path)
             if path not in self._tails:
                 self._open(path)
+
+    def _warn_nothing_read(self, found: list[str]) -> None:
+        """A backfill that reads nothing says why: no file, or no wanted container."""
+        if not found:
+            events.emit("warning", "no file matches", pattern=self.pattern)
+            return
+        labels = ",".join(f"{k}={v}" for k, v in self._containers.labels.items())
+        events.emit(
+            "warning",
+            "files match, but none of their containers carry the labels",
+            pattern=self.pattern,
+            files=len(found),
+            labels=labels,
+        )
 
     def _check_rotation(self, path: str) -> None:
         tail = self._tails[path]

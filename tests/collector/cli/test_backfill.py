@@ -4,6 +4,7 @@ next run sends it, each record once."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,33 @@ def test_the_drain_timeout_is_documented() -> None:
     ).stdout
     assert "--drain-timeout SECONDS" in shown
     assert "(default: 30.0)" in " ".join(shown.split())
+
+
+def test_a_label_filter_that_leaves_out_every_file_says_so(tmp_path: Path) -> None:
+    for name, stack in (("a", "other"), ("b", "demo")):
+        directory = tmp_path / "containers" / (name * 64)
+        directory.mkdir(parents=True)
+        (directory / f"{name * 64}-json.log").write_text('{"log": "hi\\n", "stream": "stdout"}\n')
+        labels = f'{{"Config": {{"Labels": {{"io.hopscope.stack": "{stack}"}}}}}}'
+        (directory / "config.v2.json").write_text(labels)
+    pattern = tmp_path / "containers" / "*" / "*-json.log"
+    sink = f"sqlite:///{tmp_path / 'hopscope.db'}"
+    state = tmp_path / "state"
+
+    run = collect(pattern, sink, state, "--docker-label", "io.hopscope.stack=shop", "--no-progress")
+
+    assert run.returncode == 0, run.stderr
+    (said,) = [e for e in events(run.stderr) if e["log.level"] == "warning"]
+    assert said["message"] == "files match, but none of their containers carry the labels"
+    assert said["labels.files"] == 2
+    assert said["labels.labels"] == "io.hopscope.stack=shop"
+    assert said["labels.pattern"] == str(pattern)
+    # a pattern naming only a directory: there is no file to filter
+    nothing = collect(tmp_path / "contain*", sink, state, "--docker-label", "k=v")
+    (said,) = [e for e in events(nothing.stderr) if e["log.level"] == "warning"]
+    assert said["message"] == "no file matches"
+
+
+def events(stderr: str) -> list[dict[str, Any]]:
+    """The collector's own log records among its stderr lines."""
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
