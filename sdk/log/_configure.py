@@ -128,6 +128,8 @@ def configure(
     )
     with _lock:
         if config == _state.config and stream is _state.stream:
+            if not _has_root_handler():  # taken off since (by hand, a test harness)
+                _attach_root_handler()
             return config
         _state.shaper = Shaper(config)
         _state.writer = LineWriter(stream)
@@ -169,6 +171,11 @@ def _configure_stdlib(config: Config) -> None:
     install_routing(_attach_root_handler)
     logging.captureWarnings(True)
     warnings.simplefilter("default")
+
+
+def _has_root_handler() -> bool:
+    """Whether the root logger still has our handler: a look at its few handlers."""
+    return any(isinstance(h, LineHandler) for h in logging.getLogger().handlers)
 
 
 def _attach_root_handler() -> None:

@@ -4,6 +4,7 @@ follow later configuration, structlog's API intact."""
 from __future__ import annotations
 
 import io
+import logging
 import subprocess
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ import structlog
 
 import sdk
 from sdk.log._config import ENVIRONMENT, ConfigError, config_from
+from sdk.log._stdlib import LineHandler
 
 from ..conftest import Capture, parse_lines
 
@@ -28,6 +30,21 @@ def test_configure_is_idempotent() -> None:
     assert first == second
     log.info("once")
     assert stream.getvalue().count(b"\n") == 1
+
+
+def test_configure_again_puts_back_a_removed_root_handler(
+    validator: jsonschema.Validator,
+) -> None:
+    stream = io.BytesIO()
+    sdk.configure(service="cart", version="1", stream=stream)
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, LineHandler)]
+    sdk.configure(service="cart", version="1", stream=stream)
+    sdk.configure(service="cart", version="1", stream=stream)  # and only once
+    logging.getLogger("legacy").warning("through the stdlib")
+    (line,) = parse_lines(stream.getvalue(), validator)
+    assert line["message"] == "through the stdlib"
+    assert line["log.logger"] == "legacy"
 
 
 def test_everything_can_come_from_the_environment(
