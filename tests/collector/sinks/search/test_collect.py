@@ -6,21 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
 import pytest
-from hopscope_testing import load_module
+from hopscope_testing import search_fixtures
 
-
-def _fixtures() -> ModuleType:
-    return load_module(Path(__file__).with_name("conftest_search.py"), "hopscope_search_fixtures")
-
-
-fx = _fixtures()
-search_engine = fx.search_engine
-engine = fx.engine
+fx = search_fixtures()
 make_record = fx.make_record
 count = fx.count
 engine_request = fx.engine_request

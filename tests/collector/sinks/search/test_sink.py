@@ -7,29 +7,18 @@ import logging
 import subprocess
 import sys
 from dataclasses import replace
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
 import pytest
-from hopscope_testing import load_module
+from hopscope_testing import search_fixtures
 
 from collector.sinks.base import SinkUnavailable
 from collector.sinks.search.sink import RetryPolicy, SearchSink
 from sdk.schema.index_template import TEMPLATE_NAME, index_name
 from sdk.store import ElasticsearchClient, Endpoint, OpenSearchClient
 
-
-def _fixtures() -> ModuleType:
-    return load_module(Path(__file__).with_name("conftest_search.py"), "hopscope_search_fixtures")
-
-
-fx = _fixtures()
-search_engine = fx.search_engine
-engine = fx.engine
-proxy = fx.proxy
-es_proxy = fx.es_proxy
+fx = search_fixtures()
 make_record = fx.make_record
 Reply = fx.Reply
 Drop = fx.Drop

@@ -6,29 +6,18 @@ templates are missing."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
 import pytest
-from hopscope_testing import load_module
+from hopscope_testing import search_fixtures
 
 from collector.sinks.base import SinkUnavailable
 from collector.sinks.search.sink import SearchSink
 from dashboards.store import LogQuery, RequestQuery, open_store
 from sdk.schema.index_template import TEMPLATE_NAME
 
-
-def _fixtures() -> ModuleType:
-    return load_module(Path(__file__).with_name("conftest_search.py"), "hopscope_search_fixtures")
-
-
-fx = _fixtures()
-search_engine = fx.search_engine
-engine = fx.engine
-proxy = fx.proxy
-es_proxy = fx.es_proxy
+fx = search_fixtures()
 make_record = fx.make_record
 Reply = fx.Reply
 count = fx.count
