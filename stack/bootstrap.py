@@ -60,7 +60,9 @@ def ensure_environment() -> Path:
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, f"uv=={UV_VERSION}"], check=True)
     uv = [str(python), "-m", "uv", "pip", "install", "--quiet", "--python", str(python)]
-    subprocess.run([*uv, "--require-hashes", "-r", str(LOCK)], check=True)
+    # Compiled now, once: uv leaves it to the first import, which cannot write it where
+    # PYTHONDONTWRITEBYTECODE is set, so every process would compile its imports again.
+    subprocess.run([*uv, "--require-hashes", "--compile-bytecode", "-r", str(LOCK)], check=True)
     subprocess.run([*uv, "--no-deps", "-e", str(ROOT)], check=True)
     stamp.write_text(wanted)
     return python

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from stack.checks import FAST_HYPOTHESIS_PROFILE, FAST_MARKERS, pytest_arguments, steps
+import subprocess
+import sys
+from pathlib import Path
+
+from stack.checks import (
+    FAST_HYPOTHESIS_PROFILE,
+    FAST_MARKERS,
+    pytest_arguments,
+    step_environment,
+    steps,
+)
 
 
 def test_the_full_run_passes_arguments_to_pytest_unchanged() -> None:
@@ -32,3 +42,24 @@ def test_every_linter_runs_before_pytest() -> None:
     assert names == ["ruff", "ruff format", "mypy --strict", "pytest"]
     format_step = dict(steps([]))["ruff format"]
     assert "--check" in format_step  # the check never rewrites a file
+
+
+def test_bytecode_is_cached_outside_the_checkout_where_it_may_not_be_written(
+    tmp_path: Path,
+) -> None:
+    venv, tree = tmp_path / "venv", tmp_path / "tree"
+    tree.mkdir()
+    (tree / "probe_module.py").write_text("VALUE = 1\n")
+    env = step_environment({"PYTHONDONTWRITEBYTECODE": "1", "KEEP": "me"}, venv)
+    assert env["KEEP"] == "me"
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    subprocess.run([sys.executable, "-c", "import probe_module"], cwd=tree, env=env, check=True)
+    cached = [p.name for p in (venv / "pycache").rglob("*.pyc")]
+    assert [name for name in cached if name.startswith("probe_module.")]
+    assert not list(tree.rglob("*.pyc"))
+
+
+def test_bytecode_settings_of_the_user_are_kept_otherwise(tmp_path: Path) -> None:
+    assert step_environment({"PATH": "/bin"}, tmp_path) == {"PATH": "/bin"}
+    chosen = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/elsewhere"}
+    assert step_environment(chosen, tmp_path) == {"PYTHONPYCACHEPREFIX": "/elsewhere"}
