@@ -10,6 +10,7 @@ the way that the importer is not itself inside.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -90,6 +91,7 @@ def _ancestors(module: str) -> list[str]:
     return [".".join(parts[:n]) for n in range(1, len(parts))]
 
 
+@functools.cache
 def import_graph() -> dict[str, set[str]]:
     """module -> the project modules that importing it runs (directly)."""
     graph: dict[str, set[str]] = {}

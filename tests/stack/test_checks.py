@@ -63,3 +63,18 @@ def test_bytecode_settings_of_the_user_are_kept_otherwise(tmp_path: Path) -> Non
     assert step_environment({"PATH": "/bin"}, tmp_path) == {"PATH": "/bin"}
     chosen = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/elsewhere"}
     assert step_environment(chosen, tmp_path) == {"PYTHONPYCACHEPREFIX": "/elsewhere"}
+
+
+def test_fast_draws_a_share_of_what_a_test_asks_for_itself() -> None:
+    from hopscope_testing import examples
+    from hypothesis import settings
+
+    current = settings.get_current_profile_name()
+    try:
+        settings.load_profile("hopscope")
+        assert examples(600) == 600
+        settings.load_profile(FAST_HYPOTHESIS_PROFILE)
+        assert examples(600) == 600 * settings.default.max_examples // 100 < 600
+        assert examples(1) == 1
+    finally:
+        settings.load_profile(current)

@@ -1,5 +1,5 @@
-"""Helpers shared across the test folders: loading helper files by path, and the
-OpenSearch-API engine fixtures.
+"""Helpers shared across the test folders: loading helper files by path, the
+OpenSearch-API engine fixtures, and example counts that follow the Hypothesis profile.
 
 ``tests/`` is not a package: its folders are named after the packages they test (``sdk``,
 ``collector``), and as packages they would shadow them. Helper modules beside the tests are
@@ -16,9 +16,22 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from osmem_server import OsmemClone, OsmemServer
+
+
+#: Hypothesis's own default count, against which the active profile's is a share.
+_DEFAULT_EXAMPLES = 100
+
+
+def examples(thorough: int) -> int:
+    """*thorough* examples under the suite's own profile, the profile's share of them under
+    another (``stack test --fast`` draws a quarter): a test that sets its own count would
+    otherwise keep it in the fast loop. Read when the test module is imported, after pytest
+    has loaded the profile."""
+    return max(1, thorough * settings.default.max_examples // _DEFAULT_EXAMPLES)
 
 
 def load_module(path: Path, name: str) -> ModuleType:

@@ -10,6 +10,7 @@ from typing import Any
 
 import fastjsonschema
 import pytest
+from hopscope_testing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -270,14 +271,14 @@ key_by_key = validator(max_shapes=0)
 compiled_at_once = validator(compile_after=1)
 
 
-@settings(max_examples=600)
+@settings(max_examples=examples(600))
 @given(mutated_records())
 def test_agrees_with_the_reference_validator_on_mutated_records(doc: dict[str, Any]) -> None:
     agrees(compiled_at_once, doc)
     agrees(key_by_key, doc)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.dictionaries(keys, values, max_size=6), st.sets(st.sampled_from(sorted(BASE))))
 def test_agrees_with_the_reference_validator(extra: dict[str, Any], drop: set[str]) -> None:
     doc = {k: v for k, v in BASE.items() if k not in drop}

@@ -7,6 +7,7 @@ import re
 
 import jsonschema
 import pytest
+from hopscope_testing import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,7 +141,7 @@ field_names = st.sampled_from(sorted(schema.fields())) | st.sampled_from(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(extra=st.dictionaries(field_names, json_values, max_size=6), drop=st.booleans())
 def test_problem_agrees_with_jsonschema_on_any_record(
     validator: jsonschema.Draft202012Validator, extra: dict[str, object], drop: bool

@@ -16,6 +16,7 @@ from typing import Any
 
 import pydantic
 import pytest
+from hopscope_testing import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,7 +166,7 @@ keywords = st.dictionaries(keys.filter(lambda k: k != "event"), values, max_size
 messages = st.one_of(st.text(max_size=200), surrogate_text, values)
 
 property_settings = settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
