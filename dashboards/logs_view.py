@@ -52,7 +52,7 @@ def render_line(line: LogLine, *, colour: bool, mark: str = "") -> str:
         first, *rest = line.raw_text.split("\n")
     else:
         first, rest = line.message.replace("\n", " "), []
-    parts = [format_ns(line.time_ns), service_column(line.service), level, shown(first)]
+    parts = [format_ns(line.time_ns), service_column(shown(line.service)), level, shown(first)]
     if line.trace_id:
         parts.append(f"trace={line.trace_id}")
     if line.unstructured:

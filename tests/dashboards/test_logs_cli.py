@@ -222,6 +222,23 @@ def test_columns_line_up_whatever_the_service_name(tmp_path: Path, capsys: Any) 
     assert [line.split()[1] for line in out] == [*names[:3], "inventory-rese…"]
 
 
+def test_control_characters_in_a_service_name_are_shown_escaped(
+    tmp_path: Path, capsys: Any
+) -> None:
+    from collector.sinks.sqlite import SqliteSink
+
+    sink = SqliteSink(tmp_path / "hopscope.db")
+    try:
+        entry = Entry(0, "hello", "\x1b[2Jx", "warning")
+        sink.write(collected([entry], "/var/log/x.log", "x"))
+    finally:
+        sink.close()
+    code, out, _ = logs(f"sqlite:///{tmp_path / 'hopscope.db'}", capsys)
+    assert code == 0
+    assert "\x1b" not in out[0]
+    assert out[0].split()[1] == "\\x1b[2Jx"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
