@@ -5,6 +5,8 @@ before it is let go), copytruncate (the rest of the old content is read from the
 found among the rotated siblings by its head fingerprint, also when the file stays empty
 after it and the collector was behind or away), truncation and inode reuse
 (a file is known by the fingerprint of its head, so a new file on a reused inode is new).
+The head is looked at again after each read of a followed file: a copytruncate can land
+between the look before the read and the read itself.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class FileTail:
         self.decoder = decoder
         self.origin = Origin(self.identity, path, service, resumable=True)
         self.at_eof = False
+        self.replaced = False  # truncated and written again under a read: see read()
         self.last_data = time.monotonic()
         handle.seek(start)
 
@@ -67,13 +70,20 @@ class FileTail:
     def position(self) -> int:
         return self.decoder.position
 
-    def read(self, max_bytes: int) -> list[Line]:
+    def read(self, max_bytes: int, *, check_head: bool = False) -> list[Line]:
+        """The lines of the next bytes. With ``check_head`` (a followed file, which logrotate
+        may copytruncate at any moment), each read is kept only if the file still has this
+        stream's head after it: otherwise the bytes may be the next stream's, read at this
+        stream's offsets; they are left unread and ``replaced`` is set."""
         lines: list[Line] = []
         remaining = max_bytes
         while remaining > 0:
             data = self.handle.read(min(READ_BYTES, remaining))
             if not data:
                 self.at_eof = True
+                break
+            if check_head and fingerprint_fd(self.handle.fileno()) != self.fingerprint:
+                self.replaced = True
                 break
             self.at_eof = False
             self.last_data = time.monotonic()
@@ -150,8 +160,13 @@ class FileSource(Source):
         tails = [*self._draining, *self._tails.values()]
         share = max(64 * 1024, max_bytes // max(1, len(tails)))
         for tail in tails:
-            lines = tail.read(share)
-            if tail.at_eof:
+            live = self.follow and self._tails.get(tail.path) is tail
+            lines = tail.read(share, check_head=live)
+            if tail.replaced:  # its rest is in a copy now, read from the next poll on
+                tail.replaced, path = False, tail.path
+                self._truncated(path, tail)
+                self._open(path)
+            elif tail.at_eof:
                 lines += self._at_eof(tail, now)
             if lines:
                 chunks.append(Chunk(tail.origin, lines))

@@ -127,6 +127,53 @@ def test_rotation_under_write_load(tmp_path: Path, helpers: Any, rotation: str) 
     assert helpers.stored_numbers(tmp_path / "out.db") == list(range(writer.next))
 
 
+@pytest.mark.parametrize("moment", ["after_the_look", "after_opening"])
+def test_copytruncate_between_a_look_at_the_file_and_the_read(
+    tmp_path: Path, helpers: Any, monkeypatch: pytest.MonkeyPatch, moment: str
+) -> None:
+    """logrotate's copytruncate and the service's next lines land after the collector made
+    sure the file is still the stream it reads (or after it opened the file by its head)
+    and before it reads: what it reads then belongs to the next stream, not at these
+    offsets of this one."""
+    log = tmp_path / "app.log"
+    writer = Writer(log, helpers)
+    writer.write(10)
+    rotated = threading.Event()
+
+    def rotate() -> None:
+        rotated.set()
+        shutil.copyfile(log, tmp_path / "app.log.1")
+        os.truncate(log, 0)
+        writer.write(20)  # more bytes than the old content: its offsets exist again
+
+    if moment == "after_the_look":
+        look = FileSource._check_rotation
+
+        def rotate_after_the_look(self: FileSource, path: str) -> None:
+            look(self, path)
+            if not rotated.is_set():
+                rotate()
+
+        monkeypatch.setattr(FileSource, "_check_rotation", rotate_after_the_look)
+    else:
+        open_file = FileSource._open
+
+        def rotate_after_opening(self: FileSource, path: str) -> None:
+            open_file(self, path)
+            if path in self._tails and not rotated.is_set():
+                rotate()
+
+        monkeypatch.setattr(FileSource, "_open", rotate_after_opening)
+    with following(tmp_path, str(log)):
+        wait_for(rotated.is_set)
+        wait_for(
+            lambda: count(tmp_path / "out.db", helpers) >= writer.next,
+            explain=lambda: missing(tmp_path / "out.db", helpers, writer.next),
+        )
+    writer.close()
+    assert helpers.stored_numbers(tmp_path / "out.db") == list(range(writer.next))
+
+
 def test_truncation_then_new_content(tmp_path: Path, helpers: Any) -> None:
     log = tmp_path / "app.log"
     writer = Writer(log, helpers)
