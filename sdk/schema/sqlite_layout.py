@@ -72,6 +72,9 @@ CREATE INDEX IF NOT EXISTS records_status ON records (status, ts_ns) WHERE statu
 -- log lines (hops aside) by service and level in time order: hopscope logs, the Logs page
 CREATE INDEX IF NOT EXISTS records_log_lines ON records (service, level, ts_ns)
     WHERE hop_kind IS NULL;
+-- the same lines by rowid: what a full-text match needs of each line, read without the row
+CREATE INDEX IF NOT EXISTS records_log_keys ON records (rowid, service, level, ts_ns,
+    unstructured, hop_kind) WHERE hop_kind IS NULL;
 CREATE INDEX IF NOT EXISTS records_errors ON records (ts_ns)
     WHERE error_type IS NOT NULL OR outcome = 'failure';
 CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (

@@ -7,11 +7,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dashboards import RequestQuery, open_store
-from dashboards.store import LogQuery
+from dashboards.store import LogQuery, sqlite_logs
 from dashboards.store.sqlite_logs import RARE_MATCHES, log_histogram, search_logs
 from tests.dashboards.conftest import T0
 from tests.dashboards.log_lines import write_sqlite_lines
@@ -99,3 +100,84 @@ def test_common_words_are_read_once_not_probed_per_line(tmp_path: Path) -> None:
     assert sum(count for _, _, count in bars) >= RARE_MATCHES
     assert any("USING INDEX records_log_lines" in plan for plan in plans), plans
     assert not any("CORRELATED" in plan for plan in plans), plans
+
+
+def _common_words_store(path: Path, services: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """:func:`write_sqlite_lines` and more than :data:`RARE_MATCHES` lines mentioning
+    ``cache`` spread over *services* and every level (some unstructured, some hops, some
+    without the word): the matching lines as (time, rowid, level)."""
+    write_sqlite_lines(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    levels = ("debug", "info", "warning", "error", "critical")
+    extra = []
+    for n in range(RARE_MATCHES + 600):
+        service, level = services[n % len(services)], levels[n // 7 % len(levels)]
+        message = "cache miss" if n % 11 else "stock low"
+        hop = "server" if n % 13 == 0 else None
+        at = T0 + (n * 7919) % 100_000 * 1000  # not in the order stored
+        doc = f'{{"message": "{message} {n}"}}'
+        extra.append((f"x{n:027x}", at, service, level, message, hop, n % 5 == 0, doc))
+    db.executemany(
+        "INSERT INTO records (id, ts_ns, service, level, message, hop_kind, unstructured, doc)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        extra,
+    )
+    db.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    found = db.execute(
+        "SELECT ts_ns, rowid, level, service FROM records"
+        " WHERE hop_kind IS NULL AND message LIKE '%cache%'"
+    ).fetchall()
+    db.close()
+    return [(ns, rowid, level) for ns, rowid, level, service in found if service in services]
+
+
+def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Common words over more service-and-level ranges than a list of matches per range
+    pays for: the matches lead, each checked on ``records_log_keys`` (not its row); the
+    pages, cursors and bars are those of the plans a file without that index gets."""
+    services = ("cart", "payments", "search")
+    path = tmp_path / "hopscope.db"
+    expected = _common_words_store(path, services)
+    monkeypatch.setattr(sqlite_logs, "MATCH_LIST_CANDIDATES", 100)
+    query = LogQuery(words=("cache",), services=services, min_level="debug", limit=70)
+    queries = [
+        query,
+        replace(query, newest_first=False),
+        replace(query, min_level="warning", kind="structured"),
+        replace(query, since_ns=T0 + 20_000_000, until_ns=T0 + 60_000_000),
+    ]
+
+    def answers(db: sqlite3.Connection, plans: list[str]) -> list[Any]:
+        def rows(sql: str, params: object) -> list[object]:
+            explained = db.execute(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[arg-type]
+            plans.extend(str(row[-1]) for row in explained)
+            return db.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+        out: list[Any] = []
+        for each in queries:
+            pages = [search_logs(rows, each)]
+            while pages[-1].next_cursor is not None:
+                pages.append(search_logs(rows, replace(each, cursor=pages[-1].next_cursor)))
+            out.append([(line.record_id, line.time_ns) for page in pages for line in page.lines])
+            since = T0 if each.since_ns is None else each.since_ns
+            until = T0 + 10**11 if each.until_ns is None else each.until_ns
+            out.append(log_histogram(rows, replace(each, since_ns=since, until_ns=until), 10))
+        return out
+
+    keyed: list[str] = []
+    db = sqlite3.connect(path)
+    try:
+        with_keys = answers(db, keyed)
+        db.execute("DROP INDEX records_log_keys")
+        listed: list[str] = []
+        without = answers(db, listed)
+    finally:
+        db.close()
+    assert any("COVERING INDEX records_log_keys" in plan for plan in keyed), keyed
+    assert not any("records_log_keys" in plan for plan in listed), listed
+    assert with_keys == without
+    newest = sorted(expected, reverse=True)
+    assert [ns for _, ns in with_keys[0]] == [ns for ns, _, _ in newest]
+    assert sum(count for _, _, count in with_keys[1]) == len(expected)
