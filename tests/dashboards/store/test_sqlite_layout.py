@@ -131,22 +131,27 @@ def _common_words_store(path: Path, services: tuple[str, ...]) -> list[tuple[int
     return [(ns, rowid, level) for ns, rowid, level, service in found if service in services]
 
 
+@pytest.mark.parametrize("window", [5, 50, 10_000])
 def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
 ) -> None:
     """Common words over more service-and-level ranges than a list of matches per range
-    pays for: the matches lead, each checked on ``records_log_keys`` (not its row); the
-    pages, cursors and bars are those of the plans a file without that index gets."""
+    pays for: the page is looked for among each range's newest *window* lines, else the
+    matches lead, each checked on ``records_log_keys`` (not its row); the pages, cursors
+    and bars are those of the plans a file without that index gets."""
     services = ("cart", "payments", "search")
     path = tmp_path / "hopscope.db"
     expected = _common_words_store(path, services)
     monkeypatch.setattr(sqlite_logs, "MATCH_LIST_CANDIDATES", 100)
+    monkeypatch.setattr(sqlite_logs, "WINDOW_LINES", window)
     query = LogQuery(words=("cache",), services=services, min_level="debug", limit=70)
     queries = [
         query,
         replace(query, newest_first=False),
         replace(query, min_level="warning", kind="structured"),
         replace(query, since_ns=T0 + 20_000_000, until_ns=T0 + 60_000_000),
+        replace(query, words=("stock",), min_level="info"),
+        replace(query, words=("stock",), newest_first=False, limit=20),
     ]
 
     def answers(db: sqlite3.Connection, plans: list[str]) -> list[Any]:
