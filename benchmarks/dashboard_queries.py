@@ -370,7 +370,10 @@ def measure(name: str, store: Store, repeat: int) -> list[tuple[str, float, floa
 
 def fill_search(url: str, path: Path, records: int) -> None:
     """Copy the first *records* records of the SQLite store into the engine by ``_bulk``."""
-    from sdk.schema.index_template import TEMPLATE_NAME, index_name, index_template
+    from collector.sinks.search.bulk import dated_index, encode_item
+    from collector.sinks.search.roots import RootMarks, update_body
+    from collector.transforms.record import CollectedRecord
+    from sdk.schema.index_template import TEMPLATE_NAME, index_template
 
     def call(method: str, route: str, body: bytes, kind: str = "json") -> Any:
         req = urllib.request.Request(  # noqa: S310 - the engine's loopback http URL
@@ -390,18 +393,29 @@ def fill_search(url: str, path: Path, records: int) -> None:
         " WHERE trace_id <= ? ) ",
         (f"{records // RECORDS_PER_TRACE:032x}",),
     )
-    batch: list[bytes] = []
-    for rid, doc in rows:
-        parsed = orjson.loads(doc)
-        batch.append(
-            orjson.dumps({"create": {"_index": index_name(parsed["@timestamp"]), "_id": rid}})
+    # Marked as the collector's search sink marks server hops (its root marks).
+    roots = RootMarks()
+    batch: list[CollectedRecord] = []
+
+    def send(records: list[CollectedRecord]) -> None:
+        marking = roots.mark(records)
+        call(
+            "POST",
+            "/_bulk",
+            b"".join(encode_item(r, dated_index(r.doc), marking.marks) for r in records),
+            "x-ndjson",
         )
-        batch.append(doc.encode())
-        if len(batch) >= 10_000:
-            call("POST", "/_bulk", b"\n".join(batch) + b"\n", "x-ndjson")
+        updates = roots.settle(marking, [], dated_index)
+        if updates:
+            call("POST", "/_bulk", update_body(updates), "x-ndjson")
+
+    for rid, doc in rows:
+        batch.append(CollectedRecord(rid, orjson.loads(doc), "bench", 0))
+        if len(batch) >= 5_000:
+            send(batch)
             batch = []
     if batch:
-        call("POST", "/_bulk", b"\n".join(batch) + b"\n", "x-ndjson")
+        send(batch)
     call("POST", "/hopscope-records-*/_refresh", b"")
     db.close()
 

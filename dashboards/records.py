@@ -44,6 +44,8 @@ from sdk.chain._fields import (
 from sdk.schema import names, parse_timestamp
 
 RECORD_ID: Final = names.HOPSCOPE_RECORD_ID
+#: The search sink's root mark on a server hop (:mod:`dashboards.store.search_roots`).
+ROOT: Final = names.HOPSCOPE_HOP_ROOT
 ORIGIN: Final = names.SERVICE_ORIGIN_NAME
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -93,6 +95,7 @@ __all__ = [
     "OUTCOME",
     "PARENT_ID",
     "RECORD_ID",
+    "ROOT",
     "ROUTE",
     "SERVICE",
     "SPAN_ID",

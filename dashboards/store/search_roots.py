@@ -1,10 +1,15 @@
 """The request search of the Elasticsearch / OpenSearch store: finding the requests'
 root hops.
 
-The server cannot join a hop to its caller, so the search walks the candidate root hops
-in sort order, in batches, and settles for each batch in two queries whether the caller's
-hop is stored and whether the trace-level filters hold. A page may therefore come back
-with fewer items than asked while its next sort position says there is more to scan.
+The server cannot join a hop to its caller. Where the collector's search sink marked the
+server hops (``hopscope.hop.root``, :mod:`collector.sinks.search.roots`), the marked hops
+are the candidates, a superset of the roots: one search finds a page of them
+(:meth:`RootScan.marked`), and the few that have a parent are checked against the stored
+hops side by side with the trace checks. Over indices written before the marks, the search
+walks the server hops in sort order, in batches, and settles for each batch in two
+queries whether the caller's hop is stored and whether the trace-level filters hold. A
+page may therefore come back with fewer items than asked while its next sort position
+says there is more to scan.
 """
 
 from __future__ import annotations
@@ -59,6 +64,71 @@ class RootScan:
         self._search = search
         self._parallel = parallel
         self.max_parents = max_parents
+
+    def marked(
+        self, query: RequestQuery, after: list[Any] | None, shapes: dict[str, Shape]
+    ) -> PageHits:
+        """The path over marked indices. Each round is one search for the marked hops,
+        then, side by side, the trace checks (:class:`_TraceCheck`), the shapes of the
+        traces likely listed, and whether the parents of the marked hops that have one
+        are stored: a hop whose caller's hop came after its mark is left out. A page
+        that follows others and meets marked hops with a parent before its start costs
+        one look-up more."""
+        sort = sort_order(query)
+        filters = [*root_filters(query), {"term": {f.ROOT: True}}]
+        trace_filters = trace_conditions(query)
+        taken: list[Any] = []
+        seen: set[str] = set()
+        start = after
+        for round_no in range(MAX_ROUNDS):
+            # Trace filters turn candidates away: then take more per round, and more again.
+            widen = 4 ** (round_no + 1) if trace_filters else 1
+            size = min((query.limit + 1) * widen, PAGE)
+            body: Query = {
+                "size": size,
+                "sort": sort,
+                "_source": SUMMARY_FIELDS,
+                "track_total_hits": False,
+                "query": {"bool": {"filter": filters}},
+            }
+            if after is not None:
+                body["search_after"] = after
+            hits = self._search(body)["hits"]["hits"]
+            bound = hits[-1]["sort"] if len(hits) == size else None
+            sources = [flat(h["_source"]) for h in hits]
+            check = _TraceCheck(
+                query, filters, trace_filters, start, hits, seen, shape=not trace_filters
+            )
+            bodies = check.bodies()
+            # Trace filters leave shapes out of the wide batch: take those of the traces
+            # listed if the first candidates pass, rather than after the page is known.
+            likely = [] if check.shape else _likely(hits, set(check.traces), seen, query.limit)
+            if likely:
+                bodies.append(shapes_body(likely))
+            parents = _parents_of(sources)
+            if parents:
+                bodies.append(values_body(f.SPAN_ID, stored_filters(parents)))
+            answers = self._parallel(bodies)
+            stored = read_values(answers.pop()) if parents else set()
+            if likely:
+                shapes.update(read_shapes(answers.pop()["aggregations"]))
+            earlier = check.earlier(answers)
+            check.settle(answers, shapes)
+            check.settle_roots(earlier, self._stored(_parents_of(earlier)))
+            seen |= check.listed_before
+            for position, (hit, source) in enumerate(zip(hits, sources, strict=True)):
+                trace = str(source[f.TRACE_ID])
+                if not _is_root(source, stored) or trace not in check.passing or trace in seen:
+                    continue
+                seen.add(trace)
+                taken.append(hit)
+                if len(taken) == query.limit:
+                    more = position + 1 < len(hits) or bound is not None
+                    return taken, hit["sort"] if more else None
+            if bound is None:
+                return taken, None
+            after = bound
+        return taken, after
 
     def windowed(
         self, query: RequestQuery, after: list[Any] | None, shapes: dict[str, Shape]

@@ -56,6 +56,7 @@ ERROR_STACK_TRACE: Final = "error.stack_trace"
 HOPSCOPE_HOP_KIND: Final = "hopscope.hop.kind"
 HOPSCOPE_HOP_ATTEMPT: Final = "hopscope.hop.attempt"
 HOPSCOPE_HOP_AS_SERVICE: Final = "hopscope.hop.as_service"
+HOPSCOPE_HOP_ROOT: Final = "hopscope.hop.root"
 HOPSCOPE_TRUNCATED: Final = "hopscope.truncated"
 HOPSCOPE_RECORD_ID: Final = "hopscope.record.id"
 HOPSCOPE_SOURCE_NAME: Final = "hopscope.source.name"
@@ -82,6 +83,7 @@ __all__ = [
     "HOPSCOPE_HOP_AS_SERVICE",
     "HOPSCOPE_HOP_ATTEMPT",
     "HOPSCOPE_HOP_KIND",
+    "HOPSCOPE_HOP_ROOT",
     "HOPSCOPE_RECORD_ID",
     "HOPSCOPE_SCHEMA_VERSION",
     "HOPSCOPE_SOURCE_NAME",

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import orjson
 
+from collector.sinks.search.roots import encode_doc
 from collector.transforms.record import CollectedRecord
 from sdk.schema.index_template import index_name
 
@@ -59,8 +60,13 @@ class BulkChunk:
     body: bytes
 
 
-def encode_item(record: CollectedRecord, index: str) -> bytes:
-    return _action_prefix(index) + _id(record.id) + b'"}}\n' + orjson.dumps(record.doc) + b"\n"
+#: No root marks (record id -> ``hopscope.hop.root``).
+NO_MARKS: Final[Mapping[str, bool]] = {}
+
+
+def encode_item(record: CollectedRecord, index: str, marks: Mapping[str, bool] = NO_MARKS) -> bytes:
+    doc = encode_doc(record.doc, marks.get(record.id))
+    return _action_prefix(index) + _id(record.id) + b'"}}\n' + doc + b"\n"
 
 
 def _id(rid: str) -> bytes:
@@ -84,16 +90,19 @@ def chunks(
     records: Sequence[CollectedRecord],
     target: Callable[[Mapping[str, Any]], str],
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    marks: Mapping[str, bool] = NO_MARKS,
 ) -> Iterator[BulkChunk]:
     """Cut *records* into bodies of at most *max_body_bytes* (a single larger item is sent
-    alone; the server decides whether it fits)."""
+    alone; the server decides whether it fits); the server hops carry their *marks*."""
     batch: list[CollectedRecord] = []
     parts: list[bytes] = []
     size = 0
     dumps, prefix = orjson.dumps, _action_prefix
     for record in records:
         # Hot loop: one bytes object per record, no intermediate strings.
-        item = prefix(target(record.doc)) + _id(record.id) + b'"}}\n' + dumps(record.doc)
+        mark = marks.get(record.id) if marks else None
+        doc = dumps(record.doc) if mark is None else encode_doc(record.doc, mark)
+        item = prefix(target(record.doc)) + _id(record.id) + b'"}}\n' + doc
         item_size = len(item) + 1
         if batch and size + item_size > max_body_bytes:
             yield BulkChunk(batch, b"\n".join(parts) + b"\n")

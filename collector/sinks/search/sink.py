@@ -55,6 +55,7 @@ from collector.sinks.search.bulk import (
     item_outcome,
     items,
 )
+from collector.sinks.search.roots import RootMarks, update_body
 from collector.sinks.url_options import flag
 from collector.transforms.record import CollectedRecord
 from sdk.schema.index_template import (
@@ -121,6 +122,8 @@ class SearchSink(Sink):
         self._target: Callable[[Mapping[str, Any]], str] = (
             fixed_index(DATA_STREAM) if self.options.data_stream else dated_index
         )
+        self._roots = RootMarks()
+        self._marks: Mapping[str, bool] = {}
 
     @classmethod
     def from_url(cls, url: str) -> SearchSink:
@@ -214,9 +217,33 @@ class SearchSink(Sink):
         if not records:
             return result
         client = self._connected()
-        for chunk in chunks(records, self._target, self.options.max_body_bytes):
-            self._send(client, chunk.records, chunk.body, result)
+        marking = self._roots.mark(records)
+        self._marks = marking.marks
+        try:
+            for chunk in chunks(records, self._target, self.options.max_body_bytes, self._marks):
+                self._send(client, chunk.records, chunk.body, result)
+        finally:
+            self._marks = {}
+        updates = self._roots.settle(marking, (r for r, _ in result.rejected), self._target)
+        if updates and not self.options.data_stream:
+            self._update_marks(client, updates)
         return result
+
+    def _update_marks(self, client: SearchClient, updates: list[tuple[str, str, bool]]) -> None:
+        """Set the root marks that changed (:mod:`collector.sinks.search.roots`). Best
+        effort: a mark left ``true`` only makes the store check that hop when it searches,
+        so a refused update is logged and not retried."""
+        for start in range(0, len(updates), 5000):
+            part = updates[start : start + 5000]
+            try:
+                answer = client.request("POST", "/_bulk", update_body(part), ndjson=True)
+            except SearchUnreachable as exc:
+                log.info("%s: root marks not updated: %s", self.name, exc)
+                return
+            if answer.status >= 300 or (
+                isinstance(answer.body, Mapping) and answer.body.get("errors")
+            ):
+                log.info("%s: root marks not all updated (%s)", self.name, answer.status)
 
     def _send(
         self, client: SearchClient, records: list[CollectedRecord], body: bytes, result: WriteResult
@@ -245,7 +272,7 @@ class SearchSink(Sink):
             result.retried += len(retry)
             self._sleep(self.options.retry.pause(attempt))
             pending = retry
-            pending_body = b"".join(encode_item(r, self._target(r.doc)) for r in retry)
+            pending_body = b"".join(encode_item(r, self._target(r.doc), self._marks) for r in retry)
 
     def _bulk(self, client: SearchClient, body: bytes) -> SearchResponse:
         try:
@@ -267,7 +294,7 @@ class SearchSink(Sink):
             return
         half = len(records) // 2
         for part in (records[:half], records[half:]):
-            body = b"".join(encode_item(r, self._target(r.doc)) for r in part)
+            body = b"".join(encode_item(r, self._target(r.doc), self._marks) for r in part)
             self._send(client, part, body, result)
 
     def _refuse(self, answer: SearchResponse) -> NoReturn:

@@ -308,11 +308,136 @@ def test_several_roots_listed_once_on_the_search_stores_general_path(
     order: str,
     expected: list[int],
 ) -> None:
-    """The search store's scanning path (taken when its fast path declines) pages the same
-    way; the SQLite store has one path and answers as above."""
+    """The search store's scanning path (taken over indices without root marks when its
+    fast path declines) pages the same way; the SQLite store has one path and answers as
+    above."""
     import dashboards.store.search as search_module
 
+    monkeypatch.setattr(search_module.SearchStore, "_marks_everywhere", lambda _: False)
     monkeypatch.setattr(search_module.SearchStore, "_windowed", lambda *_: None)
+    assert walk_pages(many_rooted, limit=limit, order=order) == expected
+
+
+def callee_first_traces() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Two requests through gateway and orders, as a collector meets them: the callee's
+    hop ends first, so it is written before its caller's hops (the first list), which
+    come in a later write (the second). Request 13's orders hop has a caller that was
+    never stored."""
+    first: list[dict[str, Any]] = []
+    later: list[dict[str, Any]] = []
+    for n in (12, 14):
+        t = TraceBuilder(trace_id(n))
+        root = t.server("gateway", "/checkout", n * SECOND, n * SECOND + 100, method="POST")
+        c = t.client("gateway", "orders", n * SECOND + 10, n * SECOND + 90, parent=root)
+        t.server("orders", "/orders", n * SECOND + 15, n * SECOND + 85, parent=c)
+        *callers, callee = t.records
+        first.append(callee)
+        later += callers
+    t = TraceBuilder(trace_id(13))
+    t.server("orders", "/orders", 13 * SECOND, 13 * SECOND + 30, parent="00000000cafebabe")
+    first += t.records
+    return first, later
+
+
+#: How the callee-first writes reach the store: one collector, two collectors (or one
+#: restarted in between), or into an index created before the root marks (the search
+#: store's legacy path).
+WRITES = ["one sink", "two sinks", "index without marks"]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[("sqlite", None), *(("opensearch", w) for w in WRITES)],
+    ids=["sqlite", *WRITES],
+)
+def callee_first(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    first, later = callee_first_traces()
+    kind, writes = request.param
+    with ExitStack() as cleanup:
+        if kind == "sqlite":
+            path = tmp_path_factory.mktemp("store") / "hopscope.db"
+            write_sqlite(path, first + later)
+            url = f"sqlite:///{path}"
+        else:
+            engine: OsmemServer = request.getfixturevalue("search_engine")
+            clone = cleanup.enter_context(engine.clone())
+            url = f"opensearch+{clone.url}"
+            if writes == "index without marks":
+                _create_index_without_marks(clone.url, first[0]["@timestamp"])
+                url_for_sink = f"{url}?template=false"
+            else:
+                url_for_sink = url
+            sink = SearchSink.from_url(url_for_sink)
+            for n, records in enumerate((first, later)):
+                if n == 1 and writes == "two sinks":
+                    sink.close()
+                    sink = SearchSink.from_url(url_for_sink)
+                result = sink.write(with_ids(records, source=f"/var/log/app-{n}.log"))
+                assert (result.stored, result.rejected) == (len(records), [])
+                _refresh(clone.url)
+            sink.close()
+        yield cleanup.enter_context(open_store(url))
+
+
+def _create_index_without_marks(url: str, timestamp: str) -> None:
+    """The day's index as the index template made it before the root marks."""
+    import urllib.request
+
+    import orjson
+
+    from sdk.schema.index_template import index_name, index_template
+
+    mappings = index_template()["template"]["mappings"]
+    del mappings["properties"]["hopscope"]["properties"]["hop"]["properties"]["root"]
+    req = urllib.request.Request(
+        f"{url}/{index_name(timestamp)}",
+        data=orjson.dumps({"mappings": mappings}),
+        method="PUT",
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as answer:
+        assert answer.status == 200
+
+
+@pytest.mark.parametrize("limit", [1, 2, 50])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, [14, 13, 12]),
+        ({"order": "oldest"}, [12, 13, 14]),
+        ({"service": "orders"}, [13]),
+        ({"service": "gateway"}, [14, 12]),
+        ({"route": "/orders"}, [13]),
+    ],
+)
+def test_a_callee_stored_before_its_caller_is_no_request_of_its_own(
+    callee_first: Store, limit: int, filters: dict[str, Any], expected: list[int]
+) -> None:
+    assert walk_pages(callee_first, limit=limit, **filters) == expected
+    items = callee_first.find_requests(RequestQuery(**filters)).items
+    assert {i.trace_id[:2]: i.hop_count for i in items} == {
+        f"{n:02d}": 1 if n == 13 else 3 for n in expected
+    }
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [("newest", [11, 7, 10, 9, 8]), ("oldest", [7, 8, 9, 10, 11]), ("slowest", [7, 11, 10, 9, 8])],
+)
+def test_several_roots_listed_once_without_root_marks(
+    many_rooted: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: int,
+    order: str,
+    expected: list[int],
+) -> None:
+    """The search store's fast path over indices written before the root marks."""
+    import dashboards.store.search as search_module
+
+    monkeypatch.setattr(search_module.SearchStore, "_marks_everywhere", lambda _: False)
     assert walk_pages(many_rooted, limit=limit, order=order) == expected
 
 
@@ -470,10 +595,12 @@ def test_big_traces_are_read_in_pages_and_cut_with_notice(
 def test_search_store_general_path_gives_the_same_answers(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Too many parents in one stretch: the search store scans candidates instead (the
-    SQLite store has one path; the same answers hold for it trivially)."""
+    """Over indices without root marks, with too many parents in one stretch: the search
+    store scans candidates instead (the SQLite store has one path; the same answers hold
+    for it trivially)."""
     import dashboards.store.search as search_module
 
+    monkeypatch.setattr(search_module.SearchStore, "_marks_everywhere", lambda _: False)
     monkeypatch.setattr(search_module, "MAX_STRETCH_PARENTS", 1)
     assert ids(store) == [6, 5, 4, 3, 2, 1]
     assert ids(store, order="oldest") == [1, 2, 3, 4, 5, 6]

@@ -57,7 +57,9 @@ def test_writes_searchable_documents_into_dated_indices(engine: Any) -> None:
     assert count(engine, {"term": {"labels.tenant": "acme"}}) == 51
     index = index_name(records[3].doc["@timestamp"])
     hit = engine_request(engine, "GET", f"/{index}/_doc/{records[3].id}")
-    assert hit["_source"] == records[3].doc
+    # A server hop without a parent: the document as written, marked a request's root.
+    assert hit["_source"] == {**records[3].doc, "hopscope.hop.root": True}
+    assert "hopscope.hop.root" not in records[3].doc  # the other sinks' record unchanged
     indices = engine_request(engine, "GET", "/_cat/indices/hopscope-records-*?format=json")
     assert sorted(i["index"] for i in indices) == [
         "hopscope-records-2026.11.25",
