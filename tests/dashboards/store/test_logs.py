@@ -28,7 +28,9 @@ from tests.dashboards.log_lines import (
     TRACE_A,
     TRACE_B,
     TRACEBACK,
+    Entry,
     all_records,
+    collected,
 )
 
 
@@ -278,3 +280,46 @@ def test_bad_histogram_and_context_arguments(store: Store) -> None:
         store.log_histogram(LogQuery(), 0)
     with pytest.raises(BadQuery, match="context before"):
         store.log_context("x", -1, 1)
+
+
+#: A long source whose lines range from a few bytes to several kilobytes: the context's
+#: lines lie at uneven offsets, near the source's ends or far from them.
+LONG_SOURCE = [
+    Entry(n / 100, f"line {n} " + "x" * ((n * 7919) % 97 * (60 if n % 13 == 0 else 3)), "batch")
+    for n in range(400)
+]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "opensearch"])
+def long_source(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    records = collected(LONG_SOURCE, "/var/log/batch.log", "batch")
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            path = tmp_path_factory.mktemp("logs") / "hopscope.db"
+            sink: SqliteSink | SearchSink = SqliteSink(path)
+            url = f"sqlite:///{path}"
+        else:
+            engine: OsmemServer = request.getfixturevalue("search_engine")
+            clone = cleanup.enter_context(engine.clone())
+            url = f"opensearch+{clone.url}"
+            sink = SearchSink.from_url(url)
+        result = sink.write(records)
+        sink.close()
+        assert result.stored == len(records), result.rejected
+        if request.param != "sqlite":
+            _refresh(clone.url)
+        yield cleanup.enter_context(open_store(url))
+
+
+@pytest.mark.parametrize("at", [0, 1, 30, 200, 370, 398, 399])
+@pytest.mark.parametrize(("before", "after"), [(50, 50), (3, 0), (0, 120), (200, 200)])
+def test_context_in_a_long_source_of_uneven_lines(
+    long_source: Store, at: int, before: int, after: int
+) -> None:
+    (line,) = long_source.search_logs(LogQuery(words=(f"line {at}",))).lines
+    context = long_source.log_context(line.record_id, before, after)
+    names = [e.message.split(" x")[0] for e in LONG_SOURCE]
+    assert [c.message.split(" x")[0] for c in context.before] == names[max(at - before, 0) : at]
+    assert [c.message.split(" x")[0] for c in context.after] == names[at + 1 : at + 1 + after]
