@@ -43,6 +43,11 @@ Query = dict[str, Any]
 Search = Callable[[Query], Any]
 
 _MS: Final = 1_000_000
+#: Hops and wide minimum levels checked here: hits asked per line wanted, and batches.
+_HERE_WIDEN: Final = 4
+_HERE_ROUNDS: Final = 3
+#: Hits asked for in one search at most.
+PAGE: Final = 10_000
 #: Context: bytes a line is guessed to take, the first window's lines; windows tried
 #: (each this many times wider) before the rest of the source is read.
 _LINE_BYTES_GUESS: Final = 512
@@ -98,19 +103,85 @@ def _sort(newest_first: bool) -> list[Query]:
 
 def search_logs(search: Search, query: LogQuery) -> LogPage:
     check_log_query(query)
-    body: Query = {
-        "size": query.limit + 1,
-        "query": {"bool": {"filter": log_filters(query)}},
-        "sort": _sort(query.newest_first),
-        "track_total_hits": False,
-    }
-    if query.cursor is not None:
-        body["search_after"] = cursors.decode(query.cursor, order_name(query))
-    hits = search(body)["hits"]["hits"]
+    after = cursors.decode(query.cursor, order_name(query)) if query.cursor is not None else None
+    wanted = query.limit + 1
+    hits: list[Any] = []
+    # Leaving hops out (``must_not exists``) and a minimum level that admits most lines
+    # cost the engine a pass over every record they cover, far more than the selective
+    # filters: the engine is asked for the rest, and those two are checked here on a few
+    # batches; then, if they turn most away, the engine is asked for everything.
+    kept = _kept_here(query)
+    if kept is not None:
+        engine_query, keep = kept
+        size = min(wanted * _HERE_WIDEN, PAGE)
+        for _ in range(_HERE_ROUNDS):
+            batch = _page(search, engine_query, size, after)
+            hits += [h for h in batch if keep(h["_source"])]
+            if batch:
+                after = list(batch[-1]["sort"])
+            if len(hits) >= wanted or len(batch) < size:
+                break
+        else:
+            hits += _page(search, query, wanted - len(hits), after)
+    else:
+        hits = _page(search, query, wanted, after)
     more = len(hits) > query.limit
     hits = hits[: query.limit]
     next_cursor = cursors.encode(order_name(query), list(hits[-1]["sort"])) if more else None
     return LogPage([_line(h) for h in hits], next_cursor)
+
+
+def _page(search: Search, query: LogQuery, size: int, after: list[Any] | None) -> list[Any]:
+    """Up to *size* hits of *query* after the sort position *after*."""
+    body: Query = {
+        "size": size,
+        "query": {"bool": {"filter": log_filters(query)}},
+        "sort": _sort(query.newest_first),
+        "track_total_hits": False,
+    }
+    if after is not None:
+        body["search_after"] = after
+    hits: list[Any] = search(body)["hits"]["hits"]
+    return hits
+
+
+def _kept_here(query: LogQuery) -> tuple[LogQuery, Callable[[Mapping[str, Any]], bool]] | None:
+    """The query the engine is asked when hops and a wide minimum level are checked here,
+    and the check; ``None`` when there is nothing to check here."""
+    levels = levels_from(query.min_level)
+    # Every record has a level (the schema requires one of LEVELS): all of them is none.
+    wide = levels is not None and len(levels) >= len(LEVELS) - 1
+    drop_hops = not query.include_hops and query.kind != "unstructured"
+    if not wide and not drop_hops:
+        return None
+    if not wide:
+        levels = None
+    engine_query = replace(
+        query,
+        include_hops=query.include_hops or drop_hops,
+        min_level=None if wide else query.min_level,
+    )
+    admitted = None if levels is None or len(levels) == len(LEVELS) else frozenset(levels)
+
+    def keep(source: Mapping[str, Any]) -> bool:
+        if drop_hops and _field(source, f.HOP_KIND) is not None:
+            return False
+        return admitted is None or _field(source, f.LEVEL) in admitted
+
+    return engine_query, keep
+
+
+def _field(source: Mapping[str, Any], name: str) -> Any:
+    """A field of a hit's ``_source``, which engines answer as stored (dotted names) or
+    nested by the dots."""
+    if name in source:
+        return source[name]
+    value: Any = source
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[HistogramBar]:

@@ -147,6 +147,34 @@ def test_every_filter_finds_the_expected_lines(store: Store, name: str) -> None:
     assert messages(store, query) == expected(query)
 
 
+@pytest.mark.parametrize("rounds", [1, 3])
+@pytest.mark.parametrize(
+    "name", ["everything", "min level debug", "words + service + level + time", "a trace"]
+)
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_lines_checked_here_page_like_the_engines(
+    store: Store, monkeypatch: pytest.MonkeyPatch, rounds: int, name: str, newest_first: bool
+) -> None:
+    """The search store checks hops and wide minimum levels itself on a few small batches
+    and then leaves the rest to the engine: every page holds what the filters say."""
+    import dashboards.store.search_logs as search_logs
+
+    monkeypatch.setattr(search_logs, "_HERE_WIDEN", 1)
+    monkeypatch.setattr(search_logs, "_HERE_ROUNDS", rounds)
+    base = replace(QUERIES[name], limit=1, newest_first=newest_first)
+    seen: list[str] = []
+    cursor = None
+    for _ in range(len(ENTRIES) + 1):
+        page = store.search_logs(replace(base, cursor=cursor))
+        seen += [line.message for line in page.lines]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected(replace(base, limit=len(ENTRIES)))
+    full = replace(base, limit=3)
+    assert messages(store, full) == expected(full)[:3]
+
+
 def test_expected_lists_are_not_trivial() -> None:
     sizes = {name: len(expected(q)) for name, q in QUERIES.items()}
     empty = {"an unknown service", "a word nowhere"}
