@@ -197,9 +197,19 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
     width = bucket_width(since, until, buckets)
     width_ms = width // _MS
     bounded = replace(query, since_ns=since, until_ns=until)
+    levels = levels_from(query.min_level)
+    # A minimum level that admits most lines costs the engine a pass over them (as in
+    # search_logs): the bars are counted by level anyway, so the admitted ones are read
+    # here, and hops are counted out per bar by a ``missing`` count, not a must_not.
+    wide = levels is not None and len(levels) >= len(LEVELS) - 1
+    count_hops_out = wide and not query.include_hops and query.kind != "unstructured"
+    asked = replace(bounded, min_level=None, include_hops=True) if wide else bounded
+    by_level: Query = {"terms": {"field": f.LEVEL, "size": len(LEVELS) + 10}}
+    if count_hops_out:
+        by_level["aggs"] = {"m": {"missing": {"field": f.HOP_KIND}}}
     body: Query = {
         "size": 0,
-        "query": {"bool": {"filter": log_filters(bounded)}},
+        "query": {"bool": {"filter": log_filters(asked)}},
         "aggs": {
             "t": {
                 "date_histogram": {
@@ -209,7 +219,7 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
                     "offset": f"{(since // _MS) % width_ms}ms",
                     "min_doc_count": 1,
                 },
-                "aggs": {"l": {"terms": {"field": f.LEVEL, "size": len(LEVELS) + 10}}},
+                "aggs": {"l": by_level},
             }
         },
     }
@@ -217,7 +227,11 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
     for bucket in search(body)["aggregations"]["t"]["buckets"]:
         start = int(bucket["key"]) * _MS
         for level in bucket["l"]["buckets"]:
-            bars.append((start, str(level["key"]), int(level["doc_count"])))
+            if wide and levels is not None and level["key"] not in levels:
+                continue
+            count = int(level["m"]["doc_count"] if count_hops_out else level["doc_count"])
+            if count:
+                bars.append((start, str(level["key"]), count))
     return sort_bars(bars)
 
 

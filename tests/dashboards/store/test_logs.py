@@ -252,7 +252,16 @@ def _expected_bars(query: LogQuery, since: int, until: int, buckets: int) -> lis
 
 @pytest.mark.parametrize(
     "query",
-    [LogQuery(), LogQuery(services=("cart",), min_level="warning"), LogQuery(words=("card",))],
+    [
+        LogQuery(),
+        LogQuery(services=("cart",), min_level="warning"),
+        LogQuery(words=("card",)),
+        # wide minimum levels: the search store reads the levels and counts hops out itself
+        LogQuery(min_level="info"),
+        LogQuery(min_level="debug", services=("cart",)),
+        LogQuery(min_level="info", include_hops=True),
+        LogQuery(min_level="info", kind="unstructured"),
+    ],
 )
 def test_histogram_counts_matching_lines_per_bucket_and_level(
     store: Store, query: LogQuery
