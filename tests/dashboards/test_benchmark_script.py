@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import orjson
+import pytest
 from hopscope_testing import load_module
 
 from collector.transforms.record import record_id
@@ -44,6 +45,7 @@ def test_generated_store_is_schema_valid_with_big_traces(tmp_path: Path) -> None
     assert not tree.unattached_logs
 
 
+@pytest.mark.slow
 def test_benchmark_runs_and_prints_the_figures(tmp_path: Path) -> None:
     result = subprocess.run(
         [
@@ -89,6 +91,7 @@ def test_generated_records_are_the_raw_lines_with_the_collectors_ids(tmp_path: P
         assert rid == record_id(source, offset)
 
 
+@pytest.mark.slow
 def test_logs_benchmark_runs_and_prints_the_figures(tmp_path: Path) -> None:
     result = subprocess.run(
         [

@@ -134,6 +134,7 @@ def test_dashboard_runs_streamlit_with_the_store_in_the_environment() -> None:
     assert shared[shared.index("--server.address") + 1] == "0.0.0.0"
 
 
+@pytest.mark.slow
 def test_dashboard_server_stops_with_the_command(store_url: str) -> None:
     """SIGTERM to ``hopscope dashboard`` (a service manager's stop, or the demo's when SIGINT
     is ignored) stops the Streamlit server itself, leaving nothing on the port."""

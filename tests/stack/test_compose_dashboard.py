@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from compose_stack import (
     container_argv,
     listening_addresses,
@@ -32,6 +33,7 @@ def _dashboard_argv(port: int) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-m", "stack.cli", *argv[1:]], env
 
 
+@pytest.mark.slow
 def test_the_dashboard_container_listens_on_every_interface() -> None:
     port = free_port()
     argv, env = _dashboard_argv(port)

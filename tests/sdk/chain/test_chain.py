@@ -19,6 +19,9 @@ from hopscope_testing import sdk_service
 
 from sdk.schema import parse_timestamp
 
+#: whole processes end to end: in the full suite, not in ``stack test --fast``
+pytestmark = pytest.mark.slow
+
 Record = dict[str, Any]
 
 
@@ -216,7 +219,6 @@ def test_every_line_is_valid_and_servers_write_no_access_log(
             assert not service.stderr_path.read_bytes().strip(), service.stderr_path.read_text()
 
 
-@pytest.mark.slow
 def test_a_burst_of_calls_makes_one_sso_request(tmp_path: Path) -> None:
     burst = harness.Chain(tmp_path, sso_delay=0.3)
     try:

@@ -134,6 +134,7 @@ def flask_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     running.stop()
 
 
+@pytest.mark.slow
 def test_the_chain_through_a_flask_service(
     flask_chain: Any, validator: jsonschema.Draft202012Validator
 ) -> None:

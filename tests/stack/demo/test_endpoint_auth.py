@@ -162,6 +162,7 @@ def _token(kind: tokens.Kind, key: str = KEY, ttl: float = 60) -> str:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.service}{e.path}")
 def test_refusals_say_why(servers: dict[str, Any], endpoint: Endpoint) -> None:
     other: tokens.Kind = "service" if endpoint.kind == "user" else "user"
@@ -185,6 +186,7 @@ def test_refusals_say_why(servers: dict[str, Any], endpoint: Endpoint) -> None:
     assert right.status_code == endpoint.accepted, right.text
 
 
+@pytest.mark.slow
 def test_sso_grants(servers: dict[str, Any]) -> None:
     url = servers["urls"]["sso"] + "/token"
     user = httpx.post(
@@ -219,6 +221,7 @@ def test_sso_grants(servers: dict[str, Any]) -> None:
     assert unknown.json()["error"] == "unsupported_grant_type"
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_a_log_line(servers: dict[str, Any]) -> None:
     """Tokens, passwords and client secrets sent to the services are in no line they wrote
     (whichever other tests of this module ran in this process, their secrets too)."""
