@@ -202,17 +202,25 @@ def _keyed_match(rows: Rows, query: LogQuery) -> str | None:
     return None if _rare(rows, match) else match
 
 
+def _time_range(query: LogQuery, column: str) -> tuple[list[str], list[Any]]:
+    """*query*'s time range as conditions on *column* (``r.ts_ns``; ``+k.ts_ns`` to keep it
+    from choosing the plan), with their parameters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if query.since_ns is not None:
+        where.append(f"{column} >= ?")
+        params.append(query.since_ns)
+    if query.until_ns is not None:
+        where.append(f"{column} < ?")
+        params.append(query.until_ns)
+    return where, params
+
+
 def _key_filters(query: LogQuery) -> tuple[list[str], list[Any]]:
     """*query*'s conditions on the keys ``k`` (all of them, given :func:`_keyed_match`);
     ``+`` keeps them from choosing a plan: the matches lead."""
-    where = ["k.hop_kind IS NULL"]
-    params: list[Any] = []
-    if query.since_ns is not None:
-        where.append("+k.ts_ns >= ?")
-        params.append(query.since_ns)
-    if query.until_ns is not None:
-        where.append("+k.ts_ns < ?")
-        params.append(query.until_ns)
+    times, params = _time_range(query, "+k.ts_ns")
+    where = ["k.hop_kind IS NULL", *times]
     if query.kind != "both":
         where.append("+k.unstructured = ?")
         params.append(1 if query.kind == "unstructured" else 0)
@@ -262,14 +270,10 @@ def _filled_arms(rows: Rows, query: LogQuery) -> list[Arm] | None:
     if not query.services:
         return None
     levels: Sequence[str | None] = levels_from(query.min_level) or (None,)
-    probe = "SELECT 1 FROM records r WHERE r.service = ? AND r.hop_kind IS NULL"
-    times: list[Any] = []
-    if query.since_ns is not None:
-        probe += " AND r.ts_ns >= ?"
-        times.append(query.since_ns)
-    if query.until_ns is not None:
-        probe += " AND r.ts_ns < ?"
-        times.append(query.until_ns)
+    in_range, times = _time_range(query, "r.ts_ns")
+    probe = " AND ".join(
+        ["SELECT 1 FROM records r WHERE r.service = ?", "r.hop_kind IS NULL", *in_range]
+    )
     filled: list[Arm] = []
     for service in dict.fromkeys(query.services):
         for level in levels:
@@ -287,14 +291,8 @@ def _search_recent(rows: Rows, query: LogQuery, match: str, filled: list[Arm]) -
         return None  # ranges by service alone, or a condition off the log-line index
     desc = query.newest_first
     direction = "DESC" if desc else "ASC"
-    where = ["r.hop_kind IS NULL"]
-    params: list[Any] = []
-    if query.since_ns is not None:
-        where.append("r.ts_ns >= ?")
-        params.append(query.since_ns)
-    if query.until_ns is not None:
-        where.append("r.ts_ns < ?")
-        params.append(query.until_ns)
+    times, params = _time_range(query, "r.ts_ns")
+    where = ["r.hop_kind IS NULL", *times]
     if query.cursor is not None:
         ts_ns, rowid = cursors.decode(query.cursor, order_name(query))
         where.append(f"(r.ts_ns, r.rowid) {'<' if desc else '>'} (?, ?)")
@@ -385,14 +383,7 @@ def _arms(rows: Rows, query: LogQuery) -> tuple[list[str], list[list[Any]]]:
 def _filters(rows: Rows, query: LogQuery, *, split: bool) -> tuple[list[str], list[Any]]:
     """Conditions of *query*; with ``split`` the services and levels are left to
     :func:`_arms`."""
-    where: list[str] = []
-    params: list[Any] = []
-    if query.since_ns is not None:
-        where.append("r.ts_ns >= ?")
-        params.append(query.since_ns)
-    if query.until_ns is not None:
-        where.append("r.ts_ns < ?")
-        params.append(query.until_ns)
+    where, params = _time_range(query, "r.ts_ns")
     if not query.include_hops:
         where.append("r.hop_kind IS NULL")
     if query.kind != "both":
