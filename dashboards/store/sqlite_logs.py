@@ -216,6 +216,21 @@ def _time_range(query: LogQuery, column: str) -> tuple[list[str], list[Any]]:
     return where, params
 
 
+def _services_and_levels(query: LogQuery, prefix: str) -> tuple[list[str], list[Any]]:
+    """*query*'s services and minimum level as ``IN`` conditions on ``<prefix>service`` and
+    ``<prefix>level`` (``r.``; ``+k.`` to keep them from choosing the plan)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if query.services:
+        where.append(f"{prefix}service IN ({','.join('?' * len(query.services))})")
+        params += list(query.services)
+    levels = levels_from(query.min_level)
+    if levels is not None:
+        where.append(f"{prefix}level IN ({','.join('?' * len(levels))})")
+        params += list(levels)
+    return where, params
+
+
 def _key_filters(query: LogQuery) -> tuple[list[str], list[Any]]:
     """*query*'s conditions on the keys ``k`` (all of them, given :func:`_keyed_match`);
     ``+`` keeps them from choosing a plan: the matches lead."""
@@ -224,14 +239,8 @@ def _key_filters(query: LogQuery) -> tuple[list[str], list[Any]]:
     if query.kind != "both":
         where.append("+k.unstructured = ?")
         params.append(1 if query.kind == "unstructured" else 0)
-    if query.services:
-        where.append(f"+k.service IN ({','.join('?' * len(query.services))})")
-        params += list(query.services)
-    levels = levels_from(query.min_level)
-    if levels is not None:
-        where.append(f"+k.level IN ({','.join('?' * len(levels))})")
-        params += list(levels)
-    return where, params
+    chosen, values = _services_and_levels(query, "+k.")
+    return [*where, *chosen], [*params, *values]
 
 
 def _search_by_keys(rows: Rows, query: LogQuery, match: str) -> LogPage:
@@ -339,13 +348,9 @@ def _candidates(rows: Rows, query: LogQuery, since: int, until: int) -> int:
     :data:`MATCH_LIST_CANDIDATES` on the log-line index."""
     where = ["r.hop_kind IS NULL", "r.ts_ns >= ?", "r.ts_ns < ?"]
     params: list[Any] = [since, until]
-    if query.services:
-        where.append(f"r.service IN ({','.join('?' * len(query.services))})")
-        params += list(query.services)
-    levels = levels_from(query.min_level)
-    if levels is not None:
-        where.append(f"r.level IN ({','.join('?' * len(levels))})")
-        params += list(levels)
+    chosen, values = _services_and_levels(query, "r.")
+    where += chosen
+    params += values
     sql = (
         f"SELECT COUNT(*) FROM (SELECT 1 FROM records r WHERE {' AND '.join(where)}"  # noqa: S608
         " LIMIT ?)"
@@ -359,13 +364,8 @@ def _arms(rows: Rows, query: LogQuery) -> tuple[list[str], list[list[Any]]]:
     where, params = _filters(rows, query, split=True)
     levels = levels_from(query.min_level)
     if not query.services or query.trace_id is not None or query.include_hops:
-        if query.services:
-            where.append(f"r.service IN ({','.join('?' * len(query.services))})")
-            params += list(query.services)
-        if levels is not None:
-            where.append(f"r.level IN ({','.join('?' * len(levels))})")
-            params += list(levels)
-        return [" AND ".join(where)], [params]
+        chosen, chosen_params = _services_and_levels(query, "r.")
+        return [" AND ".join([*where, *chosen])], [[*params, *chosen_params]]
     arms: list[str] = []
     arm_params: list[list[Any]] = []
     for service in dict.fromkeys(query.services):
@@ -402,13 +402,9 @@ def _filters(rows: Rows, query: LogQuery, *, split: bool) -> tuple[list[str], li
             params.append(f'$."{name}"')
         params.append(int(value) if isinstance(value, bool) else value)
     if not split:
-        if query.services:
-            where.append(f"r.service IN ({','.join('?' * len(query.services))})")
-            params += list(query.services)
-        levels = levels_from(query.min_level)
-        if levels is not None:
-            where.append(f"r.level IN ({','.join('?' * len(levels))})")
-            params += list(levels)
+        chosen, values = _services_and_levels(query, "r.")
+        where += chosen
+        params += values
     match = fts_match(query.words)
     if match is not None:
         if _rare(rows, match):
