@@ -6,7 +6,8 @@ which holds what the filters of a full-text match need, so a match is checked wi
 reading its row), the full-text table on ``message``, and the record id,
 whose collector form is the source's digest then the byte offset in fixed-width hex, so the
 lines of one source sort by offset on the id's own unique index (the context of a line is
-two range reads there, with no index of its own to keep up at ingest).
+two range reads there, with no index of its own to keep up at ingest). A histogram without
+words is counted bucket by bucket on the log-line index, so its lines are never sorted.
 
 SQL text is assembled from constant fragments only; every value is a bound parameter
 (hence the S608 waivers).
@@ -131,6 +132,8 @@ def log_histogram(rows: Rows, query: LogQuery, buckets: int) -> list[HistogramBa
         since = first if since is None else since
         until = last + 1 if until is None else until
     width = bucket_width(since, until, buckets)
+    if _counted_on_lines(query):
+        return _bars(since, width, _bucket_counts(rows, query, since, until, width))
     keyed = _keyed_match(rows, query)
     if keyed is not None and _candidates(rows, query, since, until) >= MATCH_LIST_CANDIDATES:
         where, params = _key_filters(query)
@@ -146,10 +149,95 @@ def log_histogram(rows: Rows, query: LogQuery, buckets: int) -> list[HistogramBa
             f" WHERE {' AND '.join(where)} AND r.ts_ns >= ? AND r.ts_ns < ? GROUP BY 1, 2"
         )
         counted = rows(sql, [since, *params, since, until])
-    bars = [
-        (since + int(n) * width, str(level or "info"), int(count)) for n, level, count in counted
-    ]
-    return sort_bars(bars)
+    return _bars(since, width, counted)
+
+
+def _bars(since: int, width: int, counted: Sequence[Sequence[Any]]) -> list[HistogramBar]:
+    """(bucket number, level, lines) rows -> the bars, a line without a level counted as
+    ``info``, as the other backends count it."""
+    summed: dict[tuple[int, str], int] = {}
+    for n, level, count in counted:
+        key = (since + int(n) * width, str(level or "info"))
+        summed[key] = summed.get(key, 0) + int(count)
+    return sort_bars([(at, level, count) for (at, level), count in summed.items()])
+
+
+def _counted_on_lines(query: LogQuery) -> bool:
+    """Whether the log-line index alone answers *query*'s histogram: no words, and nothing
+    asked of a line that index does not hold."""
+    return (
+        fts_match(query.words) is None
+        and not query.fields
+        and query.trace_id is None
+        and not query.include_hops
+        and query.kind == "both"
+    )
+
+
+#: Each bucket of each (service, level) range counted on its own stretch of the log-line
+#: index: the lines are walked once, in the index's order, and never sorted (grouping the
+#: lines by an expression of their time sorts them all: 3.3M lines took 2.4 s where these
+#: counts take 0.3 s).
+_BUCKET_COUNTS: Final = f"""
+WITH RECURSIVE edge(n, low, high) AS (
+    SELECT ?, ?, MIN(? + ?, ?)
+    UNION ALL SELECT n + 1, high, MIN(high + ?, ?) FROM edge WHERE n + 1 < ? AND high < ?
+), arm(service, level) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
+)
+SELECT edge.n, arm.level, (
+    SELECT COUNT(*) FROM records r INDEXED BY {LINES_INDEX}
+    WHERE r.service IS arm.service AND r.level IS arm.level AND r.hop_kind IS NULL
+    AND r.ts_ns >= edge.low AND r.ts_ns < edge.high
+) FROM arm, edge
+"""  # noqa: S608
+
+
+def _bucket_counts(
+    rows: Rows, query: LogQuery, since: int, until: int, width: int
+) -> list[tuple[int, str | None, int]]:
+    """(bucket number, level, lines) of each non-empty bucket of each range."""
+    arms = _ranges_on_lines(rows, query)
+    if not arms:
+        return []
+    last = -(-(until - since) // width)  # buckets in [since, until)
+    counted = rows(
+        _BUCKET_COUNTS,
+        [0, since, since, width, until, width, until, last, until, orjson.dumps(arms).decode()],
+    )
+    return [(n, level, count) for n, level, count in counted if count]
+
+
+def _ranges_on_lines(rows: Rows, query: LogQuery) -> list[tuple[str | None, str | None]]:
+    """The (service, level) ranges of the log-line index *query* spans: its services (else
+    every service the index holds) by its levels (else every level each service has),
+    found by one seek per value."""
+    services: Sequence[str | None] = query.services or _distinct_on_lines(rows, "service", [])
+    wanted = levels_from(query.min_level)
+    ranges: list[tuple[str | None, str | None]] = []
+    for service in dict.fromkeys(services):
+        levels = wanted or _distinct_on_lines(rows, "level", [("service", service)])
+        ranges += [(service, level) for level in levels]
+    return ranges
+
+
+def _distinct_on_lines(
+    rows: Rows, column: str, equal: Sequence[tuple[str, str | None]]
+) -> list[str | None]:
+    """The distinct values of *column* (``None`` first, when held) among the lines of the
+    log-line index with the columns of *equal* equal to theirs: a seek per value."""
+    prefix = "".join(f" AND r.{name} IS ?" for name, _ in equal)
+    params = [value for _, value in equal]
+    base = f"FROM records r INDEXED BY {LINES_INDEX} WHERE r.hop_kind IS NULL{prefix}"
+    found: list[str | None] = []
+    if rows(f"SELECT 1 {base} AND r.{column} IS NULL LIMIT 1", params):
+        found.append(None)
+    value = rows(f"SELECT MIN(r.{column}) {base}", params)[0][0]
+    after = f"SELECT MIN(r.{column}) {base} AND r.{column} > ?"
+    while value is not None:
+        found.append(value)
+        value = rows(after, [*params, value])[0][0]
+    return found
 
 
 def log_context(rows: Rows, record_id: str, before: int, after: int) -> LogContext:

@@ -116,6 +116,7 @@ def test_logs_benchmark_runs_and_prints_the_figures(tmp_path: Path) -> None:
     out = result.stdout.decode()
     assert "newest 100 lines, 'payment declined', payments, >= warning" in out
     assert "context of a line, 50 + 50" in out
+    assert "histogram over 24 h, no filter" in out
     assert "one trace's lines, 1,201-hop trace, all its lines" in out
     assert "grep -c -i -F 'payment declined'" in out
     assert "--follow, stored -> printed" in out
