@@ -41,6 +41,7 @@ from dashboards.store.base import (
 )
 from dashboards.store.logs import HistogramBar, LogContext, LogPage, LogQuery
 from dashboards.store.percentiles import edge_rows, latency_rows
+from dashboards.store.sqlite_parts import SideBySide
 from sdk.log import hide_url
 from sdk.schema.sqlite_layout import COLUMNS, UNINDEXED_SEP
 
@@ -113,6 +114,7 @@ class SqliteStore(Store):
         # collector opens it).
         self._db.execute("PRAGMA query_only = ON")
         self._lock = threading.Lock()
+        self._parts = SideBySide(path)
 
     @classmethod
     def from_url(cls, url: str) -> SqliteStore:
@@ -125,6 +127,7 @@ class SqliteStore(Store):
         return cls(Path(path), url=url)
 
     def close(self) -> None:
+        self._parts.close()
         self._db.close()
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -288,7 +291,7 @@ class SqliteStore(Store):
         return sqlite_logs.search_logs(self._rows, query)
 
     def log_histogram(self, query: LogQuery, buckets: int) -> list[HistogramBar]:
-        return sqlite_logs.log_histogram(self._rows, query, buckets)
+        return sqlite_logs.log_histogram(self._rows, query, buckets, self._parts)
 
     def log_context(self, record_id: str, before: int, after: int) -> LogContext:
         return sqlite_logs.log_context(self._rows, record_id, before, after)

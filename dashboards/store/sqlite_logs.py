@@ -16,6 +16,7 @@ SQL text is assembled from constant fragments only; every value is a bound param
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any, Final
 
 import orjson
@@ -40,6 +41,7 @@ from dashboards.store.logs import (
     source_id_range,
     word_tokens,
 )
+from dashboards.store.sqlite_parts import OneByOne, PartRows
 from sdk.schema.sqlite_layout import COLUMNS
 
 Rows = Callable[[str, Sequence[Any]], list[Any]]
@@ -121,7 +123,12 @@ def search_logs(rows: Rows, query: LogQuery) -> LogPage:
     return LogPage(lines, next_cursor)
 
 
-def log_histogram(rows: Rows, query: LogQuery, buckets: int) -> list[HistogramBar]:
+def log_histogram(
+    rows: Rows, query: LogQuery, buckets: int, parts: PartRows | None = None
+) -> list[HistogramBar]:
+    """The bars; the plans that read the most (no words: every line in range; common words
+    over many lines: every match) are run in *parts* side by side."""
+    parts = OneByOne(rows) if parts is None else parts
     check_log_query(query)
     check_histogram(buckets)
     since, until = query.since_ns, query.until_ns
@@ -133,15 +140,24 @@ def log_histogram(rows: Rows, query: LogQuery, buckets: int) -> list[HistogramBa
         until = last + 1 if until is None else until
     width = bucket_width(since, until, buckets)
     if _counted_on_lines(query):
-        return _bars(since, width, _bucket_counts(rows, query, since, until, width))
+        return _bars(since, width, _bucket_counts(rows, parts, query, since, until, width))
     keyed = _keyed_match(rows, query)
     if keyed is not None and _candidates(rows, query, since, until) >= MATCH_LIST_CANDIDATES:
         where, params = _key_filters(query)
+        # The matches split by rowid: each part looks up its own.
         sql = (
             f"SELECT (k.ts_ns - ?) / {width}, k.level, COUNT(*) FROM {_KEYS_JOIN}"  # noqa: S608
-            f" WHERE {' AND '.join(where)} AND k.ts_ns >= ? AND k.ts_ns < ? GROUP BY 1, 2"
+            f" WHERE {' AND '.join(where)} AND k.ts_ns >= ? AND k.ts_ns < ?"
+            " AND f.rowid >= ? AND f.rowid < ? GROUP BY 1, 2"
         )
-        counted = rows(sql, [since, keyed, *params, since, until])
+        # Two subqueries: each is one seek, where MIN and MAX in one SELECT read every row.
+        extent = "SELECT (SELECT MIN(rowid) FROM records), (SELECT MAX(rowid) FROM records)"
+        low, high = rows(extent, [])[0]
+        each = [
+            [since, keyed, *params, since, until, first, stop]
+            for first, stop in _cuts(low or 0, (high or 0) + 1, parts.parts)
+        ]
+        counted = [row for part in parts(sql, each) for row in part]
     else:
         where, params = _filters(rows, query, split=False)
         sql = (
@@ -194,18 +210,25 @@ SELECT edge.n, arm.level, (
 
 
 def _bucket_counts(
-    rows: Rows, query: LogQuery, since: int, until: int, width: int
+    rows: Rows, parts: PartRows, query: LogQuery, since: int, until: int, width: int
 ) -> list[tuple[int, str | None, int]]:
-    """(bucket number, level, lines) of each non-empty bucket of each range."""
-    arms = _ranges_on_lines(rows, query)
-    if not arms:
+    """(bucket number, level, lines) of each non-empty bucket of each range; the buckets
+    split into runs, one a part."""
+    arms = orjson.dumps(_ranges_on_lines(rows, query)).decode()
+    if arms == "[]":
         return []
-    last = -(-(until - since) // width)  # buckets in [since, until)
-    counted = rows(
-        _BUCKET_COUNTS,
-        [0, since, since, width, until, width, until, last, until, orjson.dumps(arms).decode()],
-    )
+    each = []
+    for first, stop in _cuts(0, -(-(until - since) // width), parts.parts):
+        low = since + first * width
+        each.append([first, low, low, width, until, width, until, stop, until, arms])
+    counted = [row for part in parts(_BUCKET_COUNTS, each) for row in part]
     return [(n, level, count) for n, level, count in counted if count]
+
+
+def _cuts(low: int, high: int, parts: int) -> list[tuple[int, int]]:
+    """``[low, high)`` cut into at most *parts* non-empty runs of about equal length."""
+    edges = [low + (high - low) * n // parts for n in range(parts + 1)]
+    return [(a, b) for a, b in pairwise(edges) if a < b]
 
 
 def _ranges_on_lines(rows: Rows, query: LogQuery) -> list[tuple[str | None, str | None]]:
