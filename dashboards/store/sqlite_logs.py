@@ -16,6 +16,7 @@ SQL text is assembled from constant fragments only; every value is a bound param
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from itertools import pairwise
 from typing import Any, Final
 
@@ -140,7 +141,19 @@ def log_histogram(
         until = last + 1 if until is None else until
     width = bucket_width(since, until, buckets)
     if _counted_on_lines(query):
-        return _bars(since, width, _bucket_counts(rows, parts, query, since, until, width))
+        both = replace(query, kind="both")
+        bars = _bars(since, width, _bucket_counts(rows, parts, both, since, until, width))
+        if query.kind == "both":
+            return bars
+        # Structured lines: every line less the unstructured ones, which their own
+        # index holds (few; that index lacks nothing the histogram asks).
+        aside = replace(query, kind="unstructured", since_ns=since, until_ns=until)
+        unstructured = {(at, level): n for at, level, n in log_histogram(rows, aside, buckets)}
+        return [
+            (at, level, left)
+            for at, level, n in bars
+            if (left := n - unstructured.get((at, level), 0)) > 0
+        ]
     keyed = _keyed_match(rows, query)
     if keyed is not None and _candidates(rows, query, since, until) >= MATCH_LIST_CANDIDATES:
         where, params = _key_filters(query)
@@ -179,14 +192,14 @@ def _bars(since: int, width: int, counted: Sequence[Sequence[Any]]) -> list[Hist
 
 
 def _counted_on_lines(query: LogQuery) -> bool:
-    """Whether the log-line index alone answers *query*'s histogram: no words, and nothing
-    asked of a line that index does not hold."""
+    """Whether the log-line index answers *query*'s histogram: no words, and nothing asked
+    of a line that index does not hold (structured lines are all less the unstructured)."""
     return (
         fts_match(query.words) is None
         and not query.fields
         and query.trace_id is None
         and not query.include_hops
-        and query.kind == "both"
+        and query.kind != "unstructured"
     )
 
 
@@ -474,8 +487,13 @@ def _arms(rows: Rows, query: LogQuery) -> tuple[list[str], list[list[Any]]]:
     one per service and level, each a range of the log-line index in time order."""
     where, params = _filters(rows, query, split=True)
     levels = levels_from(query.min_level)
-    if not query.services or query.trace_id is not None or query.include_hops:
-        chosen, chosen_params = _services_and_levels(query, "r.")
+    if (
+        not query.services
+        or query.trace_id is not None
+        or query.include_hops
+        or query.kind == "unstructured"
+    ):
+        chosen, chosen_params = _services_and_levels(query, _service_prefix(query))
         return [" AND ".join([*where, *chosen])], [[*params, *chosen_params]]
     arms: list[str] = []
     arm_params: list[list[Any]] = []
@@ -491,6 +509,12 @@ def _arms(rows: Rows, query: LogQuery) -> tuple[list[str], list[list[Any]]]:
     return arms, arm_params
 
 
+def _service_prefix(query: LogQuery) -> str:
+    """How the service and level conditions name their columns: ``+r.`` for unstructured
+    lines, so that their own index leads (they are few; a service's lines are many)."""
+    return "+r." if query.kind == "unstructured" else "r."
+
+
 def _filters(rows: Rows, query: LogQuery, *, split: bool) -> tuple[list[str], list[Any]]:
     """Conditions of *query*; with ``split`` the services and levels are left to
     :func:`_arms`."""
@@ -498,8 +522,9 @@ def _filters(rows: Rows, query: LogQuery, *, split: bool) -> tuple[list[str], li
     if not query.include_hops:
         where.append("r.hop_kind IS NULL")
     if query.kind != "both":
-        where.append("r.unstructured = ?")
-        params.append(1 if query.kind == "unstructured" else 0)
+        # A constant, not a parameter: the planner takes the partial index
+        # records_unstructured only for a condition it can see implies the index's own.
+        where.append(f"r.unstructured = {1 if query.kind == 'unstructured' else 0}")
     if query.trace_id is not None:
         where.append("r.trace_id = ?")
         params.append(query.trace_id)
@@ -513,7 +538,7 @@ def _filters(rows: Rows, query: LogQuery, *, split: bool) -> tuple[list[str], li
             params.append(f'$."{name}"')
         params.append(int(value) if isinstance(value, bool) else value)
     if not split:
-        chosen, values = _services_and_levels(query, "r.")
+        chosen, values = _services_and_levels(query, _service_prefix(query))
         where += chosen
         params += values
     match = fts_match(query.words)

@@ -75,6 +75,8 @@ CREATE INDEX IF NOT EXISTS records_log_lines ON records (service, level, ts_ns)
 -- the same lines by rowid: what a full-text match needs of each line, read without the row
 CREATE INDEX IF NOT EXISTS records_log_keys ON records (rowid, service, level, ts_ns,
     unstructured, hop_kind) WHERE hop_kind IS NULL;
+-- the few lines that were not valid records, in time order: hopscope logs --unstructured
+CREATE INDEX IF NOT EXISTS records_unstructured ON records (ts_ns) WHERE unstructured = 1;
 CREATE INDEX IF NOT EXISTS records_errors ON records (ts_ns)
     WHERE error_type IS NOT NULL OR outcome = 'failure';
 CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (
