@@ -97,6 +97,17 @@ def newest(store: Store) -> int:
     return store.search_logs(LogQuery(limit=1)).lines[0].time_ns
 
 
+def histogram(store: Store, query: LogQuery, latest: int, repeat: int) -> tuple[float, str]:
+    """Median milliseconds of *query*'s 24 h histogram up to *latest*, and its lines."""
+    day = replace(query, since_ns=latest - DAY_NS + 1, until_ns=latest + 1)
+    counted = [0]
+
+    def bars(_: int) -> None:
+        counted[0] = sum(n for _, _, n in store.log_histogram(day, HISTOGRAM_BUCKETS))
+
+    return median_ms(bars, repeat), f"{counted[0]} lines"
+
+
 def measure(name: str, store: Store, repeat: int) -> list[Result]:
     results: list[Result] = []
     latest = newest(store)
@@ -108,32 +119,11 @@ def measure(name: str, store: Store, repeat: int) -> list[Result]:
 
         ms = median_ms(lines, repeat)
         results.append((f"{name}: newest 100 lines, {label}", ms, TARGET_LINES_MS, f"{found[0]}"))
-        day = replace(query, since_ns=latest - DAY_NS + 1, until_ns=latest + 1)
-        counted = [0]
-
-        def bars(_: int, day: LogQuery = day, counted: list[int] = counted) -> None:
-            counted[0] = sum(n for _, _, n in store.log_histogram(day, HISTOGRAM_BUCKETS))
-
-        ms = median_ms(bars, repeat)
-        results.append(
-            (f"{name}:   histogram over 24 h", ms, TARGET_HISTOGRAM_MS, f"{counted[0]} lines")
-        )
+        ms, counted = histogram(store, query, latest, repeat)
+        results.append((f"{name}:   histogram over 24 h", ms, TARGET_HISTOGRAM_MS, counted))
     for label, query in OPENING_HISTOGRAMS.items():
-        day = replace(query, since_ns=latest - DAY_NS + 1, until_ns=latest + 1)
-        counted = [0]
-
-        def opening(_: int, day: LogQuery = day, counted: list[int] = counted) -> None:
-            counted[0] = sum(n for _, _, n in store.log_histogram(day, HISTOGRAM_BUCKETS))
-
-        ms = median_ms(opening, repeat)
-        results.append(
-            (
-                f"{name}: histogram over 24 h, {label}",
-                ms,
-                TARGET_HISTOGRAM_MS,
-                f"{counted[0]} lines",
-            )
-        )
+        ms, counted = histogram(store, query, latest, repeat)
+        results.append((f"{name}: histogram over 24 h, {label}", ms, TARGET_HISTOGRAM_MS, counted))
     picked = [line.record_id for line in store.search_logs(LogQuery(limit=50)).lines]
     sizes = [0]
 
