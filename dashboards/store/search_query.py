@@ -92,6 +92,10 @@ def parents_body(window: list[Query], size: int) -> Query:
 
 
 def shapes_body(trace_ids: list[str]) -> Query:
+    """Each trace's hops counted, with their services and failures. The traces are known,
+    so they are buckets of a ``filters`` aggregation (one ``term`` each) rather than of a
+    ``terms`` aggregation on the trace id, which reads the id of every hop it counts:
+    the OpenSearch-API engine pays some 17 us for each value it reads."""
     return {
         "size": 0,
         "query": {
@@ -104,7 +108,7 @@ def shapes_body(trace_ids: list[str]) -> Query:
         },
         "aggs": {
             "t": {
-                "terms": {"field": f.TRACE_ID, "size": len(trace_ids)},
+                "filters": {"filters": {t: {"term": {f.TRACE_ID: t}} for t in trace_ids}},
                 "aggs": {
                     "s": {"terms": {"field": f.SERVICE, "size": MAX_BUCKETS}},
                     "e": {"filter": failed_query()},

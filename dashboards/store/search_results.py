@@ -35,9 +35,11 @@ def read_values(answer: Mapping[str, Any]) -> set[str]:
 
 def read_shapes(aggs: Mapping[str, Any]) -> dict[str, Shape]:
     out: dict[str, Shape] = {}
-    for bucket in aggs["t"]["buckets"]:
+    for trace, bucket in aggs["t"]["buckets"].items():
+        if not bucket["doc_count"]:  # no hops stored: no shape, as for a missing trace
+            continue
         services = tuple(sorted(str(s["key"]) for s in bucket["s"]["buckets"]))
-        out[str(bucket["key"])] = (bucket["doc_count"], services, bucket["e"]["doc_count"] > 0)
+        out[str(trace)] = (bucket["doc_count"], services, bucket["e"]["doc_count"] > 0)
     return out
 
 
