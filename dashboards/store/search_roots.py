@@ -70,10 +70,10 @@ class RootScan:
     ) -> PageHits:
         """The path over marked indices. Each round is one search for the marked hops,
         then, side by side, the trace checks (:class:`_TraceCheck`), the shapes of the
-        traces likely listed, and whether the parents of the marked hops that have one
-        are stored: a hop whose caller's hop came after its mark is left out. A page
-        that follows others and meets marked hops with a parent before its start costs
-        one look-up more."""
+        traces likely listed (but for errors only) and whether the parents of the marked
+        hops that have one are stored: a hop whose caller's hop
+        came after its mark is left out. A page that follows others and meets marked hops
+        with a parent before its start costs one look-up more."""
         sort = sort_order(query)
         filters = [*root_filters(query), {"term": {f.ROOT: True}}]
         trace_filters = trace_conditions(query)
@@ -102,7 +102,10 @@ class RootScan:
             bodies = check.bodies()
             # Trace filters leave shapes out of the wide batch: take those of the traces
             # listed if the first candidates pass, rather than after the page is known.
-            likely = [] if check.shape else _likely(hits, set(check.traces), seen, query.limit)
+            # Not for errors only: failures are the exception, so most of the guess is
+            # wasted on traces the check turns away, and the page waits for the rest.
+            guess = not check.shape and not query.errors_only
+            likely = _likely(hits, set(check.traces), seen, query.limit) if guess else []
             if likely:
                 bodies.append(shapes_body(likely))
             parents = _parents_of(sources)

@@ -206,6 +206,28 @@ def test_request_filters(store: Store, filters: dict[str, Any], expected: list[i
         assert ids(store, **filters) == expected
 
 
+def test_a_filtered_search_asks_shapes_of_the_listed_traces_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Errors only turns most candidates away: the search store asks for the shapes of
+    the traces it lists, not of candidates the check may still turn away."""
+    from dashboards.store.search import SearchStore
+
+    if not isinstance(store, SearchStore):
+        pytest.skip("the search store's searches")
+    bodies: list[dict[str, Any]] = []
+    search = store._search
+
+    def recorded(body: dict[str, Any], **options: Any) -> Any:
+        bodies.append(body)
+        return search(body, **options)
+
+    monkeypatch.setattr(store, "_search", recorded)
+    assert ids(store, errors_only=True) == [3, 2]
+    shaped = [set(b["aggs"]["t"]["filters"]["filters"]) for b in bodies if "t" in b.get("aggs", {})]
+    assert shaped == [{trace_id(3), trace_id(2)}]
+
+
 def test_request_summary_is_the_root_with_the_trace_shape(store: Store) -> None:
     (first,) = store.find_requests(RequestQuery(trace_id=trace_id(1))).items
     assert first.service == "gateway"
