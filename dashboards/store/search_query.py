@@ -146,8 +146,11 @@ def sort_window(
     return [{"range": {field: limits}}]
 
 
-def root_filters(query: RequestQuery) -> list[Query]:
-    filters: list[Query] = [{"term": {f.HOP_KIND: "server"}}, *time_query(query.time)]
+def root_filters(query: RequestQuery, *, server: bool = True) -> list[Query]:
+    """The filters a request's root hop meets; without the clause that it is a server hop
+    when *server* is false (the root mark says so, and the caller checks it)."""
+    kind: list[Query] = [{"term": {f.HOP_KIND: "server"}}] if server else []
+    filters: list[Query] = [*kind, *time_query(query.time)]
     for field, value in (
         (f.SERVICE, query.service),
         (f.ROUTE, query.route),

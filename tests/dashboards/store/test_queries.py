@@ -340,6 +340,32 @@ def test_several_roots_listed_once_on_the_search_stores_general_path(
     assert walk_pages(many_rooted, limit=limit, order=order) == expected
 
 
+def forged_mark_traces() -> list[dict[str, Any]]:
+    """A request, and a trace of a log line and a client hop whose writer set the root
+    mark the search sink keeps for server hops: no request."""
+    t = TraceBuilder(trace_id(16))
+    t.server("gateway", "/ok", 0, 10)
+    out = t.records
+    t = TraceBuilder(trace_id(17))
+    t.log("worker", None, SECOND, "started", **{"hopscope.hop.root": True})
+    t.client("worker", "orders", 2 * SECOND, 2 * SECOND + 5, parent=None)
+    t.records[-1]["hopscope.hop.root"] = True
+    return out + t.records
+
+
+@pytest.fixture(scope="module", params=["sqlite", "opensearch"])
+def forged_marks(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    yield from _filled_store(request, tmp_path_factory, forged_mark_traces())
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest", "slowest"])
+def test_a_root_mark_on_no_server_hop_makes_no_request(forged_marks: Store, order: str) -> None:
+    assert walk_pages(forged_marks, limit=1, order=order) == [16]
+    assert ids(forged_marks, order=order, text="started") == []
+
+
 def callee_first_traces() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Two requests through gateway and orders, as a collector meets them: the callee's
     hop ends first, so it is written before its caller's hops (the first list), which
