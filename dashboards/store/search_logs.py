@@ -200,10 +200,16 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
     levels = levels_from(query.min_level)
     # A minimum level that admits most lines costs the engine a pass over them (as in
     # search_logs): the bars are counted by level anyway, so the admitted ones are read
-    # here, and hops are counted out per bar by a ``missing`` count, not a must_not.
+    # here. Leaving hops out (``must_not exists``) costs a pass over every hop: with a
+    # minimum level, which few hops reach (those that failed), they are counted out per
+    # bar by a ``missing`` count instead.
     wide = levels is not None and len(levels) >= len(LEVELS) - 1
-    count_hops_out = wide and not query.include_hops and query.kind != "unstructured"
-    asked = replace(bounded, min_level=None, include_hops=True) if wide else bounded
+    count_hops_out = levels is not None and not query.include_hops and query.kind != "unstructured"
+    asked = replace(
+        bounded,
+        min_level=None if wide else query.min_level,
+        include_hops=query.include_hops or count_hops_out,
+    )
     by_level: Query = {"terms": {"field": f.LEVEL, "size": len(LEVELS) + 10}}
     if count_hops_out:
         by_level["aggs"] = {"m": {"missing": {"field": f.HOP_KIND}}}

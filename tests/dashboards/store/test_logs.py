@@ -261,6 +261,9 @@ def _expected_bars(query: LogQuery, since: int, until: int, buckets: int) -> lis
         LogQuery(min_level="debug", services=("cart",)),
         LogQuery(min_level="info", include_hops=True),
         LogQuery(min_level="info", kind="unstructured"),
+        # narrower minimums, which a failed hop reaches: counted out per bar as well
+        LogQuery(services=("payments",), min_level="warning"),
+        LogQuery(min_level="error"),
     ],
 )
 def test_histogram_counts_matching_lines_per_bucket_and_level(
