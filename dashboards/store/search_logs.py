@@ -201,10 +201,16 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
     # A minimum level that admits most lines costs the engine a pass over them (as in
     # search_logs): the bars are counted by level anyway, so the admitted ones are read
     # here. Leaving hops out (``must_not exists``) costs a pass over every hop: with a
-    # minimum level, which few hops reach (those that failed), they are counted out per
-    # bar by a ``missing`` count instead.
+    # minimum level, which few hops reach (those that failed), and words, fields or a
+    # trace, which few lines match, they are counted out per bar by a ``missing`` count
+    # instead; a level alone matches thousands, each an extra value read.
     wide = levels is not None and len(levels) >= len(LEVELS) - 1
-    count_hops_out = levels is not None and not query.include_hops and query.kind != "unstructured"
+    few = bool(query.words or query.fields or query.trace_id is not None)
+    count_hops_out = (
+        (wide or (levels is not None and few))
+        and not query.include_hops
+        and query.kind != "unstructured"
+    )
     asked = replace(
         bounded,
         min_level=None if wide else query.min_level,

@@ -261,9 +261,12 @@ def _expected_bars(query: LogQuery, since: int, until: int, buckets: int) -> lis
         LogQuery(min_level="debug", services=("cart",)),
         LogQuery(min_level="info", include_hops=True),
         LogQuery(min_level="info", kind="unstructured"),
-        # narrower minimums, which a failed hop reaches: counted out per bar as well
+        # narrower minimums, which a failed hop reaches: counted out per bar with words
+        # or a trace, by the engine without
         LogQuery(services=("payments",), min_level="warning"),
         LogQuery(min_level="error"),
+        LogQuery(words=("card",), min_level="warning"),
+        LogQuery(trace_id=TRACE_B, min_level="error"),
     ],
 )
 def test_histogram_counts_matching_lines_per_bucket_and_level(
