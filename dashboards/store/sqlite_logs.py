@@ -425,6 +425,8 @@ def _search_recent(rows: Rows, query: LogQuery, match: str, filled: list[Arm]) -
     matches. ``None`` when the window holds less than a page and more lines lie past it."""
     if query.min_level is None or query.kind != "both":
         return None  # ranges by service alone, or a condition off the log-line index
+    if not filled:
+        return LogPage([], None)  # no line of these services and levels in the time range
     desc = query.newest_first
     direction = "DESC" if desc else "ASC"
     times, params = _time_range(query, "r.ts_ns")

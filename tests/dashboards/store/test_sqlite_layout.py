@@ -158,6 +158,9 @@ def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
         replace(query, since_ns=T0 + 20_000_000, until_ns=T0 + 60_000_000),
         replace(query, words=("stock",), min_level="info"),
         replace(query, words=("stock",), newest_first=False, limit=20),
+        # No line of the service, or none at the levels asked: an empty page, not an error.
+        replace(query, services=("nobody",)),
+        replace(query, services=("cart", "nobody"), min_level="critical", kind="structured"),
     ]
 
     def answers(db: sqlite3.Connection, plans: list[str]) -> list[Any]:
