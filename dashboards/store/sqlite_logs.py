@@ -64,6 +64,15 @@ RARE_MATCHES: Final = 5_000
 MATCH_LIST_ARMS: Final = 2
 #: Lines of each range in that window at most.
 WINDOW_LINES: Final = 4_000
+#: A window whose lines lie more rowids apart than this: its newest lines are first tested
+#: one by one on the full-text index by rowid, in growing batches (the first this big), up
+#: to :data:`PROBED_LINES` of them, and the list of matches is read only if they hold less
+#: than a page. A test costs 30-90 us; the list, one read per match between the window's
+#: rowids, which on a file whose times are not in rowid order is nearly every match (on
+#: 10M records: 'payment declined' 111 ms to 7 ms, 'stock' 73 to 25, 'cache' 79 to 23).
+PROBE_SPAN: Final = 100_000
+PROBE_BATCH: Final = 128
+PROBED_LINES: Final = 1_024
 #: The histogram of common words: fewer candidate lines (of its services and levels, in its
 #: time range) than this, they are each probed against the list of matches; more, the
 #: matches are each looked up on ``records_log_keys`` (on 10M records, 400,000 matches:
@@ -116,15 +125,7 @@ def search_logs(rows: Rows, query: LogQuery) -> LogPage:
         sql = f"SELECT * FROM ({sql}) r{order}"  # noqa: S608
         for arm_params in params_per_arm:
             params += [*arm_params, *after, query.limit + 1]
-    found = rows(sql, [*params, query.limit + 1])
-    more = len(found) > query.limit
-    found = found[: query.limit]
-    lines = [_line(row) for row in found]
-    next_cursor = None
-    if more:
-        last = found[-1]
-        next_cursor = cursors.encode(order_name(query), [last[1], last[0]])
-    return LogPage(lines, next_cursor)
+    return _page(rows(sql, [*params, query.limit + 1]), query)
 
 
 def log_histogram(
@@ -387,14 +388,7 @@ def _search_by_keys(rows: Rows, query: LogQuery, match: str) -> LogPage:
         f"SELECT {_LINE_COLUMNS} FROM records r WHERE r.rowid IN ({keys})"  # noqa: S608
         f" ORDER BY r.ts_ns {direction}, r.rowid {direction}"
     )
-    found = rows(sql, [match, *params, query.limit + 1])
-    more = len(found) > query.limit
-    found = found[: query.limit]
-    next_cursor = None
-    if more:
-        last = found[-1]
-        next_cursor = cursors.encode(order_name(query), [last[1], last[0]])
-    return LogPage([_line(row) for row in found], next_cursor)
+    return _page(rows(sql, [match, *params, query.limit + 1]), query)
 
 
 Arm = tuple[str, str | None]
@@ -463,17 +457,62 @@ def _search_recent(rows: Rows, query: LogQuery, match: str, filled: list[Arm]) -
     low, high = rows(f"{extent} WHERE {' AND '.join(where)}", params)[0]
     if low is None:
         return LogPage([], None)  # no line in the window: none past it either
-    where.append(
-        "+r.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?"
-        " AND rowid >= ? AND rowid <= ?)"
-    )
-    sql = (
-        f"SELECT {_LINE_COLUMNS} FROM records r INDEXED BY {LINES_INDEX}"  # noqa: S608
+    listed = _probed(rows, query, where, params, match) if high - low > PROBE_SPAN else None
+    if listed is None:
+        where.append(
+            "+r.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?"
+            " AND rowid >= ? AND rowid <= ?)"
+        )
+        sql = (
+            f"SELECT {_LINE_COLUMNS} FROM records r INDEXED BY {LINES_INDEX}"  # noqa: S608
+            f" WHERE {' AND '.join(where)}{order} LIMIT ?"
+        )
+        listed = rows(sql, [*params, match, low, high, query.limit + 1])
+    if len(listed) <= query.limit and edges:
+        return None
+    return _page(listed, query)
+
+
+def _probed(
+    rows: Rows, query: LogQuery, where: list[str], params: list[Any], match: str
+) -> list[Any] | None:
+    """The rows of the window's first ``limit + 1`` matching lines (all its matches, if it
+    holds fewer), found by testing its lines in order on the full-text index by rowid;
+    ``None`` when that would take more than :data:`PROBED_LINES` tests."""
+    wanted = query.limit + 1
+    if wanted > PROBED_LINES:
+        return None
+    direction = "DESC" if query.newest_first else "ASC"
+    order = f" ORDER BY r.ts_ns {direction}, r.rowid {direction}"
+    listed = (
+        f"SELECT r.rowid FROM records r INDEXED BY {LINES_INDEX}"  # noqa: S608
         f" WHERE {' AND '.join(where)}{order} LIMIT ?"
     )
-    found = rows(sql, [*params, match, low, high, query.limit + 1])
-    if len(found) <= query.limit and edges:
-        return None
+    lines = [row[0] for row in rows(listed, [*params, PROBED_LINES + 1])]
+    tests = min(len(lines), PROBED_LINES)
+    matched: list[int] = []
+    tested, batch = 0, PROBE_BATCH
+    while len(matched) < wanted and tested < tests:
+        if tested * wanted > PROBED_LINES * len(matched):
+            return None  # at this rate the page would take more tests than that
+        part = lines[tested : min(tested + batch, tests)]
+        marks = ",".join("?" * len(part))
+        test = f"SELECT rowid FROM records_fts WHERE records_fts MATCH ? AND rowid IN ({marks})"  # noqa: S608
+        hits = {row[0] for row in rows(test, [match, *part])}
+        matched += [rowid for rowid in part if rowid in hits]
+        tested += len(part)
+        batch *= 2
+    if len(matched) < wanted and len(lines) > tests:
+        return None  # more of the window is left than the tests may take
+    page = matched[:wanted]
+    if not page:
+        return []
+    sql = f"SELECT {_LINE_COLUMNS} FROM records r WHERE r.rowid IN ({','.join('?' * len(page))})"  # noqa: S608
+    return rows(sql + order, page)
+
+
+def _page(found: list[Any], query: LogQuery) -> LogPage:
+    """*found* (up to ``limit + 1`` rows in the query's order) as a page and its cursor."""
     more = len(found) > query.limit
     found = found[: query.limit]
     next_cursor = None

@@ -134,14 +134,17 @@ def _common_words_store(
     return [(ns, rowid, level) for ns, rowid, level, service in found if service in services]
 
 
-@pytest.mark.parametrize("window", [5, 50, 10_000])
+@pytest.mark.parametrize(
+    ("window", "probed"), [(5, False), (50, False), (10_000, False), (50, True), (10_000, True)]
+)
 def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int, probed: bool
 ) -> None:
     """Common words over more service-and-level ranges than a list of matches per range
-    pays for: the page is looked for among each range's newest *window* lines, else the
-    matches lead, each checked on ``records_log_keys`` (not its row); the pages, cursors
-    and bars are those of the plans a file without that index gets."""
+    pays for: the page is looked for among each range's newest *window* lines (with
+    *probed*, their newest lines tested one by one first, as for a window spread over many
+    rowids), else the matches lead, each checked on ``records_log_keys`` (not its row); the
+    pages, cursors and bars are those of the plans a file without that index gets."""
     services = ("cart", "payments", "search")
     path = tmp_path / "hopscope.db"
     # Words are common from 500 matches on here (5,000 in use): the plans are the same,
@@ -150,6 +153,10 @@ def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
     expected = _common_words_store(path, services, common=500)
     monkeypatch.setattr(sqlite_logs, "MATCH_LIST_CANDIDATES", 100)
     monkeypatch.setattr(sqlite_logs, "WINDOW_LINES", window)
+    if probed:
+        monkeypatch.setattr(sqlite_logs, "PROBE_SPAN", 0)
+        monkeypatch.setattr(sqlite_logs, "PROBE_BATCH", 8)
+        monkeypatch.setattr(sqlite_logs, "PROBED_LINES", 200)
     query = LogQuery(words=("cache",), services=services, min_level="debug", limit=70)
     queries = [
         query,
@@ -167,6 +174,7 @@ def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
         def rows(sql: str, params: object) -> list[object]:
             explained = db.execute(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[arg-type]
             plans.extend(str(row[-1]) for row in explained)
+            tested[0] += "records_fts MATCH ? AND rowid IN (" in sql
             return db.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
         out: list[Any] = []
@@ -180,6 +188,7 @@ def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
             out.append(log_histogram(rows, replace(each, since_ns=since, until_ns=until), 10))
         return out
 
+    tested = [0]
     keyed: list[str] = []
     db = sqlite3.connect(path)
     try:
@@ -192,6 +201,7 @@ def test_common_words_in_many_ranges_are_looked_up_on_the_keys_index(
     assert any("COVERING INDEX records_log_keys" in plan for plan in keyed), keyed
     assert not any("records_log_keys" in plan for plan in listed), listed
     assert with_keys == without
+    assert bool(tested[0]) == probed
     newest = sorted(expected, reverse=True)
     assert [ns for _, ns in with_keys[0]] == [ns for ns, _, _ in newest]
     assert sum(count for _, _, count in with_keys[1]) == len(expected)
