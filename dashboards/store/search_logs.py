@@ -57,9 +57,13 @@ _WIDENINGS: Final = 4
 _MAX_OFFSET: Final = 16**12 - 1
 
 
-def log_filters(query: LogQuery) -> list[Query]:
-    """The ``bool`` filter clauses of *query* (its order, limit and cursor aside)."""
+def log_bool(query: LogQuery) -> Query:
+    """*query* as one ``bool`` query (its order, limit and cursor aside). What a line must
+    not hold is the ``bool``'s own ``must_not``, not a ``bool`` of its own among the
+    filters, which the OpenSearch-API engine here is slower at (100,000 records: counting
+    a day's lines without hops 154 ms against 109 ms)."""
     filters: list[Query] = []
+    absent: list[Query] = []
     bounds: dict[str, Any] = {}
     if query.since_ns is not None:
         bounds["gte"] = query.since_ns // _MS
@@ -87,10 +91,13 @@ def log_filters(query: LogQuery) -> list[Query]:
     if query.kind == "unstructured":
         filters.append({"exists": {"field": REASON}})
     elif query.kind == "structured":
-        filters.append({"bool": {"must_not": [{"exists": {"field": REASON}}]}})
+        absent.append({"exists": {"field": REASON}})
     if not query.include_hops:
-        filters.append({"bool": {"must_not": [{"exists": {"field": f.HOP_KIND}}]}})
-    return filters
+        absent.append({"exists": {"field": f.HOP_KIND}})
+    clauses: Query = {"filter": filters}
+    if absent:
+        clauses["must_not"] = absent
+    return {"bool": clauses}
 
 
 def _sort(newest_first: bool) -> list[Query]:
@@ -135,7 +142,7 @@ def _page(search: Search, query: LogQuery, size: int, after: list[Any] | None) -
     """Up to *size* hits of *query* after the sort position *after*."""
     body: Query = {
         "size": size,
-        "query": {"bool": {"filter": log_filters(query)}},
+        "query": log_bool(query),
         "sort": _sort(query.newest_first),
         "track_total_hits": False,
     }
@@ -221,7 +228,7 @@ def log_histogram(search: Search, query: LogQuery, buckets: int) -> list[Histogr
         by_level["aggs"] = {"m": {"missing": {"field": f.HOP_KIND}}}
     body: Query = {
         "size": 0,
-        "query": {"bool": {"filter": log_filters(asked)}},
+        "query": log_bool(asked),
         "aggs": {
             "t": {
                 "date_histogram": {
